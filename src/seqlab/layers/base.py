@@ -1,0 +1,360 @@
+"""The layer contract every seqlab layer follows (Keras's life cycle on a ``torch.nn.Module``).
+
+``__init__`` stores and validates settings → ``build(input_shape)`` creates the weights once
+the input's shape is known → ``call(inputs, training, mask)`` computes. ``get_config()`` gives
+a JSON dict from which ``from_config`` rebuilds the layer, and every subclass is registered by
+class name so a saved model can be rebuilt without running pickled code.
+
+Shapes passed to ``build``/``compute_output_shape`` include the batch axis, with ``None`` for
+sizes not fixed in advance: ``(None, timesteps, features)``.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+import torch
+from torch import nn
+
+from seqlab import initializers
+from seqlab.errors import NotBuiltError, describe
+
+_REGISTRY: dict[str, type["Layer"]] = {}
+_NAME_COUNTS: dict[str, int] = {}
+
+Shape = tuple  # (None | int, ...), batch axis first
+
+
+def snake_case(class_name: str) -> str:
+    # "MaxPooling1D" -> "max_pooling1d", "LSTM" -> "lstm", as Keras names layers.
+    text = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", text).lower()
+
+
+def unique_name(prefix: str) -> str:
+    """Keras-style automatic names: ``dense``, ``dense_1``, ``dense_2`` ..."""
+    count = _NAME_COUNTS.get(prefix, 0)
+    _NAME_COUNTS[prefix] = count + 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def check_positive_int(layer: str, argument: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{layer}: `{argument}` must be a positive integer, got {describe(value)}")
+    if value <= 0:
+        raise ValueError(f"{layer}: `{argument}` must be a positive integer, got {value}")
+    return value
+
+
+def check_rate(layer: str, argument: str, value) -> float:
+    """A dropout-like rate: a number in [0, 1). Never clamped."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{layer}: `{argument}` must be a number in [0, 1), got {describe(value)}")
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{layer}: `{argument}` must be in [0, 1), got {value}")
+    return float(value)
+
+
+class Layer(nn.Module):
+    """Base class of all seqlab layers.
+
+    Args:
+        name: unique name within a model; derived from the class name when omitted.
+        input_shape: shape of one sample, without the batch axis, e.g. ``(timesteps, features)``.
+        batch_input_shape: the full shape including a fixed batch size (stateful models).
+        batch_size: a fixed batch size, combined with ``input_shape``.
+        input_dim: shorthand for ``input_shape=(input_dim,)`` (Keras 2).
+        trainable: whether the weights are updated by ``fit``.
+        dtype: ``'float32'`` (default) or ``'float64'``.
+    """
+
+    supports_masking = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _REGISTRY[cls.__name__] = cls
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        input_shape=None,
+        batch_input_shape=None,
+        batch_size: int | None = None,
+        input_dim: int | None = None,
+        trainable: bool = True,
+        dtype: str | None = None,
+    ):
+        super().__init__()
+        if name is not None and (not isinstance(name, str) or not name or "/" in name or "." in name):
+            raise ValueError(f"layer `name` must be a non-empty string without '/' or '.', got {name!r}")
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.batch_input_shape = _batch_input_shape(
+            self.name, input_shape, batch_input_shape, batch_size, input_dim
+        )
+        self.trainable = bool(trainable)
+        self.dtype_name = _check_dtype(self.name, dtype)
+        self.built = False
+        self.input_shape_: Shape | None = None
+
+    # ---- life cycle -------------------------------------------------------------------
+    def build(self, input_shape: Shape) -> None:
+        """Create the weights for inputs of ``input_shape`` (batch axis included)."""
+
+    def call(self, inputs: torch.Tensor, training: bool = False, mask=None) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward(self, inputs, training: bool | None = None, mask=None):
+        if not self.built:
+            self.build_from_shape((None, *tuple(inputs.shape[1:])))
+        else:
+            self.check_input_shape(tuple(inputs.shape))
+        if training is None:
+            training = self.training
+        return self.call(inputs, training=training, mask=mask)
+
+    def build_from_shape(self, input_shape: Shape) -> None:
+        """Validate ``input_shape``, create the weights and remember the shape."""
+        input_shape = tuple(input_shape)
+        self.validate_input_shape(input_shape)
+        self.build(input_shape)
+        self.input_shape_ = input_shape
+        self.built = True
+        if not self.trainable:
+            for parameter in self.parameters(recurse=False):
+                parameter.requires_grad_(False)
+
+    def validate_input_shape(self, input_shape: Shape) -> None:
+        """Raise a clear ``ValueError`` for inputs this layer cannot take (override)."""
+
+    def check_input_shape(self, shape: Shape) -> None:
+        """After build, the non-batch sizes that were fixed at build time must not change."""
+        expected = self.input_shape_
+        if expected is None:
+            return
+        if len(shape) != len(expected):
+            raise ValueError(
+                f"layer '{self.name}' expects {len(expected)}-D input with shape "
+                f"{_fmt(expected)}, got shape {tuple(shape)}"
+            )
+        for axis, (want, got) in enumerate(zip(expected[1:], shape[1:]), start=1):
+            if want is not None and want != got and axis == len(expected) - 1:
+                raise ValueError(
+                    f"layer '{self.name}' was built for {want} features on its last axis, "
+                    f"got input of shape {tuple(shape)}; expected {_fmt(expected)}"
+                )
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        """Output shape for ``input_shape``; the default probes the layer with zeros."""
+        return probe_output_shape(self, input_shape)
+
+    def compute_mask(self, inputs, mask):
+        """The mask that follows this layer's output (Keras semantics)."""
+        return mask if self.supports_masking else None
+
+    def reset_states(self) -> None:
+        """Stateful layers forget their carried state; other layers do nothing."""
+
+    def reset_state(self) -> None:
+        """Keras 3's name for :meth:`reset_states`."""
+        self.reset_states()
+
+    # ---- weights ----------------------------------------------------------------------
+    def add_weight(self, name: str, shape, initializer="glorot_uniform", transpose: bool = False):
+        """Create, initialise and register a parameter.
+
+        ``shape`` is in Keras's layout (so fans match Keras); with ``transpose=True`` the stored
+        tensor is its transpose, the layout torch's fused kernels take.
+        """
+        init = initializers.get(initializer)
+        value = init(tuple(shape), dtype=self.torch_dtype)
+        if transpose:
+            value = value.t().contiguous()
+        parameter = nn.Parameter(value, requires_grad=self.trainable)
+        self.register_parameter(name, parameter)
+        return parameter
+
+    @property
+    def torch_dtype(self) -> torch.dtype:
+        return torch.float64 if self.dtype_name == "float64" else torch.float32
+
+    def weight_names(self) -> list[str]:
+        """Parameter names in Keras's ``get_weights()`` order (override to reorder)."""
+        return [name for name, _ in self.named_parameters(recurse=False)]
+
+    def keras_weight(self, name: str) -> torch.Tensor:
+        """A parameter as Keras lays it out (override when stored transposed)."""
+        return getattr(self, name)
+
+    def set_keras_weight(self, name: str, value: torch.Tensor) -> None:
+        getattr(self, name).data.copy_(value)
+
+    def get_weights(self) -> list:
+        self._require_built("get_weights")
+        return [self.keras_weight(n).detach().cpu().numpy().copy() for n in self.weight_names()]
+
+    def set_weights(self, weights) -> None:
+        self._require_built("set_weights")
+        names = self.weight_names()
+        if len(weights) != len(names):
+            raise ValueError(
+                f"layer '{self.name}' has {len(names)} weights {names}, got a list of {len(weights)}"
+            )
+        for name, value in zip(names, weights):
+            current = self.keras_weight(name)
+            value = torch.as_tensor(value, dtype=current.dtype)
+            if tuple(value.shape) != tuple(current.shape):
+                raise ValueError(
+                    f"layer '{self.name}': weight '{name}' has shape {tuple(current.shape)}, "
+                    f"got an array of shape {tuple(value.shape)}"
+                )
+            with torch.no_grad():
+                self.set_keras_weight(name, value.to(current.device))
+
+    def count_params(self) -> int:
+        self._require_built("count_params")
+        return sum(p.numel() for p in self.parameters())
+
+    def _require_built(self, what: str) -> None:
+        if not self.built:
+            raise NotBuiltError(
+                f"layer '{self.name}' has no weights yet: call `{what}` after the layer is built "
+                "(give the first layer an input_shape, or call the model on data first)"
+            )
+
+    # ---- config -----------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable}
+        if self.dtype_name != "float32":
+            config["dtype"] = self.dtype_name
+        if self.batch_input_shape is not None:
+            config["batch_input_shape"] = list(self.batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Layer":
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        # Only the settings that differ from the defaults: LSTM(32, return_sequences=True).
+        config = self.get_config()
+        parameters = inspect.signature(type(self).__init__).parameters
+        parts = []
+        for key, param in parameters.items():
+            if key in ("self", "kwargs", "name", "trainable") or key not in config:
+                continue
+            value = config[key]
+            if param.kind is param.POSITIONAL_OR_KEYWORD and param.default is param.empty:
+                parts.append(repr(value))
+            elif param.default is None and value in (None, "linear"):
+                continue
+            elif param.default is param.empty or value != _plain(param.default):
+                parts.append(f"{key}={value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def extra_repr(self) -> str:  # torch prints __repr__ of children; keep this short
+        return ""
+
+
+def _plain(value):
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _fmt(shape: Shape) -> str:
+    return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def format_shape(shape: Shape) -> str:
+    return _fmt(tuple(shape))
+
+
+def _check_dtype(name: str, dtype) -> str:
+    if dtype is None:
+        return "float64" if torch.get_default_dtype() == torch.float64 else "float32"
+    if dtype in ("float32", torch.float32):
+        return "float32"
+    if dtype in ("float64", torch.float64):
+        return "float64"
+    raise ValueError(f"layer '{name}': `dtype` must be 'float32' or 'float64', got {dtype!r}")
+
+
+def _batch_input_shape(name, input_shape, batch_input_shape, batch_size, input_dim):
+    if batch_input_shape is not None:
+        return tuple(None if s is None else int(s) for s in batch_input_shape)
+    if input_dim is not None:
+        input_shape = (input_dim,)
+    if input_shape is None:
+        if batch_size is not None:
+            raise ValueError(f"layer '{name}': `batch_size` needs `input_shape` as well")
+        return None
+    if isinstance(input_shape, int):
+        input_shape = (input_shape,)
+    try:
+        input_shape = tuple(input_shape)
+    except TypeError:
+        raise TypeError(
+            f"layer '{name}': `input_shape` must be a tuple such as (timesteps, features), "
+            f"got {describe(input_shape)}"
+        ) from None
+    for size in input_shape:
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
+            raise ValueError(
+                f"layer '{name}': `input_shape` sizes must be positive integers or None, "
+                f"got {input_shape}"
+            )
+    return (batch_size, *input_shape)
+
+
+def probe_output_shape(layer: Layer, input_shape: Shape) -> Shape:
+    """Infer an output shape by running the layer on zeros.
+
+    Sizes that are ``None`` in the input are probed with two different lengths; output sizes
+    that follow them are reported as ``None``. Carried state is reset afterwards.
+    """
+    outputs = []
+    for fill in (11, 13):
+        concrete = tuple(fill if s is None else s for s in input_shape)
+        concrete = (input_shape[0] or 1, *concrete[1:])
+        device = next(layer.parameters(), torch.empty(0)).device
+        with torch.no_grad():
+            was_training = layer.training
+            layer.eval()
+            out = layer(torch.zeros(concrete, dtype=layer.torch_dtype, device=device))
+            layer.train(was_training)
+        layer.reset_states()
+        if isinstance(out, (list, tuple)):
+            out = out[0]
+        outputs.append(tuple(out.shape))
+        if all(s is not None for s in input_shape[1:]):
+            break
+    first = outputs[0]
+    shape = [None if any(o[i] != first[i] for o in outputs) else first[i] for i in range(len(first))]
+    shape[0] = input_shape[0]
+    return tuple(shape)
+
+
+def get_class(class_name: str) -> type[Layer]:
+    try:
+        return _REGISTRY[class_name]
+    except KeyError:
+        raise ValueError(
+            f"unknown layer class {class_name!r}; known layers: {sorted(_REGISTRY)}"
+        ) from None
+
+
+def serialize(layer: Layer) -> dict:
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def deserialize(spec: dict) -> Layer:
+    """Rebuild a layer from ``{'class_name': ..., 'config': {...}}`` (runs no stored code)."""
+    if not isinstance(spec, dict) or "class_name" not in spec:
+        raise ValueError(f"a layer spec needs 'class_name' and 'config', got {describe(spec)}")
+    return get_class(spec["class_name"]).from_config(dict(spec.get("config", {})))
+
+
+def registered() -> dict[str, type[Layer]]:
+    return dict(_REGISTRY)

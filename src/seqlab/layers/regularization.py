@@ -1,0 +1,36 @@
+"""Dropout: zeroes a fraction of the inputs while training, scaling the rest up."""
+from __future__ import annotations
+
+import torch.nn.functional as F
+
+from seqlab.layers.base import Layer, check_rate
+
+
+class Dropout(Layer):
+    """Randomly sets a fraction ``rate`` of inputs to 0 while training (inverted dropout).
+
+    ``noise_shape`` is not supported; the mask is drawn per element. At inference the layer is
+    the identity.
+
+    >>> import torch, seqlab
+    >>> seqlab.layers.Dropout(0.5).eval()(torch.ones(2, 3)).sum().item()
+    6.0
+    """
+
+    supports_masking = True
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = check_rate("Dropout", "rate", rate)
+        self.seed = seed
+
+    def call(self, inputs, training=False, mask=None):
+        if not training or self.rate == 0.0:
+            return inputs
+        return F.dropout(inputs, self.rate, training=True)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}

@@ -1,0 +1,233 @@
+"""``Sequential``: a stack of layers that is both a Keras-style model and a ``torch.nn.Module``.
+
+The architecture lives here (add, build, forward, summary, weights, config); training
+(``compile``/``fit``/``evaluate``/``predict``) lives in :mod:`seqlab.training` and saving in
+:mod:`seqlab.models.saving`, to which the methods below delegate.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from seqlab.errors import NotBuiltError, describe
+from seqlab.layers import base
+from seqlab.layers.base import Layer, Shape
+from seqlab.layers.input_layer import InputLayer
+from seqlab.models.summary import format_summary
+
+
+class Sequential(nn.Module):
+    """A linear stack of layers.
+
+    Input shape: whatever the first layer takes, e.g. ``(N, timesteps, features)``.
+    Output shape: the last layer's output.
+
+    >>> import seqlab
+    >>> model = seqlab.models.Sequential([seqlab.layers.Input(shape=(7, 1)),
+    ...                                   seqlab.layers.Dense(1)])
+    >>> model.count_params()
+    2
+    """
+
+    def __init__(self, layers=None, name: str | None = None):
+        super().__init__()
+        self.name = name or base.unique_name("sequential")
+        self._layers = nn.ModuleList()
+        self.input_spec: InputLayer | None = None
+        self.output_shapes: list[Shape] = []
+        self.built = False
+        self.stop_training = False
+        self.compiled = None  # set by compile(): seqlab.training.compile.CompiledSetup
+        self.history = None
+        for layer in layers or []:
+            self.add(layer)
+
+    # ---- structure --------------------------------------------------------------------
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._layers)
+
+    def add(self, layer: Layer) -> None:
+        """Append a layer; the model is built as soon as its input shape is known."""
+        if isinstance(layer, InputLayer):
+            if self._layers or self.input_spec is not None:
+                raise ValueError("an Input can only be the first entry of a Sequential model")
+            self.input_spec = layer
+            self.build()
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                f"Sequential.add expects a seqlab layer, got {describe(layer)}; wrap torch "
+                "modules in a seqlab layer or use them in plain PyTorch code"
+            )
+        if any(existing.name == layer.name for existing in self._layers):
+            raise ValueError(f"a layer named {layer.name!r} is already in model '{self.name}'")
+        if layer.batch_input_shape is not None and (self._layers or self.input_spec):
+            raise ValueError(
+                f"layer '{layer.name}' declares an input shape but is not the first layer"
+            )
+        self._layers.append(layer)
+        self.built = False
+        if self.declared_input_shape() is not None:
+            self.build()
+
+    def pop(self) -> Layer:
+        if not self._layers:
+            raise ValueError(f"model '{self.name}' has no layers to pop")
+        layer = self._layers[-1]
+        del self._layers[-1]
+        self.output_shapes = self.output_shapes[: len(self._layers)]
+        return layer
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        if index is not None:
+            return self.layers[index]
+        for layer in self._layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"no layer named {name!r} in model '{self.name}'; its layers are "
+            f"{[layer.name for layer in self._layers]}"
+        )
+
+    def declared_input_shape(self) -> Shape | None:
+        if self.input_spec is not None:
+            return self.input_spec.batch_input_shape
+        if self._layers and self._layers[0].batch_input_shape is not None:
+            return self._layers[0].batch_input_shape
+        return None
+
+    @property
+    def input_shape(self) -> Shape | None:
+        return self.declared_input_shape() or (self._layers[0].input_shape_ if self.built else None)
+
+    @property
+    def output_shape(self) -> Shape | None:
+        return self.output_shapes[-1] if self.output_shapes else None
+
+    # ---- build and run ----------------------------------------------------------------
+    def build(self, input_shape: Shape | None = None) -> None:
+        """Create every layer's weights for inputs of ``input_shape`` (batch axis included)."""
+        shape = tuple(input_shape) if input_shape is not None else self.declared_input_shape()
+        if shape is None:
+            raise NotBuiltError(
+                f"model '{self.name}' cannot be built: its input shape is unknown. Give the "
+                "first layer an input_shape=..., start with Input(shape=...), or call fit() / "
+                "build((None, timesteps, features))"
+            )
+        self.output_shapes = []
+        device = self.device
+        for layer in self._layers:
+            if not layer.built:
+                layer.build_from_shape(shape)
+                layer.to(device)
+            shape = tuple(layer.compute_output_shape(shape))
+            self.output_shapes.append(shape)
+        self.built = bool(self._layers)
+
+    def forward(self, inputs: torch.Tensor, training: bool | None = None, mask=None):
+        if not self._layers:
+            raise NotBuiltError(f"model '{self.name}' has no layers")
+        if not self.built:
+            self.build((None, *tuple(inputs.shape[1:])))
+        outputs = inputs
+        for layer in self._layers:
+            new_outputs = layer(outputs, training=training, mask=mask)
+            mask = layer.compute_mask(outputs, mask)
+            outputs = new_outputs
+        return outputs
+
+    def reset_states(self) -> None:
+        """Forget the state carried by every stateful layer."""
+        for layer in self._layers:
+            layer.reset_states()
+
+    def reset_state(self) -> None:
+        self.reset_states()
+
+    @property
+    def device(self) -> torch.device:
+        parameter = next(self.parameters(), None)
+        return parameter.device if parameter is not None else torch.device("cpu")
+
+    # ---- weights ----------------------------------------------------------------------
+    def _require_built(self, what: str) -> None:
+        if not self.built:
+            raise NotBuiltError(
+                f"model '{self.name}' has not been built yet, so `{what}` has nothing to show. "
+                "Give the first layer an input_shape, start with Input(shape=...), or call "
+                "fit()/build() first"
+            )
+
+    def count_params(self) -> int:
+        self._require_built("count_params")
+        return sum(layer.count_params() for layer in self._layers)
+
+    def get_weights(self) -> list:
+        self._require_built("get_weights")
+        return [w for layer in self._layers for w in layer.get_weights()]
+
+    def set_weights(self, weights) -> None:
+        self._require_built("set_weights")
+        weights = list(weights)
+        expected = sum(len(layer.weight_names()) for layer in self._layers)
+        if len(weights) != expected:
+            raise ValueError(
+                f"model '{self.name}' has {expected} weight arrays, got a list of {len(weights)}"
+            )
+        for layer in self._layers:
+            count = len(layer.weight_names())
+            layer.set_weights(weights[:count])
+            weights = weights[count:]
+
+    def summary(self, print_fn=print, line_length: int = 65) -> str | None:
+        """Print the layer table in Keras's format (and return it when ``print_fn`` is None)."""
+        self._require_built("summary")
+        text = format_summary(self, line_length)
+        if print_fn is None:
+            return text
+        print_fn(text)
+        return None
+
+    # ---- config -----------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        layers = [base.serialize(layer) for layer in self._layers]
+        if self.input_spec is not None:
+            layers.insert(0, base.serialize(self.input_spec))
+        return {"name": self.name, "layers": layers}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Sequential":
+        return cls([base.deserialize(spec) for spec in config["layers"]], name=config.get("name"))
+
+    def __repr__(self) -> str:
+        inner = ",\n".join(f"  {layer!r}" for layer in self._layers)
+        return f"Sequential(name={self.name!r}, layers=[\n{inner}\n])"
+
+    # ---- training and saving (delegated) ----------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
+        from seqlab.training.compile import compile_model
+
+        return compile_model(self, optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+
+    def fit(self, x=None, y=None, **kwargs):
+        from seqlab.training.loop import fit
+
+        return fit(self, x, y, **kwargs)
+
+    def evaluate(self, x=None, y=None, **kwargs):
+        from seqlab.training.loop import evaluate
+
+        return evaluate(self, x, y, **kwargs)
+
+    def predict(self, x, **kwargs):
+        from seqlab.training.loop import predict
+
+        return predict(self, x, **kwargs)
+
+    def save(self, filepath, include_optimizer: bool = True) -> None:
+        from seqlab.models.saving import save_model
+
+        save_model(self, filepath, include_optimizer=include_optimizer)
