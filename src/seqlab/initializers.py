@@ -171,7 +171,10 @@ def get(identifier) -> Initializer:
             ) from None
     if isinstance(identifier, dict) and identifier.get("class_name") in _BY_CLASS:
         return _BY_CLASS[identifier["class_name"]].from_config(identifier.get("config", {}))
-    raise TypeError(f"initializer must be a name or an Initializer, got {describe(identifier)}")
+    raise TypeError(
+        f"initializer must be a name or an Initializer, got {type(identifier).__name__} "
+        f"{describe(identifier)}"
+    )
 
 
 def serialize(init: Initializer):

@@ -293,6 +293,8 @@ def _batch_input_shape(name, input_shape, batch_input_shape, batch_size, input_d
     if isinstance(input_shape, int):
         input_shape = (input_shape,)
     try:
+        if isinstance(input_shape, str):
+            raise TypeError
         input_shape = tuple(input_shape)
     except TypeError:
         raise TypeError(

@@ -1,0 +1,129 @@
+"""The layer contract: naming, input shapes, build, weights in Keras layout, repr, errors."""
+import numpy as np
+import pytest
+import torch
+
+import seqlab
+from seqlab.errors import NotBuiltError
+from seqlab.layers import Dense, Dropout, Flatten, Input, Reshape
+from seqlab.layers.base import snake_case, unique_name
+
+
+def test_snake_case_follows_keras_naming():
+    assert snake_case("MaxPooling1D") == "max_pooling1d"
+    assert snake_case("LSTM") == "lstm"
+    assert snake_case("SimpleRNN") == "simple_rnn"
+    assert snake_case("GlobalAveragePooling2D") == "global_average_pooling2d"
+
+
+def test_unique_names_count_up_per_prefix():
+    first = unique_name("probe_layer")
+    assert first == "probe_layer"
+    assert unique_name("probe_layer") == "probe_layer_1"
+    assert unique_name("probe_layer") == "probe_layer_2"
+
+
+def test_layer_builds_on_first_call_and_remembers_shape():
+    layer = Dense(3)
+    assert not layer.built
+    layer(torch.zeros(2, 5))
+    assert layer.built and layer.input_shape_ == (None, 5)
+    assert layer.kernel.shape == (5, 3)
+
+
+def test_feature_count_change_after_build_is_an_error():
+    layer = Dense(3)
+    layer(torch.zeros(2, 5))
+    with pytest.raises(ValueError, match=r"built for 5 features on its last axis, got input of shape \(2, 4\)"):
+        layer(torch.zeros(2, 4))
+
+
+def test_rank_change_after_build_is_an_error():
+    layer = Dense(3)
+    layer(torch.zeros(2, 5))
+    with pytest.raises(ValueError, match=r"expects 2-D input with shape \(None, 5\), got shape \(2, 7, 5\)"):
+        layer(torch.zeros(2, 7, 5))
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: Dense(0), ValueError, r"Dense: `units` must be a positive integer, got 0"),
+        (lambda: Dense(-3), ValueError, r"Dense: `units` must be a positive integer, got -3"),
+        (lambda: Dense(2.5), TypeError, r"Dense: `units` must be a positive integer, got 2.5"),
+        (lambda: Dense(2, activation="relux"), ValueError, r"unknown activation 'relux'; expected one of"),
+        (lambda: Dense(2, kernel_initializer="glorot"), ValueError, r"unknown initializer 'glorot'"),
+        (lambda: Dropout(1.0), ValueError, r"Dropout: `rate` must be in \[0, 1\), got 1.0"),
+        (lambda: Dropout(-0.1), ValueError, r"Dropout: `rate` must be in \[0, 1\), got -0.1"),
+        (lambda: Dense(2, input_shape=(0, 3)), ValueError, r"`input_shape` sizes must be positive integers or None"),
+        (lambda: Dense(2, input_shape="7"), TypeError, r"`input_shape` must be a tuple such as \(timesteps, features\)"),
+        (lambda: Dense(2, dtype="float16"), ValueError, r"`dtype` must be 'float32' or 'float64', got 'float16'"),
+        (lambda: Dense(2, name="a/b"), ValueError, r"layer `name` must be a non-empty string"),
+        (lambda: Reshape((2, -1, -1)), ValueError, r"at most one -1"),
+    ],
+)
+def test_bad_settings_get_clear_errors(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_get_weights_before_build_explains_what_to_do():
+    with pytest.raises(NotBuiltError, match="has no weights yet"):
+        Dense(2).get_weights()
+
+
+def test_set_weights_checks_count_and_shapes():
+    layer = Dense(2)
+    layer(torch.zeros(1, 3))
+    with pytest.raises(ValueError, match=r"has 2 weights \['kernel', 'bias'\], got a list of 1"):
+        layer.set_weights([np.zeros((3, 2))])
+    with pytest.raises(ValueError, match=r"weight 'kernel' has shape \(3, 2\), got an array of shape \(2, 3\)"):
+        layer.set_weights([np.zeros((2, 3)), np.zeros(2)])
+
+
+def test_set_then_get_weights_round_trips():
+    layer = Dense(2)
+    layer(torch.zeros(1, 3))
+    kernel, bias = np.arange(6.0).reshape(3, 2), np.array([0.5, -0.5])
+    layer.set_weights([kernel, bias])
+    got = layer.get_weights()
+    np.testing.assert_array_equal(got[0], kernel)
+    np.testing.assert_array_equal(got[1], bias)
+
+
+def test_repr_shows_only_non_default_settings():
+    assert repr(Dense(32)) == "Dense(32)"
+    assert repr(Dense(8, activation="relu", use_bias=False)) == "Dense(8, activation='relu', use_bias=False)"
+    assert repr(Dropout(0.2)) == "Dropout(0.2)"
+
+
+def test_reshape_rejects_incompatible_sizes():
+    with pytest.raises(ValueError, match=r"cannot reshape samples of shape \(6,\) \(6 values\) to \(4, 2\)"):
+        Reshape((4, 2))(torch.zeros(1, 6))
+
+
+def test_flatten_and_reshape_shapes():
+    x = torch.arange(24.0).reshape(2, 3, 4)
+    assert Flatten()(x).shape == (2, 12)
+    assert Reshape((4, 3))(x).shape == (2, 4, 3)
+    assert Reshape((-1, 2))(x).shape == (2, 6, 2)
+    assert Reshape((-1, 2)).compute_output_shape((None, 3, 4)) == (None, 6, 2)
+
+
+def test_float64_layers_hold_float64_weights():
+    layer = Dense(2, dtype="float64")
+    out = layer(torch.zeros(1, 3, dtype=torch.float64))
+    assert layer.kernel.dtype == torch.float64 and out.dtype == torch.float64
+
+
+def test_input_with_batch_shape_declares_fixed_batch():
+    spec = Input(batch_shape=(10, 5, 1))
+    assert spec.batch_input_shape == (10, 5, 1)
+    assert Input(shape=(5, 1), batch_size=4).batch_input_shape == (4, 5, 1)
+
+
+def test_top_level_names_resolve_lazily():
+    assert seqlab.Sequential is seqlab.models.Sequential
+    assert seqlab.layers.Dense is Dense
+    with pytest.raises(AttributeError, match="has no attribute 'Dens'"):
+        seqlab.Dens  # noqa: B018
