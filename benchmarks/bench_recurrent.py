@@ -1,0 +1,138 @@
+"""Speed of seqlab's recurrent layers against raw torch.nn.LSTM / GRU, measured in one run.
+
+For each workload it times training (forward + backward + Adam step on a one-layer model with a
+Dense(1) head) and inference, for:
+
+* raw torch: ``torch.nn.LSTM/GRU`` + ``torch.nn.Linear`` — the reference;
+* seqlab fused: ``Sequential([LSTM(H), Dense(1)])`` on torch's fused kernels;
+* seqlab loop: the same model forced onto the step loop (``use_cudnn=False``), the path that
+  non-standard activations, recurrent dropout and tracing take;
+* seqlab trace: :func:`seqlab.inspect.trace` (inference only; records every gate).
+
+The variants are timed in interleaved rounds and the median of each is kept, so a machine busy
+with other work slows all of them alike and the printed ratios (seqlab throughput / raw torch
+throughput; 1.0 = as fast) stay fair. Targets: fused >= 0.9x, loop >= 0.5x.
+
+Run: ``python benchmarks/bench_recurrent.py`` (``--rounds 3`` for a quicker, noisier run).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+from torch import nn
+
+import seqlab
+from seqlab.layers import GRU, LSTM, Dense
+from seqlab.models import Sequential
+
+WORKLOADS = [
+    # (name, batch, timesteps, features, units, inference batch)
+    ("B64 T50 F8 H128", 64, 50, 8, 128, 1024),
+    ("notes' stock model B32 T7 F1 H32", 32, 7, 1, 32, 1024),
+]
+
+
+class RawModel(nn.Module):
+    def __init__(self, kind, features, units):
+        super().__init__()
+        self.rnn = (nn.LSTM if kind == "LSTM" else nn.GRU)(features, units, batch_first=True)
+        self.head = nn.Linear(units, 1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.head(out[:, -1])
+
+
+def seqlab_model(kind, timesteps, features, units, **options):
+    layer = (LSTM if kind == "LSTM" else GRU)(units, input_shape=(timesteps, features), **options)
+    return Sequential([layer, Dense(1)])
+
+
+def train_step_fn(model, x, y):
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def infer_fn(model, x):
+    def step():
+        with torch.no_grad():
+            model(x)
+
+    return step
+
+
+def trace_fn(model, x):
+    def step():
+        seqlab.inspect.trace(model, x)
+
+    return step
+
+
+def time_it(fn, iterations):
+    fn()  # warm-up: first-call allocations and kernel selection
+    start = time.perf_counter()
+    for _ in range(iterations):
+        fn()
+    return (time.perf_counter() - start) / iterations
+
+
+def measure(candidates, rounds, iterations):
+    """Median seconds per call of each candidate, timed in interleaved rounds."""
+    times = {name: [] for name in candidates}
+    for _ in range(rounds):
+        for name, fn in candidates.items():
+            times[name].append(time_it(fn, iterations))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def run(kind, workload, rounds):
+    name, batch, steps, features, units, infer_batch = workload
+    seqlab.utils.set_random_seed(0)
+    x, y = torch.randn(batch, steps, features), torch.randn(batch, 1)
+    xi = torch.randn(infer_batch, steps, features)
+    raw = RawModel(kind, features, units)
+    fused_model = seqlab_model(kind, steps, features, units)
+    loop_model = seqlab_model(kind, steps, features, units, use_cudnn=False)
+    iterations = max(3, int(2e6 / (batch * steps * units)))
+    train = measure({"raw": train_step_fn(raw, x, y), "fused": train_step_fn(fused_model, x, y),
+                     "loop": train_step_fn(loop_model, x, y)}, rounds, iterations)
+    infer = measure({"raw": infer_fn(raw.eval(), xi), "fused": infer_fn(fused_model.eval(), xi),
+                     "loop": infer_fn(loop_model.eval(), xi), "trace": trace_fn(fused_model, xi)},
+                    rounds, max(2, iterations // 4))
+    print(f"\n{kind} — {name}")
+    for label, table, samples in (("train", train, batch), ("inference", infer, infer_batch)):
+        reference = table["raw"]
+        parts = [f"raw torch {samples / reference:8.0f} samples/s"]
+        for variant in ("fused", "loop", "trace"):
+            if variant in table:
+                parts.append(f"{variant} {reference / table[variant]:.2f}x")
+        print(f"  {label:9s} " + " | ".join(parts))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds (median kept)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"oneDNN {'on' if torch.backends.mkldnn.is_available() else 'off'}; ratios are "
+          "seqlab throughput / raw torch throughput (targets: fused >= 0.9x, loop >= 0.5x)")
+    for workload in WORKLOADS:
+        for kind in ("LSTM", "GRU"):
+            run(kind, workload, args.rounds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Argument checks shared by the data modules (messages name function, argument and value)."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+
+from seqlab.errors import describe
+
+
+def check_int(where: str, argument: str, value, minimum: int = 1) -> int:
+    """An integer >= ``minimum``; bools are refused (``True`` is not a window length)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise TypeError(f"{where}: `{argument}` must be {kind}, got {describe(value)}")
+    if value < minimum:
+        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{where}: `{argument}` must be {kind}, got {value}")
+    return int(value)
+
+
+def check_choice(where: str, argument: str, value, choices: tuple) -> str:
+    if value not in choices:
+        options = " or ".join(repr(c) for c in choices)
+        raise ValueError(f"{where}: `{argument}` must be {options}, got {describe(value)}")
+    return value
+
+
+def check_data(where: str, data):
+    """A Series, DataFrame or 1-D/2-D array; anything else is a TypeError."""
+    if isinstance(data, (pd.Series, pd.DataFrame)):
+        return data
+    if isinstance(data, (list, tuple)):
+        data = np.asarray(data)
+    if not isinstance(data, np.ndarray):
+        raise TypeError(
+            f"{where}: `data` must be a NumPy array, a pandas Series or DataFrame, got {describe(data)}"
+        )
+    if data.ndim not in (1, 2):
+        raise ValueError(
+            f"{where}: `data` must be 1-D (timesteps,) or 2-D (timesteps, features), "
+            f"got an array of shape {data.shape}"
+        )
+    return data
+
+
+def steps_of(where: str, argument: str, value, index) -> int:
+    """A length given as a number of steps or as a duration ('6h') on a regular time index."""
+    if isinstance(value, (str, pd.Timedelta, np.timedelta64)) or hasattr(value, "total_seconds"):
+        step = regular_step(where, index)
+        if step is None:
+            raise ValueError(
+                f"{where}: `{argument}`={value!r} is a duration, which needs a regular DatetimeIndex "
+                "(call seqlab.data.regularize first), got "
+                f"{type(index).__name__} without a frequency"
+            )
+        duration = pd.Timedelta(value)
+        steps, rest = divmod(duration, step)
+        if rest != pd.Timedelta(0) or steps < 1:
+            raise ValueError(
+                f"{where}: `{argument}`={value!r} is not a whole positive number of steps of {step}"
+            )
+        return int(steps)
+    return check_int(where, argument, value)
+
+
+def regular_step(where: str, index) -> pd.Timedelta | None:
+    """The step of a regular DatetimeIndex (its ``freq`` or the inferred one), else None."""
+    if not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
+        return None
+    freq = index.freq or (pd.tseries.frequencies.to_offset(pd.infer_freq(index)) if len(index) > 2 else None)
+    if freq is None:
+        return None
+    try:
+        return pd.Timedelta(freq)
+    except ValueError:
+        # Calendar offsets (month ends) have no fixed length; durations cannot count them.
+        return None

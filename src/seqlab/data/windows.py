@@ -1,0 +1,266 @@
+"""Sliding windows over a series: supervised ``(X, y)`` pairs as zero-copy views.
+
+A window ``i`` starts at step ``s = i * stride``; its inputs are the ``look_back`` steps
+``s .. s+look_back-1`` and its targets the ``horizon`` steps that begin ``foresight`` steps after
+the last input::
+
+    inputs  : s ............ s+look_back-1
+    skipped :                               (foresight steps)
+    targets :                               s+look_back+foresight .. +horizon-1
+
+so a series of ``n`` steps gives ``n - look_back - foresight - horizon + 1`` windows at stride 1
+(the notes: 648 - 7 - 6 = 635 windows for look_back=7, foresight=6, horizon=1).
+
+``X`` and ``y`` are read-only views into one contiguous copy of the series (made only when the
+dtype or the column selection requires it), built with ``numpy.lib.stride_tricks
+.sliding_window_view``: memory stays O(series) however many windows overlap.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+from seqlab.data._checks import check_data, check_int
+from seqlab.errors import describe
+
+
+class Windows:
+    """The windows of one series: ``X``, ``y`` and where each window sits in time.
+
+    Unpacks as ``X, y = windows``. Positions count steps from ``offset`` (0, or the first step
+    of a split's part, so that they are positions in the whole series); ``times`` names the steps
+    with their index labels (timestamps for a DatetimeIndex).
+
+    Attributes:
+        X: ``(samples, look_back, features)`` read-only view.
+        y: ``(samples, horizon)`` for one target column, ``(samples, horizon, targets)`` when
+            several targets (or a list of targets) were asked for; read-only view.
+        index: the index labels of the series' steps (a ``pd.Index``).
+        input_columns, target_columns: the names (or positions) of the columns used.
+    """
+
+    def __init__(self, X, y, index, look_back, horizon, foresight, stride, input_columns, target_columns):
+        self.X, self.y, self.index = X, y, index
+        self.look_back, self.horizon, self.foresight, self.stride = look_back, horizon, foresight, stride
+        self.input_columns, self.target_columns = input_columns, target_columns
+        self.offset = 0
+
+    def __iter__(self):
+        return iter((self.X, self.y))
+
+    def __repr__(self) -> str:
+        return (
+            f"Windows(samples={self.n_samples}, X={self.X.shape}, y={self.y.shape}, "
+            f"look_back={self.look_back}, horizon={self.horizon}, foresight={self.foresight}, "
+            f"stride={self.stride})"
+        )
+
+    @property
+    def n_samples(self) -> int:
+        return self.X.shape[0]
+
+    @cached_property
+    def starts(self) -> np.ndarray:
+        """``(samples,)`` position of each window's first input step."""
+        return self.offset + np.arange(self.n_samples, dtype=np.int64) * self.stride
+
+    @property
+    def input_positions(self) -> np.ndarray:
+        """``(samples, look_back)`` positions of the input steps (computed on demand)."""
+        return self.starts[:, None] + np.arange(self.look_back)
+
+    @property
+    def target_positions(self) -> np.ndarray:
+        """``(samples, horizon)`` positions of the target steps (computed on demand)."""
+        return self.starts[:, None] + (self.look_back + self.foresight) + np.arange(self.horizon)
+
+    @property
+    def target_times(self) -> np.ndarray:
+        """``(samples, horizon)`` index labels of the target steps."""
+        return np.asarray(self.index)[self.target_positions - self.offset]
+
+    @cached_property
+    def times(self) -> pd.DataFrame:
+        """One row per window: index labels of its first/last input and first/last target."""
+        labels = np.asarray(self.index)
+        starts = self.starts - self.offset  # the index holds the labels of this series only
+        first_target = starts + self.look_back + self.foresight
+        return pd.DataFrame({
+            "input_start": labels[starts],
+            "input_end": labels[starts + self.look_back - 1],
+            "target_start": labels[first_target],
+            "target_end": labels[first_target + self.horizon - 1],
+        })
+
+
+def make_windows(
+    data,
+    look_back: int,
+    horizon: int = 1,
+    foresight: int = 0,
+    stride: int = 1,
+    *,
+    inputs=None,
+    targets=None,
+    dtype="float32",
+    index=None,
+    allow_nan: bool = False,
+) -> Windows:
+    """Frame a series as supervised windows ``(X, y)`` without copying per window.
+
+    Args:
+        data: ``(timesteps,)`` or ``(timesteps, features)`` array, a Series or a DataFrame.
+        look_back: input timesteps per window.
+        horizon: target steps per window (1 = single-step forecast).
+        foresight: steps skipped between the last input and the first target.
+        stride: steps between the starts of consecutive windows.
+        inputs: input columns (names for a DataFrame, positions for an array); all by default.
+        targets: target columns; all by default. A single name gives ``y`` of shape
+            ``(samples, horizon)``, a list ``(samples, horizon, len(list))``.
+        dtype: dtype of ``X``/``y``: ``"float32"`` (what models take) by default, ``None`` keeps
+            the data's own dtype (e.g. float64).
+        index: labels of the steps, overriding the data's own index (used by splits so that
+            positions and times stay those of the whole series).
+        allow_nan: NaN values are refused by default (they would turn the loss into NaN); fill
+            them first (:mod:`seqlab.data.missing`) or pass ``True``.
+
+    Returns:
+        :class:`Windows`: unpacks as ``X, y``; ``X`` is ``(samples, look_back, features)``.
+
+    >>> X, y = make_windows(np.arange(10.0), look_back=3, foresight=1)
+    >>> X.shape, y.shape
+    ((6, 3, 1), (6, 1))
+    >>> X[0, :, 0].tolist(), y[0].tolist()
+    ([0.0, 1.0, 2.0], [4.0])
+    """
+    where = "make_windows"
+    data = check_data(where, data)
+    look_back = check_int(where, "look_back", look_back)
+    horizon = check_int(where, "horizon", horizon)
+    foresight = check_int(where, "foresight", foresight, minimum=0)
+    stride = check_int(where, "stride", stride)
+
+    values, names, own_index = _as_2d(data)
+    n_steps = values.shape[0]
+    index = own_index if index is None else pd.Index(index)
+    if len(index) != n_steps:
+        raise ValueError(f"{where}: `index` has {len(index)} labels but the data has {n_steps} steps")
+    span = look_back + foresight + horizon
+    if n_steps < span:
+        raise ValueError(
+            f"{where}: a series of {n_steps} steps is too short for look_back={look_back} + "
+            f"foresight={foresight} + horizon={horizon} = {span} steps"
+        )
+    in_cols, _ = _select(where, "inputs", inputs, names)
+    out_cols, squeeze = _select(where, "targets", targets, names)
+    dtype = values.dtype if dtype is None else np.dtype(dtype)
+    if not (np.issubdtype(values.dtype, np.number) or values.dtype == bool):
+        raise TypeError(f"{where}: `data` must be numeric, got dtype {values.dtype}")
+
+    x_series = _columns(values, in_cols, dtype)
+    y_series = x_series if out_cols == in_cols else _columns(values, out_cols, dtype)
+    if not allow_nan:
+        _refuse_nan(where, x_series, index, [names[c] for c in in_cols])
+        _refuse_nan(where, y_series, index, [names[c] for c in out_cols])
+
+    count = (n_steps - span) // stride + 1
+    # sliding_window_view puts the window axis last: (n - w + 1, features, w) -> (.., w, features).
+    X = sliding_window_view(x_series, look_back, axis=0)[: count * stride : stride].transpose(0, 2, 1)
+    first_target = look_back + foresight
+    y = sliding_window_view(y_series[first_target:], horizon, axis=0)[: count * stride : stride]
+    y = y.transpose(0, 2, 1)  # (samples, horizon, targets)
+    if squeeze:
+        y = y[:, :, 0]
+    return Windows(X, y, index, look_back, horizon, foresight, stride,
+                   [names[c] for c in in_cols], [names[c] for c in out_cols])
+
+
+def _as_2d(data):
+    """``(values (n, f), column names, index)`` without copying."""
+    if isinstance(data, pd.Series):
+        name = data.name if data.name is not None else 0
+        return data.to_numpy()[:, None], [name], data.index
+    if isinstance(data, pd.DataFrame):
+        return data.to_numpy(), list(data.columns), data.index
+    values = data[:, None] if data.ndim == 1 else data
+    return values, list(range(values.shape[1])), pd.RangeIndex(values.shape[0])
+
+
+def _select(where, argument, chosen, names):
+    """Column positions for ``chosen`` and whether ``y`` loses its column axis."""
+    if chosen is None:
+        return list(range(len(names))), len(names) == 1
+    single = not isinstance(chosen, (list, tuple, np.ndarray, pd.Index))
+    wanted = [chosen] if single else list(chosen)
+    if not wanted:
+        raise ValueError(f"{where}: `{argument}` must name at least one column, got {describe(chosen)}")
+    positions = []
+    for column in wanted:
+        if column in names:
+            positions.append(names.index(column))
+        else:
+            raise ValueError(
+                f"{where}: `{argument}` names column {column!r}, which the data does not have "
+                f"(columns: {', '.join(map(str, names))})"
+            )
+    return positions, single
+
+
+def _columns(values, positions, dtype) -> np.ndarray:
+    """The chosen columns as one C-contiguous block: a view when nothing has to change."""
+    if positions == list(range(values.shape[1])):
+        return np.ascontiguousarray(values, dtype=dtype)
+    return np.ascontiguousarray(values[:, positions], dtype=dtype)
+
+
+def _refuse_nan(where, series, index, names):
+    if not np.issubdtype(series.dtype, np.floating):
+        return
+    bad = np.isnan(series)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{where}: the data holds {int(bad.sum())} NaN values, first at step {row} "
+            f"({index[row]!r}), column {names[col]!r}; fill them first (seqlab.data.fill_interpolate, "
+            "fill_constant, fill_seasonal) or pass allow_nan=True"
+        )
+
+
+def prepare_sequence_data(values, window_size: int = 2):
+    """The notes' ``prepare_sequence_data``: inputs ``values[i-w:i]`` → target ``values[i]``.
+
+    Input shape: ``(n,)`` or ``(n, 1)``. Output: ``X`` ``(n - w, w, 1)``, ``y`` ``(n - w, 1)``,
+    in the data's own dtype, exactly as the notes' loop builds them.
+
+    >>> X, y = prepare_sequence_data(np.array([1.0, 2.0, 3.0, 4.0]), window_size=2)
+    >>> X[:, :, 0].tolist(), y.tolist()
+    ([[1.0, 2.0], [2.0, 3.0]], [[3.0], [4.0]])
+    """
+    values = np.asarray(values)
+    if values.ndim == 2 and values.shape[1] != 1 or values.ndim > 2:
+        raise ValueError(
+            f"prepare_sequence_data: `values` must be one series (n,) or (n, 1), got shape {values.shape}"
+        )
+    return tuple(make_windows(values.reshape(-1), window_size, dtype=None))
+
+
+def create_seq(data, look_back: int, foresight: int):
+    """The notes' ``createSeq``: ``X[i] = data[i:i+look_back, 0]``, ``y[i] = data[i+look_back+foresight, 0]``.
+
+    Input shape: ``(n, 1)`` (the notes' scaled column) or ``(n,)``. Output: ``X``
+    ``(n - look_back - foresight, look_back)`` and ``y`` ``(n - look_back - foresight,)``.
+
+    >>> X, y = create_seq(np.arange(20.0).reshape(-1, 1), look_back=7, foresight=6)
+    >>> X.shape, y.shape, y[0]
+    ((7, 7), (7,), np.float64(13.0))
+    """
+    column = np.asarray(data)
+    column = column[:, 0] if column.ndim == 2 else column
+    X, y = make_windows(column, look_back, foresight=foresight, dtype=None)
+    return X[:, :, 0], y[:, 0]
+
+
+createSeq = create_seq  # the notes' spelling

@@ -1,0 +1,23 @@
+"""Experiments: a spec file in, a run folder with an honest forecast report out.
+
+The five steps of the notes' workflow, as one call: load → prepare → build → train → evaluate
+(against the naive baselines, in the data's units) → report.
+
+>>> from seqlab.experiment import load_spec, run_experiment   # doctest: +SKIP
+>>> result = run_experiment(load_spec("spec.toml"))             # doctest: +SKIP
+>>> result.run.path                                             # doctest: +SKIP
+'runs/20240501-120000-aapl-lstm'
+"""
+from seqlab.experiment.spec import Spec
+from seqlab.experiment.validate import SpecError, load_spec, spec_from_dict
+
+__all__ = ["Spec", "SpecError", "load_spec", "spec_from_dict", "run_experiment", "demo_spec_path"]
+
+
+def __getattr__(name):
+    # The runner imports torch and the training code; load it only when a run is asked for.
+    if name in ("run_experiment", "demo_spec_path"):
+        from seqlab.experiment import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module 'seqlab.experiment' has no attribute {name!r}")

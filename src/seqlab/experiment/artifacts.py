@@ -1,0 +1,128 @@
+"""What a run writes into its folder, and how the report and ``seqlab predict`` read it back.
+
+Everything is plain text or a documented format: CSV, JSON, TOML, ``.npz`` arrays and the
+model file of ``model.save`` — no pickles, so nothing in a run folder runs code when read.
+"""
+from __future__ import annotations
+
+import io
+import sys
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, RobustScaler, StandardScaler
+
+from seqlab.experiment.rundir import RunDir, RunDirError
+from seqlab.report import ReportData
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+MODEL_FILE = "model.seqlab"
+_SCALERS = {cls.__name__: cls for cls in (MinMaxScaler, StandardScaler, RobustScaler, FunctionTransformer)}
+
+
+# ---- scalers as JSON --------------------------------------------------------------------
+def scaler_to_dict(scaler) -> dict:
+    """A fitted scikit-learn scaler's settings and learnt statistics (attributes ending in ``_``)."""
+    name = type(scaler).__name__
+    if name not in _SCALERS:
+        raise TypeError(f"scaler_to_dict: cannot store a {name}; known: {sorted(_SCALERS)}")
+    state = {}
+    for key, value in vars(scaler).items():
+        if key.endswith("_") and not key.startswith("_"):
+            state[key] = ({"array": np.asarray(value).tolist(), "dtype": str(np.asarray(value).dtype)}
+                          if isinstance(value, np.ndarray) else value.item() if hasattr(value, "item") else value)
+    params = {k: list(v) if isinstance(v, tuple) else v for k, v in scaler.get_params().items()}
+    return {"class": name, "params": params, "state": state}
+
+
+def scaler_from_dict(record: dict):
+    """The scaler :func:`scaler_to_dict` stored, ready to ``transform``/``inverse_transform``."""
+    cls = _SCALERS.get(record.get("class"))
+    if cls is None:
+        raise RunDirError(f"scalers.json names an unknown scaler {record.get('class')!r}")
+    params = dict(record["params"])
+    if "feature_range" in params:
+        params["feature_range"] = tuple(params["feature_range"])
+    scaler = cls(**params)
+    for key, value in record["state"].items():
+        setattr(scaler, key, np.asarray(value["array"], dtype=value["dtype"]) if isinstance(value, dict) else value)
+    return scaler
+
+
+# ---- writing ------------------------------------------------------------------------------
+def write_frame(run: RunDir, name: str, frame: pd.DataFrame, index: bool = False) -> None:
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=index)
+    run.write_text(name, buffer.getvalue())
+
+
+def write_trace(run: RunDir, trace: dict) -> None:
+    arrays = {f"{layer}::{panel}": np.asarray(values, dtype=np.float32)
+              for layer, panels in trace["layers"].items() for panel, values in panels.items()}
+    arrays["__steps__"] = np.asarray(trace["steps"], dtype=str)
+    arrays["__window__"] = np.asarray([trace["window"]], dtype=str)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    run.write_bytes("trace.npz", buffer.getvalue())
+
+
+def read_trace(run: RunDir) -> dict | None:
+    if not run.has("trace.npz"):
+        return None
+    layers: dict = {}
+    with np.load(run.file("trace.npz"), allow_pickle=False) as archive:
+        for key in archive.files:
+            if "::" in key:
+                layer, panel = key.split("::", 1)
+                layers.setdefault(layer, {})[panel] = archive[key]
+        steps, window = archive["__steps__"].tolist(), str(archive["__window__"][0])
+    return {"window": window, "steps": steps, "layers": layers}
+
+
+# ---- reading back -------------------------------------------------------------------------
+def read_spec_table(run: RunDir) -> tuple[dict, str]:
+    """The run's resolved spec as parsed TOML, and its text."""
+    with open(run.require("spec.toml"), encoding="utf-8") as stream:
+        text = stream.read()
+    return tomllib.loads(text), text
+
+
+def read_data(run: RunDir) -> pd.DataFrame:
+    frame = pd.read_csv(run.require("data.csv"), index_col=0)
+    try:
+        frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index), name=frame.index.name)
+    except (TypeError, ValueError):
+        pass  # a series without a time column keeps its row numbers
+    return frame
+
+
+def report_data(run: RunDir) -> ReportData:
+    """Everything the report shows, read from a run folder (for ``seqlab report RUN_DIR``)."""
+    table, text = read_spec_table(run)
+    metrics = run.read_json("metrics.json")
+    frame = read_data(run)
+    status = run.status()
+    return ReportData(
+        title=table.get("name", "experiment"),
+        description=table.get("description", ""),
+        status=status.get("state", "unknown"),
+        created=status.get("started", ""),
+        series=frame[table["data"]["targets"]],
+        bounds={k: tuple(v) for k, v in metrics["data"]["bounds"].items()},
+        predictions=pd.read_csv(run.require("predictions.csv")),
+        metrics=metrics["test"],
+        data_description=metrics["data"]["description"],
+        data_notes=metrics["data"].get("notes", []),
+        history=pd.read_csv(run.file("history.csv")) if run.has("history.csv") else None,
+        metric_names=table.get("evaluation", {}).get("metrics", ["mae", "rmse", "mape", "smape", "mase"]),
+        labels=metrics.get("labels", {}),
+        settings=metrics.get("settings", {}),
+        backtest=metrics.get("backtest"),
+        model_summary=open(run.file("summary.txt"), encoding="utf-8").read() if run.has("summary.txt") else "",
+        trace=read_trace(run),
+        spec_text=text,
+    )

@@ -1,0 +1,150 @@
+"""Step 1 of a run: load the series the spec names, in time order, with no value left unexplained.
+
+The result is a DataFrame of numeric columns indexed by time (a ``DatetimeIndex`` when there is
+a time column, else the row number). Missing values are never filled silently: the spec's
+``data.missing`` policy says what to do, and what was done is written in ``notes`` (shown in
+the report).
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from seqlab.experiment.checks import resolve_path
+from seqlab.experiment.spec import Spec
+from seqlab.experiment.validate import spec_error
+
+
+@dataclass
+class LoadedData:
+    """The loaded series: ``frame`` (time-indexed, numeric), where it came from, what was done."""
+
+    frame: pd.DataFrame
+    description: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _bundled() -> dict:
+    # name -> loader returning (DataFrame indexed by date, description); the data ship in the package.
+    from seqlab import datasets
+
+    return {ticker.lower(): (lambda t=ticker: (datasets.load_stock(t), f"{t} daily prices 2000-2013 (bundled)"))
+            for ticker in datasets.TICKERS}
+
+
+def bundled_names() -> list[str]:
+    """Names accepted by ``data.source``."""
+    return sorted(_bundled())
+
+
+def load_data(spec: Spec, require_targets: bool = True) -> LoadedData:
+    """Read, index, filter and check the spec's data (raises ``SpecError`` naming the key).
+
+    ``require_targets=False`` (new data to forecast) needs only the input columns.
+    """
+    wanted = list(dict.fromkeys(spec.inputs + (spec.targets if require_targets else [])))
+    notes: list[str] = []
+    if spec.data.source is not None:
+        frame, description = _bundled()[spec.data.source.lower()]()
+        if spec.data.time_column is not None and spec.data.time_column != frame.index.name:
+            raise spec_error(spec, "data.time_column", f"the bundled {spec.data.source!r} is indexed by "
+                                                       f"{frame.index.name!r}; leave data.time_column out")
+    else:
+        frame, description = _read_csv(spec, wanted, require_targets), spec.data.path
+    _check_columns(spec, list(frame.columns), description, require_targets)
+    frame = frame[wanted]
+    frame = _cut(spec, frame)
+    frame = _apply_frequency(spec, frame, notes)
+    frame = _handle_missing(spec, frame, notes)
+    if len(frame) == 0:
+        raise spec_error(spec, "data", f"no rows left in {description} after data.start/data.end")
+    return LoadedData(frame.astype(np.float64), description, notes)
+
+
+def _read_csv(spec: Spec, wanted: list, require_targets: bool) -> pd.DataFrame:
+    from seqlab.data import DataFileError, load_csv
+
+    path = resolve_path(spec, spec.data.path)
+    try:
+        header = list(pd.read_csv(path, nrows=0).columns)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise spec_error(spec, "data.path", f"cannot read {path} as CSV: {error}") from None
+    if spec.data.time_column is not None and spec.data.time_column not in header:
+        raise spec_error(spec, "data.time_column", f"in {spec.data.path}: " + _missing_column(spec.data.time_column, header))
+    _check_columns(spec, header, spec.data.path, require_targets)
+    try:
+        return load_csv(path, time_column=spec.data.time_column, columns=wanted)
+    except DataFileError as error:
+        raise spec_error(spec, "data.path", str(error)) from None
+
+
+def _missing_column(column: str, columns) -> str:
+    columns = [str(c) for c in columns]
+    close = difflib.get_close_matches(column, columns, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"column {column!r} does not exist; {hint}the columns are: {', '.join(columns)}"
+
+
+def _check_columns(spec: Spec, columns, description: str, require_targets: bool = True) -> None:
+    keys = [("data.inputs", spec.data.inputs or [])]
+    if require_targets or not spec.data.inputs:  # without explicit inputs the targets are the inputs
+        keys.append(("data.targets", spec.data.targets))
+    for key, wanted in keys:
+        for column in wanted:
+            if column not in columns:
+                raise spec_error(spec, key, f"in {description}: " + _missing_column(column, columns))
+
+
+def _cut(spec: Spec, frame: pd.DataFrame) -> pd.DataFrame:
+    if spec.data.start is None and spec.data.end is None:
+        return frame
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        raise spec_error(spec, "data.start" if spec.data.start else "data.end",
+                         "cutting by date needs data.time_column")
+    return frame.loc[spec.data.start:spec.data.end]
+
+
+def _apply_frequency(spec: Spec, frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    if spec.data.frequency is None or len(frame) == 0:
+        return frame
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        raise spec_error(spec, "data.frequency", "a frequency needs data.time_column")
+    full = pd.date_range(frame.index[0], frame.index[-1], freq=spec.data.frequency, name=frame.index.name)
+    off_grid = frame.index.difference(full)
+    if len(off_grid):
+        raise spec_error(spec, "data.frequency", f"{len(off_grid)} timestamps are not on the "
+                                                 f"{spec.data.frequency!r} grid, the first {off_grid[0]}")
+    absent = len(full) - len(frame)
+    if absent:
+        notes.append(f"{absent} missing time steps at frequency {spec.data.frequency!r} (first: "
+                     f"{full.difference(frame.index)[0].date()}) became missing values")
+    return frame.reindex(full)
+
+
+def _handle_missing(spec: Spec, frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    missing = frame.isna()
+    count = int(missing.to_numpy().sum())
+    if count == 0:
+        return frame
+    first = frame.index[missing.any(axis=1).to_numpy()][0]
+    policy = spec.data.missing
+    if policy == "error":
+        raise spec_error(spec, "data.missing", f"the data hold {count} missing values (first at {first}); "
+                                               "choose data.missing = 'drop', 'ffill' or 'interpolate'")
+    if policy == "drop":
+        notes.append(f"dropped {int(missing.any(axis=1).sum())} rows with missing values (data.missing = 'drop')")
+        return frame.dropna()
+    if policy == "ffill":
+        filled = frame.ffill()
+        notes.append(f"filled {count} missing values with the previous value (data.missing = 'ffill')")
+    else:
+        filled = frame.interpolate(method="time" if isinstance(frame.index, pd.DatetimeIndex) else "linear")
+        notes.append(f"filled {count} missing values by linear interpolation (data.missing = 'interpolate')")
+    leading = int(filled.isna().any(axis=1).sum())
+    if leading:
+        notes.append(f"dropped {leading} leading rows that had no earlier value to fill from")
+        filled = filled.dropna()
+    return filled

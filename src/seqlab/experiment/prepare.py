@@ -1,0 +1,120 @@
+"""Step 2 of a run: split in time order, scale from the train part only, cut the windows.
+
+The split comes from :func:`seqlab.data.chronological_split` (the notes' 70/15/15 rounding, or
+dates). Each part's windows are those whose *targets* fall in the part; their inputs may read
+the rows just before it, which are the past, not a leak — so every row of the test part is
+forecast (the notes' per-part ``createSeq`` would skip the first ``look_back + foresight``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, RobustScaler, StandardScaler
+
+from seqlab.experiment.spec import Spec
+from seqlab.experiment.validate import spec_error
+from seqlab.forecast.backtest import scale
+from seqlab.forecast.windows import WindowSpec, gather_inputs, gather_targets, window_origins
+
+
+def make_scaler(spec: Spec):
+    """A new, unfitted scikit-learn scaler as the spec's ``scaling`` section says."""
+    method = spec.scaling.method
+    if method == "minmax":
+        return MinMaxScaler(feature_range=tuple(spec.scaling.feature_range))
+    if method == "standard":
+        return StandardScaler()
+    if method == "robust":
+        return RobustScaler()
+    return FunctionTransformer(validate=True, check_inverse=False)  # "none": the identity, kept explicit
+
+
+def window_spec(spec: Spec) -> WindowSpec:
+    w = spec.windows
+    return WindowSpec(look_back=w.look_back, horizon=w.horizon, foresight=w.foresight, stride=w.stride)
+
+
+@dataclass
+class Prepared:
+    """The scaled windows of each part, plus what is needed to go back to the data's units.
+
+    Shapes: ``x_*`` ``(N, look_back, n_inputs)``; ``y_*`` ``(N, horizon, n_targets)`` scaled;
+    ``actual`` ``(N_test, horizon, n_targets)`` in the data's units.
+    """
+
+    frame: pd.DataFrame
+    inputs: np.ndarray
+    targets: np.ndarray
+    bounds: dict
+    windows: WindowSpec
+    x_scaler: object
+    y_scaler: object
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray | None
+    y_val: np.ndarray | None
+    x_test: np.ndarray
+    actual: np.ndarray
+    test_origins: np.ndarray
+
+
+def split_bounds(spec: Spec, frame: pd.DataFrame) -> dict:
+    """``{"train": (0, a), "validation": (a, b), "test": (b, n)}`` as row positions."""
+    from seqlab.data import chronological_split
+
+    s = spec.split
+    try:
+        if s.test_start is not None:
+            split = chronological_split(frame, val_start=s.validation_start, test_start=s.test_start)
+        else:
+            split = chronological_split(frame, train=s.train, val=s.validation, test=s.test)
+    except (TypeError, ValueError) as error:
+        raise spec_error(spec, "split", str(error)) from None
+    bounds = {"train": (0, split.train_end), "validation": (split.train_end, split.val_end),
+              "test": (split.val_end, len(frame))}
+    _check_sizes(spec, bounds)
+    return bounds
+
+
+def _check_sizes(spec: Spec, bounds: dict) -> None:
+    windows = window_spec(spec)
+    train = bounds["train"][1]
+    if train < windows.span:
+        raise spec_error(
+            spec, "windows.look_back",
+            f"a window spans look_back + foresight + horizon = {windows.look_back} + {windows.foresight} + "
+            f"{windows.horizon} = {windows.span} rows, longer than the train part ({train} rows); "
+            "lower windows.look_back or give the train part more rows")
+    for part, key in (("validation", "split.validation"), ("test", "split.test")):
+        start, stop = bounds[part]
+        if stop - start == 0 and part == "test":
+            raise spec_error(spec, key, "the test part is empty; nothing would be evaluated")
+        if 0 < stop - start < windows.horizon:
+            raise spec_error(spec, key, f"the {part} part has {stop - start} rows, fewer than "
+                                        f"windows.horizon = {windows.horizon}")
+
+
+def prepare(spec: Spec, frame: pd.DataFrame) -> Prepared:
+    """Split, fit the scalers on the train rows only, and cut every part's windows."""
+    bounds = split_bounds(spec, frame)
+    windows = window_spec(spec)
+    inputs = frame[spec.inputs].to_numpy(np.float64)
+    targets = frame[spec.targets].to_numpy(np.float64)
+    train_end, val_end = bounds["train"][1], bounds["validation"][1]
+    x_scaler = make_scaler(spec).fit(inputs[:train_end])
+    y_scaler = make_scaler(spec).fit(targets[:train_end])
+    x_scaled, y_scaled = scale(x_scaler, inputs), scale(y_scaler, targets)
+
+    train = window_origins(windows, 0, train_end, stride=windows.stride)
+    val = window_origins(windows, train_end, val_end)
+    test = window_origins(windows, val_end, len(frame))
+    return Prepared(
+        frame, inputs, targets, bounds, windows, x_scaler, y_scaler,
+        x_train=gather_inputs(x_scaled, windows, train), y_train=gather_targets(y_scaled, windows, train),
+        x_val=gather_inputs(x_scaled, windows, val) if len(val) else None,
+        y_val=gather_targets(y_scaled, windows, val) if len(val) else None,
+        x_test=gather_inputs(x_scaled, windows, test), actual=gather_targets(targets, windows, test),
+        test_origins=test,
+    )

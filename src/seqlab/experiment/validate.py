@@ -1,0 +1,214 @@
+"""Reading and validating a spec file: every mistake named by key path, line and expectation.
+
+>>> spec = spec_from_dict({"data": {"source": "aapl", "targets": ["Close"]},
+...                        "model": {"layers": [{"type": "Dense", "units": 1}]}})
+>>> spec.windows.look_back
+20
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+import sys
+import typing
+from typing import Any, Literal, Union
+
+from seqlab.errors import SeqlabError
+from seqlab.experiment import spec as schema
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+class SpecError(SeqlabError):
+    """An experiment spec that cannot be run; ``problems`` lists ``(key_path, line, message)``."""
+
+    def __init__(self, problems: list[tuple[str, int | None, str]], source: str | None = None):
+        self.problems = list(problems)
+        self.source = source
+        where = f"{source}: " if source else ""
+        lines = [_format(path, line, message) for path, line, message in self.problems]
+        if len(lines) == 1:
+            text = f"invalid spec {where}{lines[0]}"
+        else:
+            text = f"invalid spec {where}{len(lines)} problems:\n" + "\n".join(f"  {entry}" for entry in lines)
+        super().__init__(text)
+
+
+def _format(path: str, line: int | None, message: str) -> str:
+    location = f"line {line}: " if line else ""
+    return f"{location}{path}: {message}" if path else f"{location}{message}"
+
+
+# ---- where each key is written ----------------------------------------------------------
+_ARRAY_HEADER = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")
+_TABLE_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-.\"' ]+?)\s*=")
+
+
+def line_index(text: str) -> dict[str, int]:
+    """Map each key path (``training.epochs``, ``model.layers[1].units``) to its line (1-based)."""
+    index: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if match := _ARRAY_HEADER.match(line):
+            name = _clean(match.group(1))
+            counts[name] = counts.get(name, -1) + 1
+            table = f"{name}[{counts[name]}]"
+            index.setdefault(name, number)
+        elif match := _TABLE_HEADER.match(line):
+            table = _clean(match.group(1))
+        elif match := _KEY.match(line):
+            key = _clean(match.group(1))
+            table_path = table
+            # a table nested in an array of tables: "model.layers[0]" + "x"
+            index.setdefault(f"{table_path}.{key}" if table_path else key, number)
+            continue
+        else:
+            continue
+        index.setdefault(table, number)
+    return index
+
+
+def _clean(dotted: str) -> str:
+    return ".".join(part.strip().strip("\"'") for part in dotted.split("."))
+
+
+def locate(lines: dict[str, int], path: str) -> int | None:
+    """The line of ``path`` or of its nearest written parent."""
+    while path:
+        if path in lines:
+            return lines[path]
+        last = re.search(r"(\[\d+\]|\.[^.\[\]]+)$", path)  # "[3]" or ".key"
+        path = path[: last.start()] if last else ""
+    return None
+
+
+def spec_error(spec: schema.Spec, path: str, message: str) -> SpecError:
+    """A :class:`SpecError` about ``path`` of an already loaded spec (line looked up)."""
+    return SpecError([(path, locate(spec.lines, path), message)], spec.source)
+
+
+# ---- conversion against the dataclasses ---------------------------------------------------
+class _Checker:
+    def __init__(self, lines: dict[str, int]):
+        self.lines = lines
+        self.problems: list[tuple[str, int | None, str]] = []
+
+    def fail(self, path: str, message: str):
+        self.problems.append((path, locate(self.lines, path), message))
+
+    def table(self, cls, data, path: str):
+        if not isinstance(data, dict):
+            self.fail(path, f"expected a table, got {_kind(data)} {data!r}")
+            return cls()
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+        for key in data:
+            if key not in fields:
+                close = difflib.get_close_matches(key, list(fields), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(fields)}"
+                self.fail(_join(path, key), f"unknown key{hint}")
+        values = {}
+        for name, spec_field in fields.items():
+            key_path = _join(path, name)
+            if name not in data:
+                if spec_field.metadata.get("required"):
+                    self.fail(key_path, "is required")
+                continue
+            values[name] = self.value(hints[name], data[name], key_path, spec_field.metadata)
+        return cls(**values)
+
+    def value(self, hint, value, path: str, meta: dict) -> Any:
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if origin is Union:  # Optional[X]
+            inner = [a for a in args if a is not type(None)][0]
+            if dataclasses.is_dataclass(inner) and isinstance(value, bool):
+                return inner() if value else None  # `early_stopping = true` turns on the defaults
+            return self.value(inner, value, path, meta)
+        if dataclasses.is_dataclass(hint):
+            return self.table(hint, value, path)
+        if origin is Literal:
+            if value not in args:
+                close = difflib.get_close_matches(str(value), [str(a) for a in args], n=1)
+                hint_text = f"; did you mean '{close[0]}'?" if close else ""
+                self.fail(path, f"must be one of {', '.join(map(repr, args))}, got {value!r}{hint_text}")
+            return value
+        if origin is list:
+            if not isinstance(value, list):
+                self.fail(path, f"expected a list, got {_kind(value)} {value!r}")
+                return []
+            if meta.get("nonempty") and not value:
+                self.fail(path, "must not be empty")
+            return [self.value(args[0], item, f"{path}[{i}]", {}) for i, item in enumerate(value)]
+        if origin is dict or hint is Any:
+            if origin is dict and not isinstance(value, dict):
+                self.fail(path, f"expected a table, got {_kind(value)} {value!r}")
+            return value
+        return self.scalar(hint, value, path, meta)
+
+    def scalar(self, hint, value, path: str, meta: dict):
+        expected = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}[hint]
+        ok = (isinstance(value, hint) and not (hint is int and isinstance(value, bool))) or (
+            hint is float and isinstance(value, int) and not isinstance(value, bool))
+        if not ok:
+            self.fail(path, f"expected {expected}, got {_kind(value)} {value!r}")
+            return value
+        value = float(value) if hint is float else value
+        bounds = [("min", lambda v, b: v >= b, ">="), ("max", lambda v, b: v <= b, "<="),
+                  ("min_exclusive", lambda v, b: v > b, ">"), ("max_exclusive", lambda v, b: v < b, "<")]
+        for key, test, word in bounds:
+            if key in meta and not test(value, meta[key]):
+                self.fail(path, f"must be {word} {meta[key]}, got {value!r}")
+        return value
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _kind(value) -> str:
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list",
+            dict: "table"}.get(type(value), type(value).__name__)
+
+
+# ---- entry points -------------------------------------------------------------------------
+def spec_from_dict(data: dict, lines: dict[str, int] | None = None, source: str | None = None,
+                   base_dir: str | None = None) -> schema.Spec:
+    """Validate a parsed spec; raise :class:`SpecError` listing every problem found."""
+    checker = _Checker(lines or {})
+    spec = checker.table(schema.Spec, data, "")
+    spec.lines, spec.source, spec.base_dir = dict(lines or {}), source, base_dir
+    from seqlab.experiment.checks import check_spec
+
+    # Cross-key checks of the sections whose keys all have the right types, so one pass lists
+    # every problem without tripping over a value already reported as mistyped.
+    broken = {re.split(r"[.\[]", path)[0] for path, _, _ in checker.problems}
+    check_spec(spec, checker.fail, skip=broken)
+    if checker.problems:
+        raise SpecError(sorted(checker.problems, key=lambda p: (p[1] is None, p[1] or 0)), source)
+    return spec
+
+
+def load_spec(path) -> schema.Spec:
+    """Read and validate a TOML spec file.
+
+    Raises:
+        SpecError: the file is missing, not TOML, or not a valid spec (every problem listed).
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise SpecError([("", None, f"spec file {path!r} does not exist")])
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise SpecError([("", None, f"not valid TOML: {error}")], path) from None
+    return spec_from_dict(data, line_index(text), path, os.path.dirname(os.path.abspath(path)))

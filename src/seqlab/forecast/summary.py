@@ -1,0 +1,99 @@
+"""Saying plainly how a model did against the baselines: sentences and a text table.
+
+Used by both the CLI's final table and the HTML report, so they can never disagree.
+"""
+from __future__ import annotations
+
+import math
+
+COLUMNS = {"mae": "MAE", "rmse": "RMSE", "mape": "MAPE %", "smape": "sMAPE %", "mase": "MASE",
+           "skill": "skill vs persistence"}
+
+
+def verdicts(metrics: dict, model: str = "model", labels: dict | None = None) -> list[str]:
+    """One plain sentence per target (and one per baseline the model fails to beat), by MAE.
+
+    Args:
+        metrics: ``{target: {forecast_name: {"mae": ..., ...}}}`` as from ``score_by_target``.
+        model: the name of the model's forecast.
+        labels: readable names of the baselines (``{"seasonal_naive": "seasonal naive (5)"}``).
+
+    >>> table = {"Close": {"model": {"mae": 2.0}, "persistence": {"mae": 1.5}}}
+    >>> verdicts(table)
+    ['Close: the model does NOT beat persistence (MAE 2 vs 1.5, 33.3% worse).']
+    """
+    labels = labels or {}
+    sentences = []
+    for target, table in metrics.items():
+        if model not in table:
+            continue
+        own = table[model]["mae"]
+        baselines = [name for name in table if name != model]
+        losses = [name for name in baselines if own >= table[name]["mae"]]
+        if not baselines:
+            continue
+        if not losses:
+            best = min(baselines, key=lambda name: table[name]["mae"])
+            gain = 100.0 * (1.0 - own / table[best]["mae"]) if table[best]["mae"] > 0 else math.inf
+            sentences.append(
+                f"{target}: the model beats every baseline; MAE {own:.4g} vs {table[best]['mae']:.4g} "
+                f"for the best of them ({labels.get(best, best)}), {gain:.1f}% better."
+            )
+            continue
+        for name in losses:
+            other = table[name]["mae"]
+            worse = 100.0 * (own / other - 1.0) if other > 0 else math.inf
+            sentences.append(
+                f"{target}: the model does NOT beat {labels.get(name, name)} "
+                f"(MAE {own:.4g} vs {other:.4g}, {worse:.1f}% worse)."
+            )
+    return sentences
+
+
+def beats_all(metrics: dict, model: str = "model") -> bool:
+    """Whether the model's MAE is below every baseline's, for every target."""
+    return all(
+        table[model]["mae"] < row["mae"]
+        for table in metrics.values() for name, row in table.items() if name != model
+    )
+
+
+def format_number(value) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return f"{value:,.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
+
+
+def text_table(table: dict, metrics=("mae", "rmse", "mape", "smape", "mase"), labels: dict | None = None,
+               model: str = "model") -> str:
+    """A fixed-width table, one row per forecast (the model first), marking the best per column.
+
+    >>> print(text_table({"model": {"mae": 1.0}, "persistence": {"mae": 2.0}}, metrics=("mae",)))
+    forecast     MAE
+    model          1*
+    persistence    2
+    """
+    labels = labels or {}
+    columns = list(metrics) + (["skill"] if any("skill" in row for row in table.values()) else [])
+    names = [model] + [name for name in table if name != model] if model in table else list(table)
+    best = {}
+    for column in columns:
+        values = [table[name].get(column) for name in names if table[name].get(column) is not None]
+        if values:
+            best[column] = max(values) if column == "skill" else min(values)
+    rows = [["forecast"] + [COLUMNS.get(column, column) + " " for column in columns]]
+    for name in names:
+        cells = [labels.get(name, name)]
+        for column in columns:
+            value = table[name].get(column)
+            mark = "*" if value is not None and value == best.get(column) and len(names) > 1 else " "
+            cells.append(format_number(value) + mark)
+        rows.append(cells)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    # names left-aligned, numbers right-aligned (a trailing '*' marks the best)
+    return "\n".join(
+        "  ".join(cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths))).rstrip()
+        for row in rows
+    )

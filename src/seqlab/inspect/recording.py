@@ -1,0 +1,102 @@
+"""Recording the inside of recurrent layers while a model runs.
+
+While a :class:`Recorder` is active, every recurrent layer in the model takes the step loop with
+recording on — the same weights the fused path uses — and hands its per-step gates and states
+to the recorder. Stateful layers get their carried state back afterwards, so looking inside a
+model does not change what it does next.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from seqlab.layers.recurrent.layer import RecurrentLayer
+from seqlab.layers.recurrent.loop import StepRecord
+
+
+@dataclass
+class Trace:
+    """Every gate and state of one recurrent layer at every timestep.
+
+    Each array has shape ``(batch, timesteps, units)``. Timesteps are in the order the layer's
+    outputs come in: the processing order, which for a ``go_backwards`` layer is the input
+    reversed (``timesteps_reversed=True``); the backward half of a ``Bidirectional`` trace is
+    flipped back into input order, as its outputs are.
+
+    Attributes:
+        layer: the layer's name.
+        gates: LSTM ``input``, ``forget``, ``candidate``, ``output``; GRU ``update``, ``reset``,
+            ``candidate``; SimpleRNN none. At a masked timestep, what the gates computed (they
+            are not applied: the state is carried over).
+        hidden: the hidden state ``h_t`` after each timestep.
+        cell: the LSTM cell state ``c_t`` (None for GRU and SimpleRNN).
+        mask: ``(batch, timesteps)`` booleans, True where the step counted, or None.
+        timesteps_reversed: True when index ``t`` is input step ``L - 1 - t``.
+    """
+
+    layer: str
+    gates: dict
+    hidden: np.ndarray
+    cell: np.ndarray | None = None
+    mask: np.ndarray | None = None
+    timesteps_reversed: bool = False
+
+    def flipped(self) -> "Trace":
+        """The same trace with the time axis reversed."""
+        flip = lambda a: None if a is None else np.ascontiguousarray(a[:, ::-1])  # noqa: E731
+        return Trace(self.layer, {k: flip(v) for k, v in self.gates.items()}, flip(self.hidden),
+                     flip(self.cell), flip(self.mask), not self.timesteps_reversed)
+
+    def __repr__(self) -> str:
+        parts = [f"gates={list(self.gates)}", f"hidden{self.hidden.shape}"]
+        if self.cell is not None:
+            parts.append(f"cell{self.cell.shape}")
+        if self.mask is not None:
+            parts.append("masked")
+        return f"Trace({self.layer!r}, " + ", ".join(parts) + ")"
+
+
+def _numpy(steps: list) -> np.ndarray:
+    return torch.stack(steps, dim=1).detach().cpu().numpy()
+
+
+class Recorder:
+    """Context manager: ``with Recorder(model) as rec: model(x)`` fills ``rec.records``."""
+
+    def __init__(self, model: torch.nn.Module):
+        self.layers = [m for m in model.modules() if isinstance(m, RecurrentLayer)]
+        self.records: dict[int, tuple[RecurrentLayer, StepRecord, torch.Tensor | None]] = {}
+        self._saved: list = []
+
+    def __enter__(self) -> "Recorder":
+        self._saved = [layer.keeper.states for layer in self.layers]
+        for layer in self.layers:
+            layer._recorder = self
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for layer, states in zip(self.layers, self._saved):
+            layer._recorder = None
+            layer.keeper.states = states
+
+    def add(self, layer: RecurrentLayer, record: StepRecord, mask) -> None:
+        self.records[id(layer)] = (layer, record, mask)
+
+    def trace(self, layer: RecurrentLayer) -> Trace | None:
+        """The recorded trace of ``layer`` as NumPy arrays, or None if it did not run."""
+        if id(layer) not in self.records:
+            return None
+        _, record, mask = self.records[id(layer)]
+        names = layer.cell.gate_names
+        gates = {name: _numpy([step[i] for step in record.gates]) for i, name in enumerate(names)}
+        hidden = _numpy([states[0] for states in record.states])
+        cell = _numpy([states[1] for states in record.states]) if layer.cell.num_states == 2 else None
+        mask = None if mask is None else mask.detach().cpu().numpy()
+        return Trace(layer.name, gates, hidden, cell, mask, layer.go_backwards)
+
+    def hidden_tensors(self, layer: RecurrentLayer) -> list[torch.Tensor]:
+        """The hidden-state tensors of every step, still part of the autograd graph."""
+        _, record, _ = self.records[id(layer)]
+        return [states[0] for states in record.states]

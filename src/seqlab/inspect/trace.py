@@ -1,0 +1,103 @@
+"""``seqlab.inspect.trace``: the gates, cell and hidden states of every recurrent layer, at
+every timestep, from the trained weights."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from seqlab.errors import describe
+from seqlab.inspect.recording import Recorder, Trace
+from seqlab.layers.recurrent.layer import RecurrentLayer
+from seqlab.layers.recurrent.wrappers import Bidirectional
+
+
+def as_input(model: torch.nn.Module, x) -> torch.Tensor:
+    """``x`` as a tensor with the model's dtype and device (integer ids stay integers)."""
+    parameter = next(model.parameters(), None)
+    dtype = parameter.dtype if parameter is not None else torch.get_default_dtype()
+    device = parameter.device if parameter is not None else torch.device("cpu")
+    if not torch.is_tensor(x):
+        try:
+            x = torch.as_tensor(np.asarray(x))
+        except (TypeError, ValueError):
+            raise TypeError(f"inspect: `x` must be an array or tensor, got {describe(x)}") from None
+    if x.is_floating_point():
+        x = x.to(dtype)
+    return x.to(device)
+
+
+def run_recorded(model: torch.nn.Module, x, mask=None, grad: bool = False):
+    """Run ``model`` on ``x`` in inference mode with every recurrent layer recording."""
+    x = as_input(model, x)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.set_grad_enabled(grad), Recorder(model) as recorder:
+            outputs = model(x) if mask is None else model(x, mask=torch.as_tensor(mask))
+    finally:
+        model.train(was_training)
+    if not recorder.layers:
+        raise ValueError(f"inspect: {type(model).__name__} has no recurrent layers (SimpleRNN, LSTM, "
+                         "GRU) to look inside")
+    return outputs, recorder
+
+
+def collect(model: torch.nn.Module, recorder: Recorder, per_layer) -> dict:
+    """``{layer name: per_layer(layer)}``; a Bidirectional gives ``{'forward', 'backward'}``."""
+    result: dict = {}
+    inside: set[int] = set()
+    for module in model.modules():
+        if isinstance(module, Bidirectional):
+            inside |= {id(module.forward_layer), id(module.backward_layer)}
+            forward, backward = per_layer(module.forward_layer), per_layer(module.backward_layer)
+            if forward is not None and backward is not None:
+                result[module.name] = {"forward": forward, "backward": backward}
+        elif isinstance(module, RecurrentLayer) and id(module) not in inside:
+            value = per_layer(module)
+            if value is not None:
+                result[module.name] = value
+    return result
+
+
+def trace(model: torch.nn.Module, x, mask=None) -> dict:
+    """Look inside every recurrent layer of ``model`` while it reads ``x``.
+
+    The model runs once in inference mode; each recurrent layer runs the step loop with the
+    very parameters its fused path uses, and records its gates and states. A layer in the
+    middle of a stack sees what the layers before it output, and what the model outputs is
+    unchanged (stateful layers keep their carried state).
+
+    Args:
+        model: a ``Sequential``, a single recurrent layer, or any ``torch.nn.Module`` holding
+            seqlab recurrent layers.
+        x: the input, e.g. ``(N, L, F)`` (or ``(N, L)`` token ids for an ``Embedding`` model).
+        mask: optional ``(N, L)`` mask passed to the model.
+
+    Returns:
+        ``{layer name: Trace}``; for a ``Bidirectional`` layer
+        ``{name: {'forward': Trace, 'backward': Trace}}`` (the backward trace in input order).
+        Each :class:`~seqlab.inspect.Trace` holds ``gates`` (name → ``(N, L, H)`` array),
+        ``hidden`` and, for an LSTM, ``cell``.
+
+    >>> import torch, seqlab
+    >>> model = seqlab.models.Sequential([seqlab.layers.LSTM(4, input_shape=(6, 2))])
+    >>> t = seqlab.inspect.trace(model, torch.randn(3, 6, 2))['lstm']
+    >>> sorted(t.gates), t.cell.shape
+    (['candidate', 'forget', 'input', 'output'], (3, 6, 4))
+    """
+    _, recorder = run_recorded(model, x, mask)
+
+    def per_layer(layer):
+        result = recorder.trace(layer)
+        if result is not None and isinstance(_parent(model, layer), Bidirectional) and layer.go_backwards:
+            result = result.flipped()
+        return result
+
+    return collect(model, recorder, per_layer)
+
+
+def _parent(model, layer):
+    for module in model.modules():
+        if isinstance(module, Bidirectional) and layer in (module.forward_layer, module.backward_layer):
+            return module
+    return None

@@ -1,0 +1,335 @@
+"""``RecurrentLayer``: what SimpleRNN, LSTM and GRU share — settings, weights in torch's layout
+with Keras's ``get_weights()``, masks, dropout, stateful states, and the choice between the two
+execution paths (torch's fused kernels, or the step loop).
+
+The public layers (:mod:`.lstm`, :mod:`.gru`, :mod:`.simple_rnn`) only name their cell and
+their bias layout.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from seqlab import activations, initializers
+from seqlab.errors import describe
+from seqlab.layers.base import Layer, check_positive_int, check_rate, format_shape
+from seqlab.layers.recurrent import fused
+from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks
+from seqlab.layers.recurrent.loop import StepRecord, run_loop
+from seqlab.layers.recurrent.state import StateKeeper
+
+logger = logging.getLogger("seqlab.layers.recurrent")
+
+# Measured with benchmarks/bench_recurrent.py on a 2-core CPU (see docs/recurrent.md).
+_LOOP_COST = "about 2x slower to train than the fused path"
+
+
+def check_activation(layer: str, argument: str, value):
+    try:
+        return activations.get(value)
+    except (ValueError, TypeError) as error:
+        raise type(error)(f"{layer}: `{argument}`: {error}") from None
+
+
+def check_bool(layer: str, argument: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{layer}: `{argument}` must be True or False, got {describe(value)}")
+    return bool(value)
+
+
+class RecurrentLayer(Layer):
+    """Base of the recurrent layers (see :class:`seqlab.layers.LSTM` for the arguments).
+
+    Input shape: ``(N, L, F)`` — samples, timesteps, features.
+    Output shape: ``(N, L, H)`` with ``return_sequences``, else ``(N, H)``; with
+    ``return_state`` a list ``[output, *final_states]``.
+    """
+
+    supports_masking = True
+
+    def __init__(self, units, *, activation="tanh", recurrent_activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", dropout=0.0, recurrent_dropout=0.0,
+                 return_sequences=False, return_state=False, go_backwards=False, stateful=False,
+                 unroll=False, use_cudnn="auto", seed=None, zero_output_for_mask=False, **kwargs):
+        super().__init__(**kwargs)
+        cls = type(self).__name__
+        self.units = check_positive_int(cls, "units", units)
+        self.activation = check_activation(cls, "activation", activation)
+        self.recurrent_activation = (None if recurrent_activation is None else
+                                     check_activation(cls, "recurrent_activation", recurrent_activation))
+        self.use_bias = check_bool(cls, "use_bias", use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.dropout = check_rate(cls, "dropout", dropout)
+        self.recurrent_dropout = check_rate(cls, "recurrent_dropout", recurrent_dropout)
+        self.return_sequences = check_bool(cls, "return_sequences", return_sequences)
+        self.return_state = check_bool(cls, "return_state", return_state)
+        self.go_backwards = check_bool(cls, "go_backwards", go_backwards)
+        self.stateful = check_bool(cls, "stateful", stateful)
+        self.unroll = check_bool(cls, "unroll", unroll)  # accepted for Keras; changes nothing
+        self.zero_output_for_mask = check_bool(cls, "zero_output_for_mask", zero_output_for_mask)
+        if use_cudnn not in ("auto", True, False):
+            raise ValueError(f"{cls}: `use_cudnn` must be 'auto', True or False, got {use_cudnn!r}")
+        self.use_cudnn = use_cudnn
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+            raise ValueError(f"{cls}: `seed` must be None or a non-negative integer, got {seed!r}")
+        self.seed = seed
+        self.cell: Cell = self.make_cell()
+        self.kernel_name = fused.kernel_name(self.cell.kind, self.activation, self.recurrent_activation)
+        if use_cudnn is True and (self.kernel_name is None or self.recurrent_dropout > 0):
+            raise ValueError(
+                f"{cls}: `use_cudnn=True` needs settings the fused kernels support "
+                f"({self._fused_requirements()}), got {self._loop_reasons(True)[0]}"
+            )
+        self.keeper = StateKeeper(self)
+        self._recorder = None  # set by seqlab.inspect while tracing
+        self._loop_announced = False
+        self._generators: dict = {}
+
+    # ---- per-layer specifics (overridden by LSTM, GRU, SimpleRNN) -------------------------
+    def make_cell(self) -> Cell:
+        raise NotImplementedError
+
+    def keras_bias_shape(self) -> tuple[int, ...]:
+        return (self.cell.num_blocks * self.units,)
+
+    def initial_bias(self, shape) -> torch.Tensor:
+        return self.bias_initializer(shape, dtype=self.torch_dtype)
+
+    def split_bias(self):
+        """``(bias_ih, bias_hh)`` in torch's layout; a single Keras bias goes on the input side."""
+        return (self.bias if self.use_bias else None), None
+
+    def _fused_requirements(self) -> str:
+        return "activation='tanh', recurrent_activation='sigmoid', recurrent_dropout=0"
+
+    # ---- shapes ------------------------------------------------------------------------
+    def rank_error(self, shape) -> ValueError:
+        hint = ""
+        if len(shape) == 2:
+            hint = (". A 2-D array X of shape (samples, timesteps) holds one feature per "
+                    "timestep: reshape it with X = X.reshape((X.shape[0], X.shape[1], 1))")
+        return ValueError(
+            f"layer '{self.name}' ({type(self).__name__}) expects 3-D input (samples, timesteps, "
+            f"features), got shape {tuple(shape)}{hint}"
+        )
+
+    def validate_input_shape(self, input_shape):
+        if len(input_shape) != 3:
+            raise self.rank_error(input_shape)
+        if input_shape[-1] is None:
+            raise ValueError(f"layer '{self.name}' needs a fixed number of features, got shape "
+                             f"{format_shape(input_shape)}")
+
+    def check_input_shape(self, shape):
+        if len(shape) != 3:
+            raise self.rank_error(shape)
+        super().check_input_shape(shape)
+
+    def compute_output_shape(self, input_shape):
+        if self.return_sequences:
+            return (input_shape[0], input_shape[1], self.units)
+        return (input_shape[0], self.units)
+
+    def compute_mask(self, inputs, mask):
+        return mask if self.return_sequences else None
+
+    # ---- weights: torch layout stored, Keras layout shown ----------------------------------
+    def build(self, input_shape):
+        features, width = input_shape[-1], self.cell.num_blocks * self.units
+        order = self.cell.keras_order
+        w_ih = self.add_weight("weight_ih", (features, width), self.kernel_initializer, transpose=True)
+        w_hh = self.add_weight("weight_hh", (self.units, width), self.recurrent_initializer,
+                               transpose=True)
+        with torch.no_grad():
+            w_ih.copy_(reorder_blocks(w_ih.detach().clone(), order, 0))
+            w_hh.copy_(reorder_blocks(w_hh.detach().clone(), order, 0))
+        if self.use_bias:
+            shape = self.keras_bias_shape()
+            bias = self.add_weight("bias", shape, "zeros")
+            with torch.no_grad():
+                bias.copy_(reorder_blocks(self.initial_bias(shape), order, -1))
+        self.keeper.built(input_shape[0])
+
+    def weight_names(self):
+        return ["kernel", "recurrent_kernel", "bias"] if self.use_bias else ["kernel", "recurrent_kernel"]
+
+    def keras_weight(self, name):
+        back = inverse_order(self.cell.keras_order)
+        if name == "bias":
+            return reorder_blocks(self.bias, back, -1)
+        stored = self.weight_ih if name == "kernel" else self.weight_hh
+        return reorder_blocks(stored, back, 0).t()
+
+    def set_keras_weight(self, name, value):
+        order = self.cell.keras_order
+        if name == "bias":
+            self.bias.data.copy_(reorder_blocks(value, order, -1))
+        else:
+            stored = self.weight_ih if name == "kernel" else self.weight_hh
+            stored.data.copy_(reorder_blocks(value.t(), order, 0))
+
+    @property
+    def kernel(self) -> torch.Tensor:
+        """The input weights in Keras's layout ``(features, gates * units)``."""
+        return self.keras_weight("kernel")
+
+    @property
+    def recurrent_kernel(self) -> torch.Tensor:
+        """The recurrent weights in Keras's layout ``(units, gates * units)``."""
+        return self.keras_weight("recurrent_kernel")
+
+    # ---- running -----------------------------------------------------------------------
+    def forward(self, inputs, training=None, mask=None, initial_state=None):
+        if not torch.is_tensor(inputs):
+            inputs = torch.as_tensor(np.asarray(inputs), dtype=self.torch_dtype)
+        if inputs.dim() != 3:
+            raise self.rank_error(tuple(inputs.shape))
+        if not self.built:
+            self.build_from_shape((None, *tuple(inputs.shape[1:])))
+            self.to(inputs.device)
+        else:
+            self.check_input_shape(tuple(inputs.shape))
+        if training is None:
+            training = self.training
+        return self.call(inputs, training=training, mask=mask, initial_state=initial_state)
+
+    def call(self, inputs, training=False, mask=None, initial_state=None):
+        x = inputs if inputs.dtype == self.weight_ih.dtype else inputs.to(self.weight_ih.dtype)
+        batch, steps, features = x.shape
+        if steps == 0:
+            raise ValueError(f"layer '{self.name}' got a sequence of 0 timesteps, shape {tuple(x.shape)}")
+        states = self.keeper.initial_states(x, initial_state)
+        mask = self._check_mask(mask, batch, steps, x.device)
+        if self.go_backwards:
+            x = x.flip(1)
+            mask = None if mask is None else mask.flip(1)
+        if training and self.dropout > 0:
+            x = x * self._dropout_mask((batch, 1, features), self.dropout, x)
+        recurrent_mask = None
+        if training and self.recurrent_dropout > 0:
+            recurrent_mask = self._dropout_mask((batch, self.units), self.recurrent_dropout, x)
+        recording = self._recorder is not None
+        bias_ih, bias_hh = self.split_bias()
+        if self.kernel_name is not None and recurrent_mask is None and not recording and self.use_cudnn is not False:
+            params = [self.weight_ih, self.weight_hh]
+            if self.use_bias:
+                params += [bias_ih, bias_hh if bias_hh is not None else torch.zeros_like(bias_ih)]
+            train = torch.is_grad_enabled() and (self.weight_ih.requires_grad or x.requires_grad)
+            outputs, finals = fused.run_fused(
+                self.kernel_name, x, states, params, mask=mask, return_sequences=self.return_sequences,
+                zero_output_for_mask=self.zero_output_for_mask, train=train)
+        else:
+            if not recording:
+                self._announce_loop(training)
+            record = StepRecord() if recording else None
+            outputs, finals = run_loop(
+                self.cell, F.linear(x, self.weight_ih, bias_ih), states, self.weight_hh, bias_hh,
+                mask=mask, recurrent_mask=recurrent_mask, return_sequences=self.return_sequences,
+                zero_output_for_mask=self.zero_output_for_mask, record=record)
+            if recording:
+                self._recorder.add(self, record, mask)
+        self.keeper.carry(finals)
+        if self.return_state:
+            return [outputs, *finals]
+        return outputs
+
+    def _check_mask(self, mask, batch, steps, device):
+        if mask is None:
+            return None
+        mask = torch.as_tensor(mask, device=device)
+        if tuple(mask.shape) != (batch, steps):
+            raise ValueError(
+                f"layer '{self.name}': `mask` must have shape (samples, timesteps) = "
+                f"({batch}, {steps}), got shape {tuple(mask.shape)}"
+            )
+        mask = mask if mask.dtype == torch.bool else mask != 0
+        # A mask that hides nothing changes nothing: take the plain (faster) path.
+        return None if bool(mask.all()) else mask
+
+    def _dropout_mask(self, shape, rate, like):
+        # One mask per sequence, the same at every timestep (Keras), scaled so the expected
+        # value is unchanged (inverted dropout).
+        keep = torch.empty(shape, dtype=like.dtype, device=like.device)
+        generator = None
+        if self.seed is not None:
+            generator = self._generators.get(like.device)
+            if generator is None:
+                generator = torch.Generator(device=like.device).manual_seed(self.seed)
+                self._generators[like.device] = generator
+        return keep.bernoulli_(1.0 - rate, generator=generator) / (1.0 - rate)
+
+    # ---- execution path ----------------------------------------------------------------
+    def _loop_reasons(self, training: bool) -> list[str]:
+        reasons = []
+        if self.kernel_name is None:
+            names = f"activation={activations.serialize(self.activation)!r}"
+            if self.recurrent_activation is not None:
+                names += f", recurrent_activation={activations.serialize(self.recurrent_activation)!r}"
+            reasons.append(f"{names} has no fused kernel")
+        if self.use_cudnn is False:
+            reasons.append("use_cudnn=False")
+        if training and self.recurrent_dropout > 0:
+            reasons.append(f"recurrent_dropout={self.recurrent_dropout} has no fused kernel "
+                           "(used while training only; inference runs fused)")
+        return reasons
+
+    def execution_path(self, training: bool = True) -> str:
+        """``'fused'`` or ``'loop'``: the path a call with ``training`` takes (without masks
+        or tracing, which the fused path also handles / the loop always handles)."""
+        return "loop" if self._loop_reasons(training) else "fused"
+
+    def summary_note(self) -> str | None:
+        reasons = self._loop_reasons(training=True)
+        if not reasons:
+            return None
+        return f"step loop ({_LOOP_COST}): " + "; ".join(reasons)
+
+    def _announce_loop(self, training):
+        if self._loop_announced:
+            return
+        reasons = self._loop_reasons(training)
+        if reasons:
+            self._loop_announced = True
+            logger.info("layer '%s' runs on the step loop (%s): %s", self.name, _LOOP_COST,
+                        "; ".join(reasons))
+
+    # ---- stateful ----------------------------------------------------------------------
+    def reset_states(self, states=None) -> None:
+        """Forget the carried state (stateful layers), or set it to ``states``."""
+        self.keeper.reset(states)
+
+    @property
+    def states(self):
+        """The carried states (stateful layers), a list of ``(batch, units)`` tensors or None."""
+        return self.keeper.current()
+
+    # ---- config ------------------------------------------------------------------------
+    def get_config(self):
+        config = {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "go_backwards": self.go_backwards,
+            "stateful": self.stateful,
+            "unroll": self.unroll,
+            "use_cudnn": self.use_cudnn,
+            "seed": self.seed,
+            "zero_output_for_mask": self.zero_output_for_mask,
+        }
+        if self.recurrent_activation is not None:
+            config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
+        return config

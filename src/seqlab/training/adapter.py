@@ -1,0 +1,138 @@
+"""Turn what users pass to ``fit``/``evaluate``/``predict`` into checked tensors.
+
+Accepted: NumPy arrays, (nested) lists, pandas DataFrames/Series, torch tensors. Every check
+names the argument it is about (``x``, ``y``, ``validation_data``...) and what was received, so
+a wrong input fails before any training starts instead of deep inside a layer.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from seqlab.errors import describe
+
+_AXES = {
+    2: "(batch, features)",
+    3: "(batch, timesteps, features)",
+    4: "(batch, height, width, channels)",
+}
+
+
+def as_array(value, name: str, where: str):
+    """``value`` as a NumPy array or a torch tensor (tensors are kept as they are)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach()
+    if hasattr(value, "to_numpy") and callable(value.to_numpy):  # pandas DataFrame / Series
+        value = value.to_numpy()
+    if isinstance(value, (list, tuple)):
+        try:
+            value = np.asarray(value)
+        except ValueError:
+            raise ValueError(
+                f"{where}: `{name}` is a ragged list (its rows have different lengths); pad the "
+                "sequences to one length first, e.g. with seqlab.data.pad_sequences"
+            ) from None
+    if not isinstance(value, np.ndarray):
+        raise TypeError(
+            f"{where}: `{name}` must be a NumPy array, list, pandas object or torch tensor, "
+            f"got {describe(value)}"
+        )
+    return value
+
+
+def _check_numeric(array, name: str, where: str) -> None:
+    if isinstance(array, torch.Tensor):
+        if array.dtype.is_complex:
+            raise TypeError(f"{where}: `{name}` must hold real numbers, got a tensor of dtype {array.dtype}")
+        return
+    kind = array.dtype.kind
+    if kind in "biuf":
+        return
+    example = array.ravel()[:3].tolist() if array.size else []
+    if kind == "O" and array.size:
+        # An object array of ragged rows is the usual cause: say so.
+        first = array.ravel()[0]
+        if isinstance(first, (list, tuple, np.ndarray)):
+            raise ValueError(
+                f"{where}: `{name}` holds sequences of different lengths (an object array of "
+                f"shape {array.shape}); pad them to one length first, e.g. with "
+                "seqlab.data.pad_sequences"
+            )
+    raise TypeError(
+        f"{where}: `{name}` must hold numbers, got an array of dtype {array.dtype} "
+        f"(values such as {example}); encode text or categories as numbers first"
+    )
+
+
+def to_tensor(value, name: str, where: str, dtype: torch.dtype, device) -> torch.Tensor:
+    """Convert, check the dtype and cast to ``dtype`` on ``device`` (one copy at most)."""
+    array = as_array(value, name, where)
+    _check_numeric(array, name, where)
+    if isinstance(array, np.ndarray):
+        if array.dtype.kind == "b":
+            array = array.astype(np.float32)
+        tensor = torch.from_numpy(np.ascontiguousarray(array))
+    else:
+        tensor = array
+    if tensor.ndim == 0:
+        raise ValueError(f"{where}: `{name}` must have a batch axis, got a scalar")
+    return tensor.to(device=device, dtype=dtype, non_blocking=True)
+
+
+def check_finite(tensor: torch.Tensor, name: str, where: str) -> None:
+    """Raise with the count and first position of NaN/inf values (one reduction if all finite)."""
+    if not tensor.is_floating_point() or bool(torch.isfinite(tensor).all()):
+        return
+    for label, bad in (("NaN", torch.isnan(tensor)), ("infinite", torch.isinf(tensor))):
+        count = int(bad.sum())
+        if count:
+            first = tuple(int(i) for i in bad.nonzero()[0])
+            raise ValueError(
+                f"{where}: `{name}` contains {count} {label} value{'s' if count > 1 else ''} "
+                f"(first at index {first}); clean or impute the data before training"
+            )
+
+
+def check_same_length(arrays: dict, where: str) -> int:
+    """All arrays share the batch axis: 'x has 100 samples but y has 99'."""
+    items = [(name, a) for name, a in arrays.items() if a is not None]
+    first_name, first = items[0]
+    for name, array in items[1:]:
+        if array.shape[0] != first.shape[0]:
+            raise ValueError(
+                f"{where}: {first_name} has {first.shape[0]} samples but {name} has "
+                f"{array.shape[0]}; they must have one entry per sample"
+            )
+    return int(first.shape[0])
+
+
+def check_input_shape(model, shape: tuple, name: str, where: str) -> None:
+    """Compare a data shape with the model's declared input shape (``None`` = any size)."""
+    expected = model.input_shape
+    if expected is None:
+        return
+    expected = tuple(expected)
+    ok = len(shape) == len(expected) and all(
+        want is None or want == got for want, got in zip(expected[1:], shape[1:])
+    )
+    if ok:
+        return
+    axes = _AXES.get(len(expected), "")
+    raise ValueError(
+        f"{where}: model '{model.name}' expects {len(expected)}-D input {axes} of shape "
+        f"{_fmt(expected)}, got `{name}` of shape {tuple(shape)}"
+    )
+
+
+def _fmt(shape) -> str:
+    inner = ", ".join("None" if s is None else str(s) for s in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def check_positive_int(where: str, name: str, value, allow_zero: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{where}: `{name}` must be an integer, got {describe(value)}")
+    if value < 0 or (value == 0 and not allow_zero):
+        kind = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{where}: `{name}` must be a {kind} integer, got {value}")
+    return int(value)

@@ -1,0 +1,166 @@
+"""``model.compile``: resolve the loss, metrics, optimizer and device once.
+
+What is stored on ``model.compiled`` (a :class:`CompiledSetup`) is everything ``fit`` needs,
+plus the original identifiers so :mod:`seqlab.models.saving` can write them as JSON.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import torch
+
+from seqlab.errors import NotCompiledError, describe
+from seqlab.training import losses, metrics as metrics_module, optimizers
+
+_KERAS_ONLY = {"run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss"}
+
+
+@dataclass
+class CompiledSetup:
+    """The result of ``compile``; read by the training loop, callbacks and saving."""
+
+    loss: losses.Loss | None  # None: compiled for predict only
+    optimizer: optimizers.Optimizer
+    metric_identifiers: list = field(default_factory=list)  # as the user gave them
+    loss_identifier: object = None
+    device: torch.device | None = None  # None: wherever the model is
+
+    def make_metrics(self) -> list[metrics_module.Metric]:
+        """Fresh metric objects (a user's Metric instance is copied: train and validation keep
+        separate totals)."""
+        made = [
+            copy.deepcopy(identifier) if isinstance(identifier, metrics_module.Metric)
+            else metrics_module.get(identifier)
+            for identifier in self.metric_identifiers
+        ]
+        for metric in made:
+            metric.reset_state()
+        return made
+
+    @property
+    def metric_names(self) -> list[str]:
+        return [metric.name for metric in self._probe_metrics]
+
+    def metric_direction(self, name: str) -> str | None:
+        """``'up'``/``'down'`` for a compiled metric's History name, or None if unknown."""
+        for metric in self._probe_metrics:
+            if metric.name == name:
+                return metric.direction
+        return None
+
+    def __post_init__(self):
+        self._probe_metrics = self.make_metrics()
+
+
+def resolve_device(device) -> torch.device | None:
+    """``None`` (keep the model where it is), ``'cpu'``, ``'cuda'``/``'cuda:1'``, ``'auto'`` or a torch.device."""
+    if device is None:
+        return None
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"compile: `device` must be None, 'auto', 'cpu', 'cuda' or a torch.device, got {describe(device)}"
+        ) from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"compile: device={device!r} was requested but torch.cuda.is_available() is False; "
+            "use device='auto' to fall back to the CPU explicitly"
+        )
+    return resolved
+
+
+def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, device=None, **kwargs):
+    """Configure ``model`` for training (Keras's ``compile``).
+
+    Args:
+        model: a :class:`~seqlab.models.Sequential`.
+        optimizer: a name (``'adam'``, ``'sgd'``, ``'rmsprop'``, ``'adagrad'``, ``'adamw'``), a
+            :mod:`seqlab.optimizers` object or a ``torch.optim`` optimizer.
+        loss: a name (see ``seqlab.losses.names()``), a Loss object, a torch loss module or a
+            function ``fn(y_true, y_pred)`` on tensors.
+        metrics: a list of names (``'accuracy'``, ``'mae'``, ``'rmse'``...), Metric objects or
+            functions; History keys use the names as given (a function's ``__name__``).
+        device: ``None`` (default: keep the model where it is, the CPU for a new model), ``'cpu'``,
+            ``'cuda'``, ``'auto'`` (CUDA when available) or a ``torch.device``.
+        **kwargs: Keras's ``run_eagerly``/``jit_compile``/``steps_per_execution``/``auto_scale_loss``
+            are accepted and have no effect (seqlab always runs eagerly).
+
+    >>> import seqlab
+    >>> model = seqlab.Sequential([seqlab.layers.Dense(1, input_shape=(3,))])
+    >>> model.compile(optimizer='adam', loss='mse', metrics=['mae'])
+    """
+    unknown = set(kwargs) - _KERAS_ONLY
+    if unknown:
+        raise TypeError(
+            f"compile() got unexpected keyword arguments {sorted(unknown)}; it takes optimizer, "
+            f"loss, metrics, device (and Keras's no-op {sorted(_KERAS_ONLY)})"
+        )
+    if kwargs.get("steps_per_execution", 1) != 1:
+        raise ValueError("compile: only steps_per_execution=1 is supported")
+    if metrics is None:
+        metrics = []
+    elif isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
+        raise TypeError(f"compile: `metrics` must be a list, e.g. ['accuracy'], got {describe(metrics)}")
+    else:
+        metrics = list(metrics)
+    loss_object = None if loss is None else losses.get(loss)
+    setup = CompiledSetup(
+        loss=loss_object,
+        optimizer=optimizers.get(optimizer),
+        metric_identifiers=metrics,
+        loss_identifier=loss,
+        device=resolve_device(device),
+    )
+    names = setup.metric_names
+    duplicates = sorted({name for name in names if names.count(name) > 1 or name == "loss"})
+    if duplicates:
+        raise ValueError(f"compile: metric names must be unique and not 'loss', got {duplicates} in {names}")
+    model.compiled = setup
+    # Plain attributes, as Keras has them; object.__setattr__ keeps a torch loss module from
+    # being registered as a submodule of the model.
+    object.__setattr__(model, "optimizer", setup.optimizer)
+    object.__setattr__(model, "loss", loss)
+    if setup.device is not None and model.built:
+        model.to(setup.device)
+
+
+def require_compiled(model, what: str) -> CompiledSetup:
+    setup = getattr(model, "compiled", None)
+    if setup is None:
+        raise NotCompiledError(
+            f"model '{model.name}' must be compiled before `{what}`: call "
+            "model.compile(optimizer='adam', loss='mse') first"
+        )
+    if setup.loss is None and what != "predict":
+        raise NotCompiledError(
+            f"model '{model.name}' was compiled without a loss, so `{what}` has nothing to "
+            "minimise; pass loss=... to compile()"
+        )
+    return setup
+
+
+def named_parameters(model) -> list[tuple[str, torch.nn.Parameter]]:
+    """Trainable parameters named ``"<layer name>/<path inside the layer>"``: stable across
+    save/load because they do not depend on the torch module path of the model."""
+    named = []
+    for layer in model.layers:
+        for path, parameter in layer.named_parameters():
+            if parameter.requires_grad:
+                named.append((f"{layer.name}/{path}", parameter))
+    return named
+
+
+def prepare(model, setup: CompiledSetup, sample_shape: tuple) -> torch.device:
+    """Build the model for ``sample_shape`` if needed, put it on its device, attach the optimizer."""
+    if not model.built:
+        model.build((None, *sample_shape))
+    device = setup.device or model.device
+    if model.device != device:
+        model.to(device)
+    if not setup.optimizer.built:
+        setup.optimizer.build(named_parameters(model))
+    return device

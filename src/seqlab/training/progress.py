@@ -1,0 +1,122 @@
+"""Keras-style progress output for ``fit``/``evaluate``/``predict``.
+
+- ``verbose=1`` (and ``'auto'``): ``Epoch 3/10`` then a live bar (tqdm), refreshed at most every
+  0.1 s, ending as ``32/32 [==============================] - 0s 2ms/step - loss: 0.1200 -
+  val_loss: 0.1000``. When stdout is not a terminal (a log file, CI), only that final line is
+  printed per epoch, so logs are not flooded with bar redraws.
+- ``verbose=2``: one line per epoch: ``32/32 - 0s - 2ms/step - loss: 0.1200 - val_loss: 0.1000``.
+- ``verbose=0``: nothing.
+
+The running loss shown in the live bar needs a device synchronisation, so it is only read when
+the bar is redrawn, never per batch.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+from tqdm.auto import tqdm as _tqdm_auto
+from tqdm.std import tqdm as _tqdm
+
+REFRESH_SECONDS = 0.1
+BAR_WIDTH = 30
+
+
+def resolve_verbose(verbose, where: str) -> int:
+    """``'auto'`` → 1; otherwise 0, 1 or 2."""
+    if verbose == "auto":
+        return 1
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+        raise ValueError(f"{where}: `verbose` must be 'auto', 0, 1 or 2, got {verbose!r}")
+    return int(verbose)
+
+
+def interactive() -> bool:
+    """Whether stdout redraws in place (a terminal or a notebook)."""
+    stream = sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)()) or "ipykernel" in sys.modules
+
+
+def format_value(value: float) -> str:
+    # Keras's rule: 4 decimals, or scientific notation for tiny values.
+    return f"{value:.4f}" if abs(value) > 1e-3 or value == 0 else f"{value:.4e}"
+
+
+def format_logs(logs: dict) -> str:
+    return " - ".join(f"{key}: {format_value(value)}" for key, value in logs.items())
+
+
+def format_time_per_step(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.0f}s/step"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/step"
+    return f"{seconds * 1e6:.0f}us/step"
+
+
+class Progress:
+    """Progress for one run: call ``begin(epoch)``, ``update(step, read_logs)``, ``end(logs)``.
+
+    Args:
+        verbose: 0, 1 or 2 (resolved with :func:`resolve_verbose`).
+        steps: batches per epoch.
+        epochs: total epochs, or None for ``evaluate``/``predict`` (no ``Epoch i/n`` header).
+    """
+
+    def __init__(self, verbose: int, steps: int, epochs: int | None = None):
+        self.verbose = verbose
+        self.steps = steps
+        self.epochs = epochs
+        self.live = verbose == 1 and interactive()
+        self.bar = None
+        self.started = 0.0
+        self.last_refresh = 0.0
+
+    def begin(self, epoch: int | None = None) -> None:
+        if not self.verbose:
+            return
+        if self.epochs is not None and epoch is not None:
+            print(f"Epoch {epoch + 1}/{self.epochs}", flush=not self.live)
+        self.started = self.last_refresh = time.perf_counter()
+        if self.live:
+            bar_class = _tqdm_auto if "ipykernel" in sys.modules else _tqdm
+            self.bar = bar_class(
+                total=self.steps, file=sys.stdout, ascii=".>=", leave=True, dynamic_ncols=False,
+                bar_format="{n_fmt}/{total_fmt} [{bar:" + str(BAR_WIDTH) + "}] - {desc}",
+                mininterval=REFRESH_SECONDS,
+            )
+
+    def update(self, step: int, read_logs) -> None:
+        """After batch ``step`` (0-based); ``read_logs()`` syncs, so it is called sparingly."""
+        if self.bar is None:
+            return
+        now = time.perf_counter()
+        if now - self.last_refresh < REFRESH_SECONDS and step + 1 < self.steps:
+            return
+        self.last_refresh = now
+        self.bar.set_description_str(self._suffix(step + 1, now, read_logs()), refresh=False)
+        self.bar.n = step + 1
+        self.bar.refresh()
+
+    def end(self, logs: dict) -> None:
+        if not self.verbose:
+            return
+        now = time.perf_counter()
+        suffix = self._suffix(self.steps, now, logs)
+        if self.bar is not None:
+            self.bar.n = self.steps
+            self.bar.set_description_str(suffix, refresh=True)
+            self.bar.close()
+            self.bar = None
+        elif self.verbose == 1:
+            print(f"{self.steps}/{self.steps} [{'=' * BAR_WIDTH}] - {suffix}", flush=True)
+        else:
+            elapsed = now - self.started
+            per_step = format_time_per_step(elapsed / max(self.steps, 1))
+            text = f"{self.steps}/{self.steps} - {elapsed:.0f}s - {per_step}"
+            print(f"{text} - {format_logs(logs)}" if logs else text, flush=True)
+
+    def _suffix(self, done: int, now: float, logs: dict) -> str:
+        elapsed = now - self.started
+        text = f"{elapsed:.0f}s {format_time_per_step(elapsed / max(done, 1))}"
+        return f"{text} - {format_logs(logs)}" if logs else text

@@ -1,0 +1,93 @@
+"""One batch of training or evaluation, and the running totals of an epoch.
+
+Totals stay on the device: the loss of each batch is added as a tensor, and the host reads
+them once (``Tracker.results``) at the end of the epoch, when the progress bar redraws, or when a
+callback asks for per-batch logs. As in Keras, the epoch loss is the batch losses' mean weighted
+by batch size, and metrics average over samples.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from seqlab.training.compile import CompiledSetup
+
+
+class Tracker:
+    """Running loss and metrics of one epoch (or one evaluation)."""
+
+    def __init__(self, setup: CompiledSetup, device: torch.device):
+        self.metrics = setup.make_metrics()
+        self.on_cpu = device.type == "cpu"
+        self.reset()
+
+    def reset(self) -> None:
+        self.loss_total = None
+        self.count = 0
+        self.batch_losses: list[torch.Tensor] = []
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def update(self, loss: torch.Tensor, y_true, y_pred, size: int) -> None:
+        loss = loss.detach()
+        self.batch_losses.append(loss)
+        weighted = loss * size
+        self.loss_total = weighted if self.loss_total is None else self.loss_total + weighted
+        self.count += size
+        for metric in self.metrics:
+            metric.update_state(y_true, y_pred)
+
+    def results(self) -> dict[str, float]:
+        """``{'loss': ..., <metric>: ...}`` as floats (one host synchronisation)."""
+        if self.loss_total is None:
+            return {}
+        tensors = [self.loss_total / self.count] + [metric.result() for metric in self.metrics]
+        if self.on_cpu:
+            values = [t.item() for t in tensors]
+        else:
+            values = torch.stack([t.to(torch.float64) for t in tensors]).tolist()
+        return dict(zip(["loss"] + [metric.name for metric in self.metrics], values))
+
+    def first_bad_batch(self) -> int | None:
+        """Index of the first batch whose loss was NaN or infinite."""
+        if not self.batch_losses:
+            return None
+        bad = (~torch.isfinite(torch.stack(self.batch_losses))).nonzero()
+        return int(bad[0]) if len(bad) else None
+
+
+def train_step(model, setup: CompiledSetup, x, y, sample_weight, tracker: Tracker) -> None:
+    """Forward, loss, backward, update; adds the batch to ``tracker``."""
+    y_pred = model(x, training=True)
+    loss = setup.loss(y, y_pred, sample_weight)
+    optimizer = setup.optimizer
+    if loss.requires_grad:  # a fully frozen model trains nothing, as in Keras
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    tracker.update(loss, y, y_pred.detach(), x.shape[0])
+
+
+def test_step(model, setup: CompiledSetup, x, y, sample_weight, tracker: Tracker) -> None:
+    with torch.no_grad():
+        y_pred = model(x, training=False)
+        loss = setup.loss(y, y_pred, sample_weight)
+    tracker.update(loss, y, y_pred, x.shape[0])
+
+
+def batches(size: int, batch_size: int, order: torch.Tensor | None):
+    """Yield the indices of each batch: slices (cheap views) or index tensors when shuffled."""
+    for start in range(0, size, batch_size):
+        stop = min(start + batch_size, size)
+        yield slice(start, stop) if order is None else order[start:stop]
+
+
+def take(tensor: torch.Tensor | None, index):
+    if tensor is None:
+        return None
+    return tensor[index]
+
+
+def steps_for(size: int, batch_size: int) -> int:
+    return math.ceil(size / batch_size)

@@ -1,0 +1,71 @@
+"""pad_sequences with Keras's semantics: the notes' tables and Keras's documented examples."""
+import numpy as np
+import pytest
+
+import seqlab
+from seqlab.data import pad_sequences, padding_mask
+
+NOTES = [[1, 2, 3, 4], [1, 2, 3], [1]]
+
+
+def test_notes_padding_tables():
+    np.testing.assert_array_equal(pad_sequences(NOTES), [[1, 2, 3, 4], [0, 1, 2, 3], [0, 0, 0, 1]])
+    np.testing.assert_array_equal(pad_sequences(NOTES, padding="post"), [[1, 2, 3, 4], [1, 2, 3, 0], [1, 0, 0, 0]])
+
+
+def test_notes_truncation_tables():
+    np.testing.assert_array_equal(pad_sequences(NOTES, maxlen=2), [[3, 4], [2, 3], [0, 1]])
+    np.testing.assert_array_equal(pad_sequences(NOTES, maxlen=2, truncating="post"), [[1, 2], [1, 2], [0, 1]])
+
+
+def test_keras_docstring_examples_and_defaults():
+    # The examples in keras.utils.pad_sequences' docstring.
+    sequence = [[1], [2, 3], [4, 5, 6]]
+    out = pad_sequences(sequence)
+    assert out.dtype == np.int32
+    np.testing.assert_array_equal(out, [[0, 0, 1], [0, 2, 3], [4, 5, 6]])
+    np.testing.assert_array_equal(pad_sequences(sequence, value=-1), [[-1, -1, 1], [-1, 2, 3], [4, 5, 6]])
+    np.testing.assert_array_equal(pad_sequences(sequence, padding="post"), [[1, 0, 0], [2, 3, 0], [4, 5, 6]])
+    np.testing.assert_array_equal(pad_sequences(sequence, maxlen=2), [[0, 1], [2, 3], [5, 6]])
+
+
+def test_vector_steps_floats_empty_sequences_and_strings():
+    steps = [np.ones((2, 3)), np.zeros((0, 3)), 2 * np.ones((1, 3))]
+    out = pad_sequences(steps, maxlen=3, dtype="float32", padding="post", value=-1.0)
+    assert out.shape == (3, 3, 3)
+    np.testing.assert_array_equal(out[1], -np.ones((3, 3)))
+    np.testing.assert_array_equal(out[2, 0], [2, 2, 2])
+    words = pad_sequences([["a", "b"], ["c"]], dtype=object, value="<pad>")
+    assert words.tolist() == [["a", "b"], ["<pad>", "c"]]
+    assert pad_sequences([]).shape == (0, 0)
+
+
+def test_mask_marks_real_steps_even_when_they_equal_the_padding_value():
+    padded, mask = pad_sequences([[0, 5], [7]], maxlen=3, return_mask=True)
+    np.testing.assert_array_equal(padded, [[0, 0, 5], [0, 0, 7]])
+    np.testing.assert_array_equal(mask, [[False, True, True], [False, False, True]])
+    np.testing.assert_array_equal(padding_mask([[0, 5], [7, 8, 9, 10]], maxlen=3, padding="post"),
+                                  [[True, True, False], [True, True, True]])
+
+
+def test_keras_paths():
+    assert seqlab.utils.pad_sequences is pad_sequences
+    from seqlab.preprocessing.sequence import pad_sequences as keras_path
+    assert keras_path is pad_sequences
+
+
+def test_padding_errors():
+    with pytest.raises(ValueError, match=r"`padding` must be 'pre' or 'post', got 'middle'"):
+        pad_sequences(NOTES, padding="middle")
+    with pytest.raises(ValueError, match=r"`truncating` must be 'pre' or 'post', got 'both'"):
+        pad_sequences([], truncating="both")
+    with pytest.raises(ValueError, match=r"sequence 0 holds non-integer values such as 1.5 but `dtype` is int32"):
+        pad_sequences([[1.5, 2.0]])
+    with pytest.raises(ValueError, match=r"padding `value`=0.5 is not an integer"):
+        pad_sequences([[1]], value=0.5)
+    with pytest.raises(ValueError, match=r"sequence 1 has steps of shape \(3,\), the first non-empty sequence \(2,\)"):
+        pad_sequences([np.ones((2, 2)), np.ones((2, 3))], dtype="float32")
+    with pytest.raises(TypeError, match=r"item 1 is 5"):
+        pad_sequences([[1], 5])
+    with pytest.raises(ValueError, match=r"`maxlen` must be a positive integer, got 0"):
+        pad_sequences(NOTES, maxlen=0)

@@ -1,0 +1,72 @@
+"""Chronological splits: the notes' 70/15/15, dates, and windows that never cross a boundary."""
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from seqlab.data import Split, chronological_split
+
+
+def test_the_notes_70_15_15_split_of_926_points():
+    # The notes: round(926*0.7) = 648 training, round(926*0.15) = 139 validation, 139 test points.
+    high = np.arange(926.0)
+    split = chronological_split(high)
+    assert split.sizes == {"train": 648, "val": 139, "test": 139}
+    np.testing.assert_array_equal(split.train, high[:648])
+    np.testing.assert_array_equal(split.val, high[648:787])
+    np.testing.assert_array_equal(split.test, high[787:])
+    assert repr(split) == "Split(train=648, val=139, test=139)"
+
+
+def test_split_by_dates_keeps_pandas_types_and_boundary_times():
+    index = pd.date_range("2024-01-01", periods=10, freq="D")
+    frame = pd.DataFrame({"x": np.arange(10.0)}, index=index)
+    split = chronological_split(frame, val_start="2024-01-06", test_start="2024-01-09")
+    assert split.sizes == {"train": 5, "val": 3, "test": 2}
+    assert isinstance(split.val, pd.DataFrame)
+    assert split.boundary_times == {"train": index[0], "val": index[5], "test": index[8]}
+    no_val = chronological_split(frame, test_start="2024-01-09")
+    assert no_val.sizes == {"train": 8, "val": 0, "test": 2}
+    assert set(no_val.windows(look_back=1)) == {"train", "test"}
+
+
+def test_split_errors():
+    with pytest.raises(ValueError, match=r"`train` must be a fraction in \[0, 1\], got 1.5"):
+        chronological_split(np.arange(10.0), train=1.5)
+    with pytest.raises(ValueError, match=r"train \+ val \+ test must be 1, got 0.6 \+ 0.2 \+ 0.1"):
+        chronological_split(np.arange(10.0), train=0.6, val=0.2, test=0.1)
+    with pytest.raises(ValueError, match="either fractions .* or dates"):
+        chronological_split(pd.Series(range(3), index=pd.date_range("2024", periods=3)), train=0.5,
+                            test_start="2024-01-02")
+    with pytest.raises(ValueError, match="`val_start`='2024-01-03' must come before `test_start`='2024-01-02'"):
+        chronological_split(pd.Series(range(3), index=pd.date_range("2024", periods=3)),
+                            val_start="2024-01-03", test_start="2024-01-02")
+    with pytest.raises(ValueError, match="the train part of a 3-step series would be empty"):
+        chronological_split(np.arange(3.0), train=0.1, val=0.2)
+    with pytest.raises(ValueError, match=r"Split.windows: the val part \(2 steps\): .*too short"):
+        chronological_split(np.arange(20.0), train=0.8, val=0.1).windows(look_back=3)
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(20, 150), train=st.floats(0.3, 0.8), val=st.floats(0.0, 0.2),
+       look_back=st.integers(1, 4), horizon=st.integers(1, 3), foresight=st.integers(0, 2))
+def test_no_window_crosses_a_split_boundary(n, train, val, look_back, horizon, foresight):
+    index = pd.date_range("2021-01-01", periods=n, freq="D")
+    series = pd.Series(np.arange(n, dtype=float), index=index)
+    split = chronological_split(series, train=train, val=val)
+    assert sum(split.sizes.values()) == n
+    span = look_back + horizon + foresight
+    if any(0 < size < span for size in split.sizes.values()):
+        with pytest.raises(ValueError, match="too short"):
+            split.windows(look_back, horizon, foresight)
+        return
+    for name, w in split.windows(look_back, horizon, foresight).items():
+        start, stop = split.bounds[name]
+        # The values are positions in the whole series: inputs and targets stay inside the part.
+        assert w.X.min() >= start and w.X.max() < stop
+        assert w.y.min() >= start and w.y.max() < stop
+        assert w.times["input_start"].min() >= index[start]
+        assert w.times["target_end"].max() <= index[stop - 1]
+        np.testing.assert_array_equal(w.input_positions, w.X[:, :, 0])  # positions in the whole series
+        np.testing.assert_array_equal(w.target_times, index.to_numpy()[w.target_positions])
+        assert isinstance(split, Split)
