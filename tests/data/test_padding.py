@@ -69,3 +69,14 @@ def test_padding_errors():
         pad_sequences([[1], 5])
     with pytest.raises(ValueError, match=r"`maxlen` must be a positive integer, got 0"):
         pad_sequences(NOTES, maxlen=0)
+
+
+def test_the_mask_is_what_a_masking_layer_computes_from_the_padded_batch():
+    import torch
+
+    from seqlab.layers import Masking
+
+    sequences = [np.full((3, 2), 1.5), np.full((1, 2), -2.0), np.full((2, 2), 4.0)]
+    padded, mask = pad_sequences(sequences, dtype="float32", padding="post", return_mask=True)
+    layer_mask = Masking(mask_value=0.0).compute_mask(torch.from_numpy(padded), None)
+    np.testing.assert_array_equal(layer_mask.numpy(), mask)

@@ -117,6 +117,12 @@ def test_errors_name_the_argument_and_value():
     assert make_windows(np.array([0, 1, 2, np.nan, 4, 5.0]), 2, allow_nan=True).X.shape == (4, 2, 1)
     with pytest.raises(ValueError, match=r"must be 1-D \(timesteps,\) or 2-D"):
         make_windows(np.zeros((3, 4, 5)), 1)
+    with pytest.raises(TypeError, match=r"columns \['name'\] are not numeric"):
+        make_windows(pd.DataFrame({"x": [1.0, 2.0, 3.0], "name": ["a", "b", "c"]}), 1)
+    labelled = pd.DataFrame({"x": [1.0, 2.0, 3.0], "name": ["a", "b", "c"]})
+    assert make_windows(labelled, 1, inputs=["x"], targets="x").X.shape == (2, 1, 1)  # text column unused
+    mixed = pd.DataFrame({"a": [1, 2, 3, 4], "b": [True, False, True, False]})
+    np.testing.assert_array_equal(make_windows(mixed, 2).X[0], [[1, 1], [2, 0]])
     with pytest.raises(TypeError, match=r"`data` must be a NumPy array, a pandas Series or DataFrame, got 'abc'"):
         make_windows("abc", 1)
 

@@ -187,3 +187,48 @@ def test_the_real_files_are_the_canonical_split():
     # Canonical MNIST's class counts (LeCun & Cortes): 5923 zeros ... 5949 nines in training.
     assert np.bincount(y_train).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
     assert y_test[:5].tolist() == [7, 2, 1, 0, 4]
+
+
+def load_cnn_example():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "mnist_cnn.py"
+    spec = importlib.util.spec_from_file_location("mnist_cnn_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    return example
+
+
+def test_error_inspection_saves_indices_and_a_titled_grid(tmp_path, monkeypatch):
+    example = load_cnn_example()
+    labels = np.arange(40) % 10
+    predictions = labels.copy()
+    wrong = np.array([1, 5, 6, 9, 12, 17, 18, 20, 22, 25, 27, 29, 31, 33, 35, 37, 39])  # 17 errors
+    predictions[wrong] = (labels[wrong] + 3) % 10
+    monkeypatch.setattr(example.plt, "close", lambda *a: None)  # keep the figure to look at it
+    indices = example.save_error_cases(np.zeros((40, 28, 28)), labels, predictions, tmp_path)
+    np.testing.assert_array_equal(indices, wrong)
+    np.testing.assert_array_equal(np.loadtxt(tmp_path / "misclassified_indices.txt", dtype=int), wrong)
+    axes = example.plt.gcf().axes
+    assert len(axes) == 16  # the first 16 errors, 4x4
+    assert axes[0].get_title() == f"Pred.: {(labels[1] + 3) % 10} - Act.: {labels[1]}"
+    assert (tmp_path / "misclassified.png").read_bytes()[:4] == b"\x89PNG"
+    example.plt.close("all")
+
+
+def test_the_cnn_example_runs_the_notes_steps_on_small_files(tmp_path):
+    # examples/mnist_cnn.py end to end on a tiny split: trains, evaluates, writes the
+    # misclassified indices and the 4x4 grid the notes draw.
+    example = load_cnn_example()
+    data, out = tmp_path / "data", tmp_path / "out"
+    data.mkdir()
+    arrays = write_split(data, n_train=40, n_test=24)  # random pixels and labels: mostly wrong
+    score = example.main(["--data", str(data), "--out", str(out), "--epochs", "1", "--batch-size", "16"])
+    assert len(score) == 2 and 0.0 <= score[1] <= 1.0
+    indices = np.loadtxt(out / "misclassified_indices.txt", dtype=int, ndmin=1)
+    assert len(indices) == round((1 - score[1]) * 24)
+    assert set(indices) <= set(range(24))
+    image = (out / "misclassified.png").read_bytes()
+    assert image[:8] == b"\x89PNG\r\n\x1a\n"
+    assert arrays["test_labels"].shape == (24,)

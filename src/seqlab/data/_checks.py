@@ -48,14 +48,18 @@ def check_data(where: str, data):
 def steps_of(where: str, argument: str, value, index) -> int:
     """A length given as a number of steps or as a duration ('6h') on a regular time index."""
     if isinstance(value, (str, pd.Timedelta, np.timedelta64)) or hasattr(value, "total_seconds"):
-        step = regular_step(where, index)
+        step = regular_step(index)
         if step is None:
             raise ValueError(
                 f"{where}: `{argument}`={value!r} is a duration, which needs a regular DatetimeIndex "
                 "(call seqlab.data.regularize first), got "
-                f"{type(index).__name__} without a frequency"
+                f"{type(index).__name__} without a fixed step"
             )
-        duration = pd.Timedelta(value)
+        try:
+            duration = pd.Timedelta(value)
+        except ValueError:
+            raise ValueError(f"{where}: `{argument}` must be a number of steps or a duration such as "
+                             f"'6h', got {value!r}") from None
         steps, rest = divmod(duration, step)
         if rest != pd.Timedelta(0) or steps < 1:
             raise ValueError(
@@ -65,15 +69,12 @@ def steps_of(where: str, argument: str, value, index) -> int:
     return check_int(where, argument, value)
 
 
-def regular_step(where: str, index) -> pd.Timedelta | None:
-    """The step of a regular DatetimeIndex (its ``freq`` or the inferred one), else None."""
+def regular_step(index) -> pd.Timedelta | None:
+    """The fixed step of a regular DatetimeIndex, else None (irregular, or calendar months)."""
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
         return None
-    freq = index.freq or (pd.tseries.frequencies.to_offset(pd.infer_freq(index)) if len(index) > 2 else None)
-    if freq is None:
+    differences = index[1:] - index[:-1]
+    step = differences[0]
+    if step <= pd.Timedelta(0) or not (differences == step).all():
         return None
-    try:
-        return pd.Timedelta(freq)
-    except ValueError:
-        # Calendar offsets (month ends) have no fixed length; durations cannot count them.
-        return None
+    return step

@@ -4,7 +4,7 @@ Every error names the file, and where it applies the line (as numbered in the fi
 being line 1), the column and the value: a missing column (listing those that exist), a value
 that is not a number, a timestamp that cannot be parsed, duplicate timestamps, an empty file.
 Missing values (empty cells, ``NA``, ``NaN``, ``null``) are not errors: they load as NaN and
-are handled by :mod:`seqlab.data.missing`.
+are handled by :mod:`seqlab.data.missing`. Empty lines are skipped.
 """
 from __future__ import annotations
 
@@ -59,7 +59,8 @@ def load_csv(path, time_column=None, columns=None, *, date_format=None, sort: bo
         raise DataFileError(f"load_csv: {name} cannot be read as CSV: {error}") from None
     # Line numbers as in the file: the header is line 1, so data row i is line i + 2.
     lines = np.arange(len(raw)) + 2
-    blank = raw.isna().all(axis=1).to_numpy()  # empty lines (a line of empty fields is a row)
+    # Empty lines, and lines of empty fields only, carry nothing: skipped (their numbers are kept).
+    blank = (raw.fillna("").apply(lambda column: column.str.strip()) == "").all(axis=1).to_numpy()
     raw, lines = raw.loc[~blank], lines[~blank]
     if raw.empty:
         raise DataFileError(f"load_csv: {name} has a header but no data rows")

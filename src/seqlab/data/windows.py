@@ -143,6 +143,11 @@ def make_windows(
     foresight = check_int(where, "foresight", foresight, minimum=0)
     stride = check_int(where, "stride", stride)
 
+    if isinstance(data, pd.DataFrame) and inputs is not None and targets is not None:
+        # Only the chosen columns need to be numeric (a frame may carry a ticker or label column).
+        wanted = set(_listed(inputs)) | set(_listed(targets))
+        if wanted <= set(data.columns):
+            data = data[[c for c in data.columns if c in wanted]]
     values, names, own_index = _as_2d(data)
     n_steps = values.shape[0]
     index = own_index if index is None else pd.Index(index)
@@ -184,9 +189,19 @@ def _as_2d(data):
         name = data.name if data.name is not None else 0
         return data.to_numpy()[:, None], [name], data.index
     if isinstance(data, pd.DataFrame):
-        return data.to_numpy(), list(data.columns), data.index
+        text = [c for c, kind in data.dtypes.items() if not pd.api.types.is_numeric_dtype(kind)]
+        if text:
+            raise TypeError(f"make_windows: columns {text} are not numeric; choose numeric ones with `inputs`/"
+                            "`targets` after dropping them (e.g. data.drop(columns=...))")
+        # Mixed column dtypes would come out as an object array: one float64 copy instead.
+        mixed = data.dtypes.nunique() > 1
+        return data.to_numpy(dtype=np.float64 if mixed else None), list(data.columns), data.index
     values = data[:, None] if data.ndim == 1 else data
     return values, list(range(values.shape[1])), pd.RangeIndex(values.shape[0])
+
+
+def _listed(chosen) -> list:
+    return list(chosen) if isinstance(chosen, (list, tuple, np.ndarray, pd.Index)) else [chosen]
 
 
 def _select(where, argument, chosen, names):
@@ -194,7 +209,7 @@ def _select(where, argument, chosen, names):
     if chosen is None:
         return list(range(len(names))), len(names) == 1
     single = not isinstance(chosen, (list, tuple, np.ndarray, pd.Index))
-    wanted = [chosen] if single else list(chosen)
+    wanted = _listed(chosen)
     if not wanted:
         raise ValueError(f"{where}: `{argument}` must name at least one column, got {describe(chosen)}")
     positions = []

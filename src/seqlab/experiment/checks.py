@@ -155,6 +155,14 @@ def _arguments_of(cls) -> set[str]:
 
 
 def _check_training(spec: Spec, fail: Fail) -> None:
+    from seqlab.training import losses, optimizers
+
+    for key, known in (("optimizer", optimizers.names()), ("loss", losses.names())):
+        value = getattr(spec.training, key)
+        if value not in known and value.lower() not in known:
+            close = difflib.get_close_matches(value, known, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            fail(f"training.{key}", f"unknown {key} {value!r}; {hint}known: {', '.join(known)}")
     stopping = spec.training.early_stopping
     if stopping is None:
         return

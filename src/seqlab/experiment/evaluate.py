@@ -10,7 +10,7 @@ from seqlab.experiment import modeling
 from seqlab.experiment.prepare import Prepared, make_scaler, window_spec
 from seqlab.experiment.spec import Spec
 from seqlab.experiment.validate import spec_error
-from seqlab.forecast import backtest as bt
+from seqlab.forecast.backtest import FoldData, backtest, scale, walk_forward
 from seqlab.forecast.baselines import all_baselines
 from seqlab.forecast.metrics import score_by_target
 from seqlab.forecast.windows import target_rows
@@ -47,7 +47,7 @@ def evaluate_test(spec: Spec, data: Prepared, model) -> tuple[dict, dict]:
         units (``"model"`` first); ``metrics`` is ``{target: {name: {metric: value}}}``.
     """
     scaled = modeling.predict_scaled(model, spec, data.x_test)
-    forecasts = {"model": bt.scale(data.y_scaler, scaled, inverse=True)}
+    forecasts = {"model": scale(data.y_scaler, scaled, inverse=True)}
     forecasts.update(_baselines(spec, data.targets, data.test_origins))
     train = data.targets[: data.bounds["train"][1]]
     metrics = score_by_target(data.actual, forecasts, train, spec.targets, spec.evaluation.mase_season)
@@ -77,7 +77,7 @@ def backtest_folds(spec: Spec, data: Prepared) -> list:
     test_start, _ = data.bounds["test"]
     test_size = settings.test_size or max(1, (n_rows - test_start) // settings.folds)
     try:
-        folds = bt.walk_forward(n_rows, settings.folds, test_size, settings.mode, settings.train_size)
+        folds = walk_forward(n_rows, settings.folds, test_size, settings.mode, settings.train_size)
     except ValueError as error:
         raise spec_error(spec, "evaluation.backtest", str(error)) from None
     if not settings.refit and folds[0].origin < test_start:
@@ -96,19 +96,19 @@ def run_backtest(spec: Spec, data: Prepared, model, epochs_trained: int, seed: i
     settings = spec.evaluation.backtest
     folds = backtest_folds(spec, data)
 
-    def fit_predict(fold: bt.FoldData) -> np.ndarray:
+    def fit_predict(fold: FoldData) -> np.ndarray:
         fold_model = model
         if settings.refit:
             set_random_seed(seed + fold.fold.index + 1)
-            fold_model = modeling.build_model(spec, data.inputs.shape[1]).to(model.device)
-            modeling.compile_model(fold_model, spec)
+            fold_model = modeling.build_model(spec, data.inputs.shape[1])
+            modeling.compile_model(fold_model, spec, model.device)
             fold_model.fit(fold.x_train, modeling.training_targets(spec, fold.y_train),
                            epochs=settings.epochs or epochs_trained, batch_size=spec.training.batch_size,
                            shuffle=spec.training.shuffle, verbose=0)
         return modeling.predict_scaled(fold_model, spec, fold.x_test)
 
     try:
-        result = bt.backtest(data.inputs, data.targets, window_spec(spec), folds, lambda: make_scaler(spec),
+        result = backtest(data.inputs, data.targets, window_spec(spec), folds, lambda: make_scaler(spec),
                              fit_predict, spec.targets, baselines=spec.evaluation.baselines,
                              season=spec.evaluation.season, mase_season=spec.evaluation.mase_season,
                              progress=not quiet)

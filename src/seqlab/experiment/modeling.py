@@ -52,7 +52,7 @@ def build_model(spec: Spec, n_inputs: int):
     return model
 
 
-def compile_model(model, spec: Spec) -> None:
+def compile_model(model, spec: Spec, device=None) -> None:
     from seqlab.training import optimizers
 
     training = spec.training
@@ -60,7 +60,7 @@ def compile_model(model, spec: Spec) -> None:
     if training.learning_rate is not None:
         optimizer = type(optimizer)(learning_rate=training.learning_rate)
     try:
-        model.compile(optimizer=optimizer, loss=training.loss)
+        model.compile(optimizer=optimizer, loss=training.loss, device=device)
     except (TypeError, ValueError) as error:
         raise spec_error(spec, "training.loss", str(error)) from None
 

@@ -99,8 +99,8 @@ def run_experiment(spec: Spec, runs_dir="runs", seed: int | None = None, device:
             _write_scalers(run, data)
         with _step("building the model", log):
             set_random_seed(spec.training.seed)
-            model = modeling.build_model(spec, data.inputs.shape[1]).to(torch_device)
-            modeling.compile_model(model, spec)
+            model = modeling.build_model(spec, data.inputs.shape[1])
+            modeling.compile_model(model, spec, torch_device)
             summary = model.summary(print_fn=None)
             run.write_text("summary.txt", summary + "\n")
         with _step(f"training ({len(data.x_train)} windows, up to {spec.training.epochs} epochs)", log):

@@ -64,10 +64,12 @@ def _check_numeric(array, name: str, where: str) -> None:
     )
 
 
-def to_tensor(value, name: str, where: str, dtype: torch.dtype, device) -> torch.Tensor:
-    """Convert, check the dtype and cast to ``dtype`` on ``device`` (one copy at most)."""
+def to_tensor(value, name: str, where: str, dtype: torch.dtype, device, finite: bool = True) -> torch.Tensor:
+    """Convert, check dtype (and NaN/inf), cast to ``dtype`` on ``device`` (one copy at most)."""
     array = as_array(value, name, where)
     _check_numeric(array, name, where)
+    if finite:
+        check_finite(array, name, where)
     if isinstance(array, np.ndarray):
         if array.dtype.kind == "b":
             array = array.astype(np.float32)
@@ -79,11 +81,19 @@ def to_tensor(value, name: str, where: str, dtype: torch.dtype, device) -> torch
     return tensor.to(device=device, dtype=dtype, non_blocking=True)
 
 
-def check_finite(tensor: torch.Tensor, name: str, where: str) -> None:
-    """Raise with the count and first position of NaN/inf values (one reduction if all finite)."""
-    if not tensor.is_floating_point() or bool(torch.isfinite(tensor).all()):
+def check_finite(values, name: str, where: str) -> None:
+    """Raise with the count and first position of NaN/inf values (one reduction if all finite).
+
+    ``values`` is a NumPy array or a tensor; NumPy is checked with NumPy, which costs a few
+    microseconds on small arrays where ``torch.isfinite`` costs tens.
+    """
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind != "f" or bool(np.isfinite(values).all()):
+            return
+        values = torch.from_numpy(values)
+    elif not values.is_floating_point() or bool(torch.isfinite(values).all()):
         return
-    for label, bad in (("NaN", torch.isnan(tensor)), ("infinite", torch.isinf(tensor))):
+    for label, bad in (("NaN", torch.isnan(values)), ("infinite", torch.isinf(values))):
         count = int(bad.sum())
         if count:
             first = tuple(int(i) for i in bad.nonzero()[0])
@@ -106,9 +116,8 @@ def check_same_length(arrays: dict, where: str) -> int:
     return int(first.shape[0])
 
 
-def check_input_shape(model, shape: tuple, name: str, where: str) -> None:
-    """Compare a data shape with the model's declared input shape (``None`` = any size)."""
-    expected = model.input_shape
+def check_input_shape(model, expected, shape: tuple, name: str, where: str) -> None:
+    """Compare a data shape with the model's input shape ``expected`` (``None`` = any size)."""
     if expected is None:
         return
     expected = tuple(expected)

@@ -28,12 +28,18 @@ class _TorchOptimizer(torch.optim.Optimizer):
         super().__init__(params, defaults)
         self.owner = owner
 
-    @torch.no_grad()
     def step(self, closure=None):
+        """torch's entry point (with its profiler and hook wrappers around :meth:`apply`)."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
+        self.apply()
+        return loss
+
+    @torch.no_grad()
+    def apply(self) -> None:
+        """One update of every parameter that has a gradient."""
         for group in self.param_groups:
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
@@ -48,7 +54,6 @@ class _TorchOptimizer(torch.optim.Optimizer):
                 for state, p in zip(states, params):
                     self.owner._init_state(state, p)
             self.owner._update(group, params, grads, states)
-        return loss
 
 
 class Optimizer:
@@ -95,10 +100,14 @@ class Optimizer:
         return self.torch_optimizer is not None
 
     def zero_grad(self) -> None:
-        self.torch_optimizer.zero_grad(set_to_none=True)
+        # Direct loop: torch's zero_grad/step wrappers add profiler records that cost more
+        # than the update itself on small models.
+        for group in self.torch_optimizer.param_groups:
+            for parameter in group["params"]:
+                parameter.grad = None
 
     def step(self) -> None:
-        self.torch_optimizer.step()
+        self.torch_optimizer.apply()
 
     @property
     def learning_rate(self) -> float:
@@ -308,6 +317,12 @@ class TorchOptimizer(Optimizer):
         by_id = {id(p): name for name, p in named_parameters}
         params = [p for group in self.torch_optimizer.param_groups for p in group["params"]]
         self.param_names = [by_id.get(id(p), f"param_{i}") for i, p in enumerate(params)]
+
+    def zero_grad(self) -> None:
+        self.torch_optimizer.zero_grad(set_to_none=True)
+
+    def step(self) -> None:
+        self.torch_optimizer.step()
 
     @property
     def iterations(self) -> int:

@@ -104,8 +104,12 @@ def test_kernel_larger_than_the_input_is_refused():
 def test_channel_count_fixed_at_build():
     layer = Conv1D(2, 3)
     layer(torch.zeros(1, 5, 3))
-    with pytest.raises(ValueError, match=r"built for 3 features on its last axis"):
+    with pytest.raises(ValueError, match=r"was built for 3 input channels, got input of shape \(1, 5, 4\)"):
         layer(torch.zeros(1, 5, 4))
+    assert layer(torch.zeros(2, 9, 3)).shape == (2, 7, 2)  # another length is fine
+    first = Conv2D(2, 3, data_format="channels_first")
+    first(torch.zeros(1, 3, 5, 5))
+    assert first(torch.zeros(1, 3, 6, 8)).shape == (1, 2, 4, 6)
     with pytest.raises(ValueError, match=r"input's 3 channels must be divisible by `groups`=2"):
         Conv1D(2, 3, groups=2)(torch.zeros(1, 5, 3))
 

@@ -82,9 +82,9 @@ class BaseConv(Layer):
         self.compute_output_shape(input_shape)  # raises if a kernel does not fit
 
     def check_input_shape(self, shape):
-        # First the rank check, whose message says how to add a missing channel axis.
+        # Spatial sizes may change between calls (checked in `call`); channels may not.
         spatial.check_rank(self, shape, self.rank, self.data_format)
-        super().check_input_shape(shape)
+        spatial.check_built_channels(self, shape, self.data_format)
 
     def compute_output_shape(self, input_shape):
         sizes = output_spatial_shape(

@@ -79,6 +79,16 @@ def check_rank(layer, input_shape, rank: int, data_format: str) -> None:
     raise ValueError(message)
 
 
+def check_built_channels(layer, shape, data_format: str) -> None:
+    """After build, the channel count the weights were made for must not change."""
+    built = layer.input_shape_
+    if built is not None and channel_size(shape, data_format) != channel_size(built, data_format):
+        raise ValueError(
+            f"layer '{layer.name}' ({type(layer).__name__}) was built for "
+            f"{channel_size(built, data_format)} input channels, got input of shape {tuple(shape)}"
+        )
+
+
 def check_channels(layer, input_shape, data_format: str) -> None:
     if channel_size(input_shape, data_format) is None:
         raise ValueError(

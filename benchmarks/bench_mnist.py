@@ -1,0 +1,141 @@
+"""Seconds per training epoch of the notes' MNIST CNN: seqlab against the same network in raw PyTorch.
+
+Three ways of training the same network on the same data, same batch size, same optimiser
+(Adam, lr 1e-3), interleaved epoch by epoch so that a busy machine slows all of them alike:
+
+- ``torch``: ``nn.Conv2d``/``nn.Linear`` on channels-first tensors, logits +
+  ``F.cross_entropy``, a hand-written loop over pre-shuffled tensor batches (the reference);
+- ``seqlab layers``: the seqlab model (channels-last, softmax output) in that same hand-written
+  loop — what seqlab's layers cost;
+- ``seqlab fit``: the notes' listing as written, ``model.compile(...)`` + ``model.fit(...)`` —
+  what a user of the notes gets.
+
+Prints the median seconds per epoch and the ratio to torch (target: seqlab fit within 1.15x).
+
+    make mnist
+    python benchmarks/bench_mnist.py                 # full 60,000 images, 3 epochs each
+    python benchmarks/bench_mnist.py --limit 12000 --epochs 2 --batch-size 200
+"""
+import argparse
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import seqlab
+from seqlab.datasets import mnist
+from seqlab.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
+from seqlab.models import Sequential
+
+
+class TorchNet(nn.Module):
+    """The notes' network as a PyTorch user writes it (channels first, logits out)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(1, 32, 3), nn.Conv2d(32, 32, 3)
+        self.fc1, self.fc2 = nn.Linear(800, 128), nn.Linear(128, 10)
+
+    def forward(self, x):  # (N, 1, 28, 28)
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = F.dropout(x, 0.2, self.training)
+        return self.fc2(F.relu(self.fc1(x.flatten(1))))
+
+
+def seqlab_model():
+    model = Sequential()
+    model.add(Conv2D(32, (3, 3), input_shape=(28, 28, 1), activation="relu"))
+    model.add(MaxPooling2D(pool_size=(2, 2)))
+    model.add(Conv2D(32, (3, 3), activation="relu"))
+    model.add(MaxPooling2D(pool_size=(2, 2)))
+    model.add(Dropout(0.2))
+    model.add(Flatten())
+    model.add(Dense(128, activation="relu"))
+    model.add(Dense(10, activation="softmax"))
+    return model
+
+
+def loop_epoch(model, x, labels, batch_size, optimizer, softmax_output):
+    """One epoch of the hand-written loop; returns seconds."""
+    start = time.perf_counter()
+    model.train()
+    order = torch.randperm(len(x))
+    for i in range(0, len(x), batch_size):
+        index = order[i:i + batch_size]
+        optimizer.zero_grad()
+        out = model(x[index])
+        if softmax_output:  # the seqlab model ends in softmax, as the notes' listing
+            loss = F.nll_loss(torch.log(out.clamp_min(1e-7)), labels[index])
+        else:
+            loss = F.cross_entropy(out, labels[index])
+        loss.backward()
+        optimizer.step()
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="MNIST CNN: seqlab vs raw PyTorch, seconds per epoch")
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per contender")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--limit", type=int, default=None, help="train on the first N images only")
+    parser.add_argument("--no-fit", action="store_true", help="skip the model.fit contender")
+    args = parser.parse_args(argv)
+
+    seqlab.utils.set_random_seed(0)
+    (x_train, y_train), _ = mnist.load_data()
+    if args.limit:
+        x_train, y_train = x_train[:args.limit], y_train[:args.limit]
+    x = (x_train.reshape(-1, 28, 28, 1) / 255).astype("float32")
+    y_onehot = seqlab.utils.to_categorical(y_train, 10)
+    x_nhwc, labels = torch.as_tensor(x), torch.as_tensor(y_train.astype("int64"))
+    x_nchw = x_nhwc.reshape(-1, 1, 28, 28)  # one channel: the same memory
+
+    torch_net = TorchNet()
+    torch_opt = torch.optim.Adam(torch_net.parameters(), lr=1e-3)
+    layers_model = seqlab_model()
+    layers_opt = torch.optim.Adam(layers_model.parameters(), lr=1e-3)
+    contenders = {
+        "torch": lambda: loop_epoch(torch_net, x_nchw, labels, args.batch_size, torch_opt, False),
+        "seqlab layers": lambda: loop_epoch(layers_model, x_nhwc, labels, args.batch_size, layers_opt, True),
+    }
+    fit_available = not args.no_fit
+    if fit_available:
+        try:
+            from seqlab.training import loop as _  # noqa: F401
+        except ImportError:
+            print("seqlab.training.loop is not available: the model.fit contender is skipped")
+            fit_available = False
+    if fit_available:
+        fit_model = seqlab_model()
+        fit_model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+
+        def fit_epoch():
+            start = time.perf_counter()
+            fit_model.fit(x, y_onehot, batch_size=args.batch_size, epochs=1, verbose=0)
+            return time.perf_counter() - start
+
+        contenders["seqlab fit"] = fit_epoch
+
+    print(f"MNIST CNN, {len(x):,} images, batch {args.batch_size}, {torch.get_num_threads()} threads, "
+          f"torch {torch.__version__}")
+    times = {name: [] for name in contenders}
+    for epoch in range(args.epochs):
+        for name, run in contenders.items():
+            times[name].append(run())
+        print(f"epoch {epoch + 1}: " + ", ".join(f"{n} {t[-1]:.2f} s" for n, t in times.items()), flush=True)
+    # Medians: one slow epoch (another process, a first call's one-off set-up) does not count.
+    reference = statistics.median(times["torch"])
+    print(f"\n{'contender':<15} {'median s/epoch':>15} {'ratio to torch':>15}")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"{name:<15} {median:>15.2f} {median / reference:>14.2f}x")
+    return times
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,74 @@
+"""What each ``seqlab`` command does, given parsed arguments (all the work is in the library)."""
+from __future__ import annotations
+
+import os
+import sys
+
+from seqlab.experiment import load_spec
+
+
+def _options(args) -> dict:
+    return {"seed": getattr(args, "seed", None), "device": getattr(args, "device", None),
+            "quiet": getattr(args, "quiet", False)}
+
+
+def _print_result(result, quiet: bool) -> None:
+    for target, table in result.tables.items():
+        print(f"\nTest metrics for {target}, in the data's units (* = best):")
+        print(table)
+    print()
+    for sentence in result.verdicts:
+        print(sentence)
+    print(f"\nreport: {result.report}" if os.path.exists(result.report) else f"\nrun folder: {result.run.path}")
+    if not quiet:
+        print(f"finished in {result.seconds:.1f} s")
+
+
+def _run_spec(spec_path: str, args) -> int:
+    from seqlab.experiment.runner import run_experiment
+
+    options = _options(args)
+    spec = load_spec(spec_path)
+    result = run_experiment(spec, runs_dir=args.runs_dir, **options)
+    _print_result(result, options["quiet"])
+    return 0
+
+
+def run(args) -> int:
+    from seqlab.experiment.runner import demo_spec_path
+
+    return _run_spec(args.spec or demo_spec_path(), args)
+
+
+def demo(args) -> int:
+    from seqlab.experiment.runner import demo_spec_path
+
+    if args.show_spec:
+        with open(demo_spec_path(), encoding="utf-8") as stream:
+            sys.stdout.write(stream.read())
+        return 0
+    return _run_spec(demo_spec_path(), args)
+
+
+def predict(args) -> int:
+    from seqlab.experiment.predict import predict_file
+
+    forecasts = predict_file(args.run, args.data)
+    if args.output:
+        forecasts.to_csv(args.output, index=False)
+        if not getattr(args, "quiet", False):
+            print(f"wrote {len(forecasts)} forecasts to {args.output}", file=sys.stderr)
+    else:
+        forecasts.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def report(args) -> int:
+    from seqlab.experiment.artifacts import report_data
+    from seqlab.experiment.rundir import RunDir
+    from seqlab.report import render
+
+    run = RunDir.open(args.run)
+    path = run.write_text("report.html", render(report_data(run)), replace=True)
+    print(path)
+    return 0

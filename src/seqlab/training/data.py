@@ -1,0 +1,203 @@
+"""The arrays of one ``fit``/``evaluate`` call: conversion, checks, validation split, batch size.
+
+Messages name the argument (``x``, ``y``, ``sample_weight``, ``validation_data``) and what was
+received, and everything is checked before the first batch runs.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from seqlab.errors import describe
+from seqlab.training import adapter
+
+
+@dataclass
+class ModelInfo:
+    """What the data checks need from the model, read once per call (cheap repeated access
+    matters when ``fit`` is called thousands of times on one sample)."""
+
+    model: object
+    declared: tuple | None  # the declared batch input shape, e.g. (10, 5, 1) or (None, 7, 1)
+    expected: tuple | None  # the input shape the model takes, if known
+    x_dtype: torch.dtype
+    y_dtype: torch.dtype
+    integer_inputs: bool  # an Embedding-like first layer takes int64 token indices
+
+    @classmethod
+    def of(cls, model) -> "ModelInfo":
+        layers = model.layers
+        declared = model.declared_input_shape()
+        expected = declared
+        if expected is None and layers and layers[0].built:
+            expected = layers[0].input_shape_
+        first = layers[0] if layers else None
+        integer = bool(getattr(first, "integer_inputs", False)) or type(first).__name__ == "Embedding"
+        default = torch.get_default_dtype()
+        return cls(model, declared, expected, first.torch_dtype if first is not None else default,
+                   layers[-1].torch_dtype if layers else default, integer)
+
+    @property
+    def fixed_batch(self) -> int | None:
+        return self.declared[0] if self.declared is not None else None
+
+
+def input_tensor(info: ModelInfo, x, name: str, where: str) -> torch.Tensor:
+    """``x`` as a tensor of the first layer's dtype (int64 for an Embedding), shape-checked."""
+    if x is None:
+        raise ValueError(f"{where}: `{name}` is required")
+    array = adapter.as_array(x, name, where)
+    integer = info.integer_inputs and not _is_float(array)
+    dtype = torch.long if integer else info.x_dtype
+    tensor = adapter.to_tensor(array, name, where, dtype, None if isinstance(array, torch.Tensor) else "cpu")
+    adapter.check_input_shape(info.model, info.expected, tuple(tensor.shape), name, where)
+    return tensor
+
+
+def target_tensor(info: ModelInfo, setup, y, name: str, where: str) -> torch.Tensor:
+    """``y`` as float targets of the output's dtype, or int64 labels for a sparse loss."""
+    if y is None:
+        raise ValueError(f"{where}: `{name}` (the targets) is required")
+    array = adapter.as_array(y, name, where)
+    integer = setup.loss is not None and setup.loss.integer_targets
+    device = None if isinstance(array, torch.Tensor) else "cpu"
+    tensor = adapter.to_tensor(array, name, where, info.y_dtype, device)
+    if integer:
+        if not bool((tensor == tensor.round()).all()):
+            raise ValueError(
+                f"{where}: the loss '{setup.loss.name}' takes integer class labels, but `{name}` "
+                "holds fractional values; use categorical_crossentropy for one-hot or soft targets"
+            )
+        tensor = tensor.long()
+    return tensor
+
+
+def _is_float(array) -> bool:
+    if isinstance(array, torch.Tensor):
+        return array.is_floating_point()
+    return array.dtype.kind == "f"
+
+
+@dataclass
+class Batch:
+    """Inputs, targets and optional per-sample weights sharing the batch axis."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    sample_weight: torch.Tensor | None = None
+
+    @property
+    def size(self) -> int:
+        return int(self.x.shape[0])
+
+    @classmethod
+    def from_user(cls, info: ModelInfo, setup, x, y, sample_weight, where: str, prefix: str = "") -> "Batch":
+        names = [f"{prefix}x", f"{prefix}y", f"{prefix}sample_weight"]
+        x_t = input_tensor(info, x, names[0], where)
+        y_t = target_tensor(info, setup, y, names[1], where)
+        weight = None
+        if sample_weight is not None:
+            weight = adapter.to_tensor(sample_weight, names[2], where, info.y_dtype, None)
+            if weight.ndim > y_t.ndim:
+                raise ValueError(
+                    f"{where}: `{names[2]}` must have shape (N,) or the targets' shape, got "
+                    f"{tuple(weight.shape)} for targets of shape {tuple(y_t.shape)}"
+                )
+        adapter.check_same_length({names[0]: x_t, names[1]: y_t, names[2]: weight}, where)
+        return cls(x_t, y_t, weight)
+
+    @classmethod
+    def from_validation_data(cls, info: ModelInfo, setup, validation_data) -> "Batch":
+        where = "fit"
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise TypeError(
+                "fit: `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                f"sample_weight_val), got {describe(validation_data)}"
+            )
+        parts = list(validation_data) + [None] * (3 - len(validation_data))
+        return cls.from_user(info, setup, *parts, where, prefix="validation_data ")
+
+    def check_labels(self, model, setup, name: str, where: str) -> None:
+        """Integer labels must index the model's outputs (call once the model is built)."""
+        if setup.loss is None or not setup.loss.integer_targets or not model.built:
+            return
+        classes = model.output_shape[-1]
+        if classes is None or self.y.numel() == 0:
+            return
+        low, high = int(self.y.min()), int(self.y.max())
+        if low < 0 or high >= classes:
+            raise ValueError(
+                f"{where}: `{name}` holds class label {low if low < 0 else high}, but model "
+                f"'{model.name}' outputs {classes} classes (labels must be in 0..{classes - 1})"
+            )
+
+    def split(self, fraction: float, where: str) -> tuple["Batch", "Batch"]:
+        """Keras's ``validation_split``: the last ``fraction`` of the samples, before shuffling."""
+        split_at = int(math.floor(self.size * (1.0 - fraction)))
+        if split_at in (0, self.size):
+            raise ValueError(
+                f"{where}: validation_split={fraction} leaves {split_at} of {self.size} samples for "
+                "training; it needs at least one sample on each side (provide more data or "
+                "another validation_split)"
+            )
+        first = slice(0, split_at)
+        last = slice(split_at, self.size)
+        weight = self.sample_weight
+        return (Batch(self.x[first], self.y[first], None if weight is None else weight[first]),
+                Batch(self.x[last], self.y[last], None if weight is None else weight[last]))
+
+    def to(self, device) -> "Batch":
+        move = lambda t: None if t is None else t.to(device, non_blocking=True)  # noqa: E731
+        return Batch(move(self.x), move(self.y), move(self.sample_weight))
+
+
+def class_weights(class_weight, y: torch.Tensor, where: str) -> torch.Tensor:
+    """Per-sample weights from ``{class: weight}`` (one-hot or integer targets; others weigh 1)."""
+    if not isinstance(class_weight, dict) or not class_weight:
+        raise TypeError(f"{where}: `class_weight` must be a dict {{class: weight}}, got {describe(class_weight)}")
+    if y.ndim > 2:
+        raise ValueError(f"{where}: `class_weight` needs targets of shape (N,) or (N, C), got {tuple(y.shape)}")
+    labels = y.argmax(dim=-1) if y.ndim == 2 and y.shape[-1] > 1 else y.reshape(-1).round().long()
+    size = max(max(int(k) for k in class_weight), int(labels.max()) if labels.numel() else 0) + 1
+    table = torch.ones(size, dtype=torch.float64)
+    for label, weight in class_weight.items():
+        table[int(label)] = float(weight)
+    return table.to(y.device)[labels].to(torch.float32 if not y.is_floating_point() else y.dtype)
+
+
+def resolve_batch_size(info: ModelInfo, batch_size, where: str, batch_input_shape=None, x=None) -> int:
+    """The batch size to use: the given one, the model's fixed one, or Keras's default 32."""
+    fixed = info.fixed_batch
+    if batch_input_shape is not None:
+        wanted = tuple(batch_input_shape)
+        data_ok = len(wanted) == x.ndim and all(w is None or w == s for w, s in zip(wanted[1:], x.shape[1:]))
+        if not data_ok or (fixed is not None and wanted[0] != fixed):
+            raise ValueError(
+                f"{where}: batch_input_shape={wanted} does not match the data (x of shape "
+                f"{tuple(x.shape)}) or the model's declared input shape {info.declared}"
+            )
+        if batch_size is None:
+            batch_size = wanted[0]
+    if batch_size is None:
+        return fixed or 32
+    batch_size = adapter.check_positive_int(where, "batch_size", batch_size)
+    if fixed is not None and batch_size != fixed:
+        raise ValueError(
+            f"{where}: model '{info.model.name}' declares a fixed batch size of {fixed} "
+            f"(batch_input_shape={info.declared}), so `batch_size` must be {fixed} or left out, "
+            f"got {batch_size}"
+        )
+    return batch_size
+
+
+def check_fixed_batch(info: ModelInfo, size: int, batch_size: int, name: str, where: str) -> None:
+    """Keras's rule for fixed-batch (stateful) models: whole batches only."""
+    if info.fixed_batch is None or size % batch_size == 0:
+        return
+    raise ValueError(
+        f"{where}: model '{info.model.name}' has a fixed batch size of {batch_size} (its stateful "
+        f"layers keep one state per batch row), so the number of samples must be a multiple of "
+        f"{batch_size}; {name} has {size} samples"
+    )

@@ -1,0 +1,307 @@
+"""``fit``, ``evaluate`` and ``predict`` with Keras's semantics, on in-memory tensors.
+
+Data is converted and checked once per call, moved to the model's device once, and sliced
+into batches directly (no DataLoader). The loop never resets the state of stateful layers:
+as in Keras, state carries across batches and epochs until ``model.reset_states()``.
+A model that declares a fixed batch size (``batch_input_shape=(10, 5, 1)``) trains, evaluates
+and predicts in batches of exactly that size.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+
+from seqlab.errors import describe
+from seqlab.training import adapter, data
+from seqlab.training.callbacks import CallbackList
+from seqlab.training.compile import prepare, require_compiled
+from seqlab.training.progress import Progress, resolve_verbose
+from seqlab.training.steps import Tracker, batches, steps_for, take, test_step, train_step
+
+
+def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+        validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+        sample_weight=None, initial_epoch=0, validation_batch_size=None, validation_freq=1,
+        batch_input_shape=None):
+    """Train ``model`` on ``(x, y)`` for ``epochs`` epochs; returns the :class:`History`.
+
+    Args follow Keras's ``Model.fit``. ``validation_split`` takes the *last* fraction of the
+    samples, before any shuffling; ``validation_data=(x_val, y_val[, sample_weight])`` overrides
+    it. ``shuffle`` reshuffles the training samples every epoch. ``batch_input_shape`` (from the
+    notes' stateful listing; not a Keras argument) is accepted as a check: it must agree with the
+    data and with any batch size the model declares.
+
+    Input shapes: ``x`` ``(N, ...)`` as the first layer takes it; ``y`` ``(N, ...)`` as the loss
+    takes it (one-hot or integer labels, targets of the output's shape).
+
+    >>> import numpy as np, seqlab
+    >>> model = seqlab.Sequential([seqlab.layers.Dense(1, input_shape=(2,))])
+    >>> model.compile(optimizer='sgd', loss='mse')
+    >>> history = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0)
+    >>> len(history.history['loss'])
+    2
+    """
+    where = "fit"
+    setup = require_compiled(model, where)
+    epochs = adapter.check_positive_int(where, "epochs", epochs, allow_zero=True)
+    initial_epoch = adapter.check_positive_int(where, "initial_epoch", initial_epoch, allow_zero=True)
+    validation_freq = adapter.check_positive_int(where, "validation_freq", validation_freq)
+    verbose = resolve_verbose(verbose, where)
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"fit: `shuffle` must be True or False, got {describe(shuffle)}")
+    if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float)) \
+            or not 0.0 <= validation_split < 1.0:
+        raise ValueError(f"fit: `validation_split` must be a number in [0, 1), got {validation_split!r}")
+    if class_weight is not None and sample_weight is not None:
+        raise ValueError("fit: pass either `class_weight` or `sample_weight`, not both")
+
+    info = data.ModelInfo.of(model)
+    train = data.Batch.from_user(info, setup, x, y, sample_weight, where)
+    batch_size = data.resolve_batch_size(info, batch_size, where, batch_input_shape, train.x)
+    device = prepare(model, setup, tuple(train.x.shape[1:]))
+    train.check_labels(model, setup, "y", where)
+    if class_weight is not None:
+        train.sample_weight = data.class_weights(class_weight, train.y, where)
+    validation = None
+    if validation_data is not None:
+        validation = data.Batch.from_validation_data(info, setup, validation_data)
+        validation.check_labels(model, setup, "validation_data y", where)
+    elif validation_split:
+        train, validation = train.split(validation_split, where)
+    train = train.to(device)
+    data.check_fixed_batch(info, train.size, batch_size, "x", where)
+    val_batch_size = batch_size
+    if validation is not None:
+        validation = validation.to(device)
+        val_batch_size = data.resolve_batch_size(info, validation_batch_size or batch_size, where)
+        data.check_fixed_batch(info, validation.size, val_batch_size, "validation data", where)
+
+    steps = steps_for(train.size, batch_size)
+    callback_list = CallbackList(callbacks, model, {"verbose": verbose, "epochs": epochs, "steps": steps},
+                                 add_history=True)
+    progress = Progress(verbose, steps, epochs)
+    tracker = Tracker(setup, device)
+    val_tracker = Tracker(setup, device) if validation is not None else None
+    modes = _Modes(model)
+    model.stop_training = False
+    nan_reported = False
+    logs: dict = {}
+    callback_list.call("on_train_begin", {})
+    try:
+        modes.set(True)
+        for epoch in range(initial_epoch, epochs):
+            tracker.reset()
+            callback_list.call("on_epoch_begin", epoch, {})
+            progress.begin(epoch)
+            order = torch.randperm(train.size).to(device) if shuffle else None
+            for step, index in enumerate(batches(train.size, batch_size, order)):
+                if callback_list.batch_hooks["train"]:
+                    callback_list.call("on_train_batch_begin", step, {})
+                train_step(model, setup, train.x[index], train.y[index], take(train.sample_weight, index), tracker)
+                if callback_list.batch_hooks["train"]:
+                    callback_list.call("on_train_batch_end", step, tracker.results())
+                progress.update(step, tracker.results)
+                if model.stop_training:
+                    break
+            logs = tracker.results()
+            if not nan_reported and not np.isfinite(logs.get("loss", 0.0)):
+                nan_reported = True
+                _warn_nan(epoch, epochs, tracker, steps)
+            if validation is not None and (epoch + 1) % validation_freq == 0:
+                modes.set(False)
+                val_logs = _evaluate_batches(model, setup, validation, val_batch_size, val_tracker, callback_list)
+                modes.set(True)
+                logs.update({f"val_{key}": value for key, value in val_logs.items()})
+            callback_list.call("on_epoch_end", epoch, logs)
+            progress.end(logs)
+            if model.stop_training:
+                break
+        callback_list.call("on_train_end", logs)
+    finally:
+        modes.restore()
+    return callback_list.history
+
+
+def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+             steps=None, callbacks=None, return_dict=False):
+    """Loss and metrics on ``(x, y)`` (Keras's ``Model.evaluate``).
+
+    Returns the scalar loss when the model has no metrics, else ``[loss, *metrics]`` in compile
+    order, or a dict with ``return_dict=True``.
+    """
+    where = "evaluate"
+    setup = require_compiled(model, where)
+    verbose = resolve_verbose(verbose, where)
+    if steps is not None:
+        raise ValueError("evaluate: `steps` is only meaningful for generators; seqlab evaluates all of x")
+    info = data.ModelInfo.of(model)
+    batch = data.Batch.from_user(info, setup, x, y, sample_weight, where)
+    batch_size = data.resolve_batch_size(info, batch_size, where)
+    device = prepare(model, setup, tuple(batch.x.shape[1:]))
+    batch.check_labels(model, setup, "y", where)
+    batch = batch.to(device)
+    data.check_fixed_batch(info, batch.size, batch_size, "x", where)
+    callback_list = CallbackList(callbacks, model, {"verbose": verbose, "steps": steps_for(batch.size, batch_size)})
+    progress = Progress(verbose, steps_for(batch.size, batch_size))
+    modes = _Modes(model)
+    modes.set(False)
+    try:
+        progress.begin()
+        logs = _evaluate_batches(model, setup, batch, batch_size, Tracker(setup, device), callback_list, progress)
+        progress.end(logs)
+    finally:
+        modes.restore()
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def predict(model, x, batch_size=None, verbose=0, steps=None, callbacks=None) -> np.ndarray:
+    """The model's outputs for ``x`` as a NumPy array, computed in batches without gradients.
+
+    ``verbose`` defaults to 0 (silent; Keras prints a bar) since prediction is often called in
+    loops. The model need not be compiled.
+    """
+    where = "predict"
+    verbose = resolve_verbose(verbose, where)
+    if steps is not None:
+        raise ValueError("predict: `steps` is only meaningful for generators; seqlab predicts all of x")
+    info = data.ModelInfo.of(model)
+    inputs = data.input_tensor(info, x, "x", where)
+    batch_size = data.resolve_batch_size(info, batch_size, where)
+    setup = getattr(model, "compiled", None)
+    if not model.built:
+        model.build((None, *inputs.shape[1:]))
+    device = (setup.device if setup is not None else None) or model.device
+    if model.device != device:
+        model.to(device)
+    inputs = inputs.to(device)
+    data.check_fixed_batch(info, inputs.shape[0], batch_size, "x", where)
+    count = steps_for(inputs.shape[0], batch_size)
+    callback_list = CallbackList(callbacks, model, {"verbose": verbose, "steps": count})
+    progress = Progress(verbose, count)
+    modes = _Modes(model)
+    modes.set(False)
+    outputs = []
+    try:
+        callback_list.call("on_predict_begin", {})
+        progress.begin()
+        with torch.no_grad():
+            for step, index in enumerate(batches(inputs.shape[0], batch_size, None)):
+                if callback_list.batch_hooks["predict"]:
+                    callback_list.call("on_predict_batch_begin", step, {})
+                out = model(inputs[index], training=False)
+                outputs.append(out.detach().cpu())
+                if callback_list.batch_hooks["predict"]:
+                    callback_list.call("on_predict_batch_end", step, {"outputs": out})
+                progress.update(step, dict)
+        progress.end({})
+        callback_list.call("on_predict_end", {})
+    finally:
+        modes.restore()
+    if not outputs:
+        return np.zeros((0, *(model.output_shape or (None,))[1:]), dtype=np.float32)
+    return torch.cat(outputs).numpy()
+
+
+def _evaluate_batches(model, setup, batch, batch_size, tracker, callback_list, progress=None) -> dict:
+    tracker.reset()
+    callback_list.call("on_test_begin", {})
+    hooks = callback_list.batch_hooks["test"]
+    for step, index in enumerate(batches(batch.size, batch_size, None)):
+        if hooks:
+            callback_list.call("on_test_batch_begin", step, {})
+        test_step(model, setup, batch.x[index], batch.y[index], take(batch.sample_weight, index), tracker)
+        if hooks:
+            callback_list.call("on_test_batch_end", step, tracker.results())
+        if progress is not None:
+            progress.update(step, tracker.results)
+    logs = tracker.results()
+    callback_list.call("on_test_end", logs)
+    return logs
+
+
+def _warn_nan(epoch: int, epochs: int, tracker: Tracker, steps: int) -> None:
+    bad = tracker.first_bad_batch()
+    where = f"epoch {epoch + 1}/{epochs}" + ("" if bad is None else f", batch {bad + 1}/{steps}")
+    warnings.warn(
+        f"fit: the training loss became NaN or infinite at {where}; the weights are no longer "
+        "usable. Lower the learning rate, scale the inputs, or add TerminateOnNaN to stop at once",
+        RuntimeWarning, stacklevel=3,
+    )
+
+
+def train_on_batch(model, x, y, sample_weight=None, class_weight=None, return_dict=False):
+    """One gradient update on one batch; returns its loss (and metrics) as ``evaluate`` does."""
+    setup = require_compiled(model, "train_on_batch")
+    batch = data.Batch.from_user(data.ModelInfo.of(model), setup, x, y, sample_weight, "train_on_batch")
+    if class_weight is not None:
+        batch.sample_weight = data.class_weights(class_weight, batch.y, "train_on_batch")
+    device = prepare(model, setup, tuple(batch.x.shape[1:]))
+    batch.check_labels(model, setup, "y", "train_on_batch")
+    batch = batch.to(device)
+    tracker = Tracker(setup, device)
+    modes = _Modes(model)
+    modes.set(True)
+    try:
+        train_step(model, setup, batch.x, batch.y, batch.sample_weight, tracker)
+    finally:
+        modes.restore()
+    return _returned(tracker.results(), return_dict)
+
+
+def test_on_batch(model, x, y, sample_weight=None, return_dict=False):
+    """Loss (and metrics) of one batch, without updating the weights."""
+    setup = require_compiled(model, "test_on_batch")
+    batch = data.Batch.from_user(data.ModelInfo.of(model), setup, x, y, sample_weight, "test_on_batch")
+    device = prepare(model, setup, tuple(batch.x.shape[1:]))
+    batch.check_labels(model, setup, "y", "test_on_batch")
+    batch = batch.to(device)
+    tracker = Tracker(setup, device)
+    modes = _Modes(model)
+    modes.set(False)
+    try:
+        test_step(model, setup, batch.x, batch.y, batch.sample_weight, tracker)
+    finally:
+        modes.restore()
+    return _returned(tracker.results(), return_dict)
+
+
+def predict_on_batch(model, x) -> np.ndarray:
+    """The outputs for one batch, as NumPy."""
+    inputs = data.input_tensor(data.ModelInfo.of(model), x, "x", "predict_on_batch")
+    return predict(model, inputs, batch_size=max(int(inputs.shape[0]), 1))
+
+
+class _Modes:
+    """Switches train/eval mode on every submodule and restores each one's own mode after.
+
+    The layers also receive ``training=`` explicitly; the flags matter for plain torch modules
+    inside them. Writing the flags directly costs well under a microsecond per module, where
+    ``Module.train`` costs tens (it matters for ``fit`` called thousands of times).
+    """
+
+    def __init__(self, model):
+        self.modules = list(model.modules())
+        self.saved = [module.training for module in self.modules]
+        self.current = None
+
+    def set(self, training: bool) -> None:
+        if training != self.current:
+            for module in self.modules:
+                module.__dict__["training"] = training
+            self.current = training
+
+    def restore(self) -> None:
+        for module, training in zip(self.modules, self.saved):
+            module.__dict__["training"] = training
+
+
+def _returned(logs: dict, return_dict: bool):
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values

@@ -1,0 +1,212 @@
+"""Spec validation: every mistake named by key path, line and expectation."""
+import textwrap
+
+import pytest
+
+from seqlab.errors import SeqlabError
+from seqlab.experiment import SpecError, load_spec, spec_from_dict
+from seqlab.experiment.data import load_data
+from seqlab.experiment.prepare import split_bounds
+from seqlab.experiment.tomlout import dump_spec
+from seqlab.experiment.validate import line_index
+
+
+def test_a_valid_spec_loads_with_defaults(write_spec):
+    spec = load_spec(write_spec())
+    assert spec.windows.look_back == 5 and spec.windows.horizon == 1
+    assert spec.split.train == 0.7 and spec.scaling.method == "minmax"
+    assert spec.inputs == ["Close"] and spec.targets == ["Close"]
+    assert spec.training.early_stopping is None
+
+
+def test_spec_error_is_a_seqlab_error():
+    assert issubclass(SpecError, SeqlabError)
+
+
+def test_unknown_key_says_did_you_mean_with_its_line(write_spec):
+    path = write_spec("""
+        [data]
+        source = "aapl"
+        targets = ["close"]
+        [windows]
+        horizn = 3
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+    """)
+    with pytest.raises(SpecError, match=r"line 5: windows.horizn: unknown key; did you mean 'horizon'\?"):
+        load_spec(path)
+
+
+def test_wrong_type_names_key_path_line_and_value(write_spec):
+    path = write_spec("""
+        [data]
+        source = "aapl"
+        targets = ["close"]
+        [training]
+        epochs = "ten"
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+    """)
+    with pytest.raises(SpecError, match=r"line 5: training.epochs: expected an integer, got string 'ten'"):
+        load_spec(path)
+
+
+def test_every_problem_is_listed_at_once_in_line_order(write_spec):
+    path = write_spec("""
+        name = "bad name!"
+        [data]
+        path = "nowhere.csv"
+        targets = ["close"]
+        [windows]
+        look_back = 0
+        [[model.layers]]
+        type = "LSTMM"
+        units = 3
+        [[model.layers]]
+        type = "Dense"
+        unit = 1
+    """)
+    with pytest.raises(SpecError) as caught:
+        load_spec(path)
+    text = str(caught.value)
+    assert "5 problems" in text
+    lines = [line.strip() for line in text.splitlines()[1:]]
+    assert lines[0].startswith("line 1: name: must be letters, digits")
+    assert lines[1].startswith("line 3: data.path: file 'nowhere.csv' does not exist")
+    assert lines[2] == "line 6: windows.look_back: must be >= 1, got 0"
+    assert lines[3].startswith("line 8: model.layers[0].type: no layer 'LSTMM'; did you mean 'LSTM'?")
+    assert lines[4] == "line 12: model.layers[1].unit: Dense has no argument 'unit'; did you mean 'units'?"
+
+
+def test_missing_spec_file_and_bad_toml(tmp_path, write_spec):
+    with pytest.raises(SpecError, match="spec file '.*missing.toml' does not exist"):
+        load_spec(tmp_path / "missing.toml")
+    path = write_spec("[data\nsource = 1\n")
+    with pytest.raises(SpecError, match=r"not valid TOML: .*line 1"):
+        load_spec(path)
+
+
+def test_required_sections_and_keys(write_spec):
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec('name = "x"\n'))
+    assert "data: is required" in str(caught.value) and "model: is required" in str(caught.value)
+    with pytest.raises(SpecError, match="model.layers: must not be empty"):
+        spec_from_dict({"data": {"source": "aapl", "targets": ["close"]}, "model": {"layers": []}})
+
+
+def _spec(**sections):
+    data = {"data": {"source": "aapl", "targets": ["close"]},
+            "model": {"layers": [{"type": "Dense", "units": 1}]}}
+    data.update(sections)
+    return data
+
+
+@pytest.mark.parametrize("sections, message", [
+    ({"split": {"train": 0.7, "validation": 0.2, "test": 0.2}},
+     r"split: train \+ validation \+ test must be 1, got 0.7 \+ 0.2 \+ 0.2 = 1.1"),
+    ({"split": {"validation_start": "2012-01-01"}}, "split.test_start: is required when"),
+    ({"split": {"validation_start": "2012-06-01", "test_start": "2012-01-01"}},
+     "split.validation_start: must come before split.test_start"),
+    ({"scaling": {"method": "minmx"}}, r"scaling.method: must be one of .* got 'minmx'; did you mean 'minmax'\?"),
+    ({"scaling": {"feature_range": [1.0, 0.0]}}, r"scaling.feature_range: must be \[low, high\] with low < high"),
+    ({"data": {"source": "aapll", "targets": ["close"]}}, "data.source: no bundled data set 'aapll'; did you mean 'aapl'"),
+    ({"data": {"source": "aapl", "path": "x.csv", "targets": ["close"]}}, "data: give exactly one of `source`"),
+    ({"data": {"source": "aapl", "targets": ["close"], "frequency": "fortnightly"}}, "data.frequency: is not a pandas frequency"),
+    ({"model": {"layers": [{"type": "LSTM", "units": 0}]}}, r"model.layers\[0\]: LSTM: .*units.* 0"),
+    ({"model": {"layers": [{"units": 1}]}}, r"model.layers\[0\]: needs `type`"),
+    ({"model": {"layers": [{"type": "Input", "shape": [3, 1]}]}}, "Input is added for you"),
+    ({"training": {"early_stopping": {"monitor": "val_loss"}}, "split": {"train": 0.8, "validation": 0.0, "test": 0.2}},
+     "training.early_stopping.monitor: 'val_loss' needs a validation part"),
+    ({"training": {"optimizer": "adamm"}}, r"training.optimizer: unknown optimizer 'adamm'; did you mean 'adam'\?"),
+    ({"training": {"loss": "msee"}}, r"training.loss: unknown loss 'msee'; did you mean 'mse'\?"),
+    ({"data": {"source": "aapl", "targets": ["close"], "inputs": ["close", "volume"]},
+      "evaluation": {"multi_step": "recursive"}}, "evaluation.multi_step: 'recursive' feeds predictions back"),
+    ({"evaluation": {"baselines": ["persistence", "naive"]}}, r"evaluation.baselines\[1\]: must be one of"),
+    ({"evaluation": {"backtest": {"folds": 2, "train_size": 100}}}, "evaluation.backtest.train_size: only applies to mode = 'sliding'"),
+    ({"windows": {"look_back": 5.5}}, "windows.look_back: expected an integer, got number 5.5"),
+])
+def test_cross_key_checks(sections, message):
+    with pytest.raises(SpecError, match=message):
+        spec_from_dict(_spec(**sections))
+
+
+def test_early_stopping_true_turns_on_the_defaults():
+    spec = spec_from_dict(_spec(training={"early_stopping": True}))
+    assert spec.training.early_stopping.patience == 5
+    assert spec_from_dict(_spec(training={"early_stopping": False})).training.early_stopping is None
+
+
+def test_a_column_that_does_not_exist_lists_the_ones_that_do(write_spec, prices_csv):
+    path = write_spec(f"""
+        [data]
+        path = "{prices_csv.name}"
+        time_column = "Date"
+        targets = ["close"]
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+    """)
+    with pytest.raises(SpecError, match=r"line 4: data.targets: in prices.csv: column 'close' does not exist; "
+                                        r"did you mean 'Close'\? the columns are: Date, Close, Volume"):
+        load_data(load_spec(path))
+
+
+def test_a_missing_time_column_is_named(write_spec, prices_csv):
+    path = write_spec(f"""
+        [data]
+        path = "{prices_csv.name}"
+        time_column = "Day"
+        targets = ["Close"]
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+    """)
+    with pytest.raises(SpecError, match="data.time_column: in prices.csv: column 'Day' does not exist"):
+        load_data(load_spec(path))
+
+
+def test_look_back_longer_than_the_training_part(write_spec, prices_csv):
+    path = write_spec(f"""
+        [data]
+        path = "{prices_csv.name}"
+        time_column = "Date"
+        targets = ["Close"]
+        [windows]
+        look_back = 120
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+    """)
+    spec = load_spec(path)
+    with pytest.raises(SpecError, match=r"line 6: windows.look_back: a window spans .* = 121 rows, longer than "
+                                        r"the train part \(112 rows\)"):
+        split_bounds(spec, load_data(spec).frame)
+
+
+def test_line_index_covers_tables_arrays_of_tables_and_inline_keys():
+    text = textwrap.dedent("""
+        name = "x"
+        [training]
+        epochs = 3
+        early_stopping = { patience = 2 }
+        [[model.layers]]
+        type = "LSTM"
+        [[model.layers]]
+        type = "Dense"
+    """).lstrip()
+    lines = line_index(text)
+    assert lines["name"] == 1 and lines["training"] == 2 and lines["training.epochs"] == 3
+    assert lines["training.early_stopping"] == 4
+    assert lines["model.layers[0].type"] == 6 and lines["model.layers[1].type"] == 8
+
+
+def test_the_resolved_spec_round_trips_through_toml(write_spec, tmp_path):
+    spec = load_spec(write_spec())
+    spec.training.early_stopping = spec_from_dict(_spec(training={"early_stopping": True})).training.early_stopping
+    again_path = tmp_path / "again.toml"
+    again_path.write_text(dump_spec(spec))
+    again = load_spec(again_path)
+    for section in ("name", "data", "windows", "split", "scaling", "model", "training", "evaluation", "report"):
+        assert getattr(again, section) == getattr(spec, section), section
