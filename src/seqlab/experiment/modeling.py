@@ -48,7 +48,8 @@ def build_model(spec: Spec, n_inputs: int):
         raise spec_error(
             spec, "model.layers",
             f"the model outputs shape {shape}, but {how} for {len(spec.targets)} target(s) need "
-            f"{needed} values per window; end with Dense({needed})")
+            f"{needed} value(s) per window; end with Dense({needed})"
+            + (" after a Flatten (or a recurrent layer with return_sequences = false)" if len(shape) > 2 else ""))
     return model
 
 

@@ -49,8 +49,11 @@ def predict_file(run_or_model, data_path) -> pd.DataFrame:
         raise RunDirError(f"run {run.path} did not succeed (status {run.status().get('state')!r}); "
                           "it has no model to predict with")
     table, _ = artifacts.read_spec_table(run)
-    table["data"] = {k: v for k, v in table["data"].items() if k not in ("source", "start", "end")}
-    table["data"]["path"] = os.path.abspath(os.fspath(data_path))
+    data = {k: v for k, v in table["data"].items() if k not in ("source", "start", "end")}
+    if "time_column" not in data and "source" in table["data"]:
+        # a bundled series was indexed by its own time column: the run's data.csv names it
+        data["time_column"] = artifacts.read_data(run).index.name
+    table["data"] = {**data, "path": os.path.abspath(os.fspath(data_path))}
     spec = spec_from_dict(table, source=f"{run.file('spec.toml')} (with data.path = {data_path})")
     frame = load_data(spec, require_targets=False).frame
     windows = window_spec(spec)

@@ -22,6 +22,15 @@ from seqlab.errors import SeqlabError
 STATUS = "status.json"
 
 
+def _file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()
+
+
 class RunDirError(SeqlabError):
     """A run directory is missing, incomplete, or a file in it would be overwritten."""
 
@@ -78,6 +87,7 @@ class RunDir:
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
+            os.chmod(temporary, _FILE_MODE)  # mkstemp makes 0600; a run's files are ordinary files
             os.replace(temporary, target)
         except BaseException:
             if os.path.exists(temporary):

@@ -50,19 +50,14 @@ def demo_spec_path() -> str:
     return str(resources.files("seqlab.cli").joinpath("specs/demo.toml"))
 
 
-def resolve_device(device: str | None) -> "torch.device":  # noqa: F821
+def resolve_device(device: str | None):
     """``None``/``"auto"``: CUDA when available, else the CPU; otherwise exactly what was asked."""
-    import torch
+    from seqlab.training.compile import resolve_device as resolve
 
-    if device in (None, "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        resolved = torch.device(device)
-    except RuntimeError:
-        raise RunError(f"--device: unknown device {device!r}; use 'cpu', 'cuda', 'cuda:N' or 'auto'") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise RunError(f"--device {device}: CUDA is not available here (torch {torch.__version__}); use --device cpu")
-    return resolved
+        return resolve("auto" if device is None else device)
+    except ValueError as error:
+        raise RunError(f"--device {device}: {error}") from None
 
 
 @contextlib.contextmanager

@@ -11,43 +11,42 @@ COLUMNS = {"mae": "MAE", "rmse": "RMSE", "mape": "MAPE %", "smape": "sMAPE %", "
 
 
 def verdicts(metrics: dict, model: str = "model", labels: dict | None = None) -> list[str]:
-    """One plain sentence per target (and one per baseline the model fails to beat), by MAE.
+    """One plain sentence per target: which baselines the model fails to beat, by MAE.
 
     Args:
         metrics: ``{target: {forecast_name: {"mae": ..., ...}}}`` as from ``score_by_target``.
         model: the name of the model's forecast.
         labels: readable names of the baselines (``{"seasonal_naive": "seasonal naive (5)"}``).
 
-    >>> table = {"Close": {"model": {"mae": 2.0}, "persistence": {"mae": 1.5}}}
+    >>> table = {"Close": {"model": {"mae": 2.0}, "persistence": {"mae": 1.5}, "drift": {"mae": 2.5}}}
     >>> verdicts(table)
-    ['Close: the model does NOT beat persistence (MAE 2 vs 1.5, 33.3% worse).']
+    ['Close: the model (MAE 2) does NOT beat persistence (MAE 1.5, 25.0% lower error).']
     """
     labels = labels or {}
     sentences = []
     for target, table in metrics.items():
-        if model not in table:
+        baselines = [name for name in table if name != model]
+        if model not in table or not baselines:
             continue
         own = table[model]["mae"]
-        baselines = [name for name in table if name != model]
         losses = [name for name in baselines if own >= table[name]["mae"]]
-        if not baselines:
-            continue
         if not losses:
             best = min(baselines, key=lambda name: table[name]["mae"])
             gain = 100.0 * (1.0 - own / table[best]["mae"]) if table[best]["mae"] > 0 else math.inf
             sentences.append(
                 f"{target}: the model beats every baseline; MAE {own:.4g} vs {table[best]['mae']:.4g} "
-                f"for the best of them ({labels.get(best, best)}), {gain:.1f}% better."
+                f"for the best of them ({labels.get(best, best)}), {gain:.1f}% lower."
             )
             continue
-        for name in losses:
-            other = table[name]["mae"]
-            worse = 100.0 * (own / other - 1.0) if other > 0 else math.inf
-            sentences.append(
-                f"{target}: the model does NOT beat {labels.get(name, name)} "
-                f"(MAE {own:.4g} vs {other:.4g}, {worse:.1f}% worse)."
-            )
+        parts = [f"{labels.get(name, name)} (MAE {table[name]['mae']:.4g}, "
+                 f"{_lower_by(table[name]['mae'], own)})" for name in losses]
+        sentences.append(f"{target}: the model (MAE {own:.4g}) does NOT beat {', '.join(parts)}.")
     return sentences
+
+
+def _lower_by(baseline: float, own: float) -> str:
+    # a tie (both exact) is not a win for the model either
+    return f"{100.0 * (1.0 - baseline / own):.1f}% lower error" if own > 0 else "equally exact"
 
 
 def beats_all(metrics: dict, model: str = "model") -> bool:

@@ -14,8 +14,11 @@ from seqlab.layers.recurrent.wrappers import Bidirectional
 def as_input(model: torch.nn.Module, x) -> torch.Tensor:
     """``x`` as a tensor with the model's dtype and device (integer ids stay integers)."""
     parameter = next(model.parameters(), None)
-    dtype = parameter.dtype if parameter is not None else torch.get_default_dtype()
-    device = parameter.device if parameter is not None else torch.device("cpu")
+    if parameter is not None:
+        dtype, device = parameter.dtype, parameter.device
+    else:  # not built yet: the dtype the layers were declared with
+        declared = [m.torch_dtype for m in model.modules() if hasattr(m, "torch_dtype")]
+        dtype, device = (declared[0] if declared else torch.get_default_dtype()), torch.device("cpu")
     if not torch.is_tensor(x):
         try:
             x = torch.as_tensor(np.asarray(x))

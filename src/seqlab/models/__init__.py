@@ -2,11 +2,14 @@
 from seqlab.models.sequential import Sequential
 
 
-def load_model(filepath, compile: bool = True):
-    """Load a model saved with ``model.save`` (weights + JSON config; runs no stored code)."""
+def load_model(filepath, custom_objects=None, compile: bool = True):
+    """Load a model saved with ``model.save`` (weights + JSON config; runs no stored code).
+
+    ``custom_objects={'rmse': rmse}`` supplies user loss/metric functions saved by name.
+    """
     from seqlab.models.saving import load_model as _load
 
-    return _load(filepath, compile=compile)
+    return _load(filepath, custom_objects=custom_objects, compile=compile)
 
 
 __all__ = ["Sequential", "load_model"]

@@ -231,3 +231,28 @@ class Sequential(nn.Module):
         from seqlab.models.saving import save_model
 
         save_model(self, filepath, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath) -> None:
+        from seqlab.models.saving import save_weights
+
+        save_weights(self, filepath)
+
+    def load_weights(self, filepath) -> None:
+        from seqlab.models.saving import load_weights
+
+        load_weights(self, filepath)
+
+    def train_on_batch(self, x, y, **kwargs):
+        from seqlab.training.loop import train_on_batch
+
+        return train_on_batch(self, x, y, **kwargs)
+
+    def test_on_batch(self, x, y, **kwargs):
+        from seqlab.training.loop import test_on_batch
+
+        return test_on_batch(self, x, y, **kwargs)
+
+    def predict_on_batch(self, x):
+        from seqlab.training.loop import predict_on_batch
+
+        return predict_on_batch(self, x)

@@ -53,7 +53,6 @@ class ReportData:
     model_summary: str = ""
     trace: dict | None = None
     spec_text: str = ""
-    error: str = ""
 
 
 def render(data: ReportData) -> str:
@@ -102,8 +101,6 @@ def _figure(uri: str, caption: str) -> str:
 
 
 def _verdict(data: ReportData) -> str:
-    if data.error:
-        return f'<div class="failed"><strong>This run failed.</strong> {_e(data.error)}</div>'
     if not data.metrics:
         return ""
     sentences = verdicts(data.metrics, labels=data.labels)

@@ -71,8 +71,9 @@ def to_tensor(value, name: str, where: str, dtype: torch.dtype, device, finite: 
     if finite:
         check_finite(array, name, where)
     if isinstance(array, np.ndarray):
-        if array.dtype.kind == "b":
-            array = array.astype(np.float32)
+        if array.dtype.kind == "b" or not array.flags.writeable:
+            # torch cannot wrap read-only memory (pandas often hands it out): copy once.
+            array = array.astype(np.float32 if array.dtype.kind == "b" else array.dtype)
         tensor = torch.from_numpy(np.ascontiguousarray(array))
     else:
         tensor = array

@@ -162,5 +162,7 @@ def prepare(model, setup: CompiledSetup, sample_shape: tuple) -> torch.device:
     if model.device != device:
         model.to(device)
     if not setup.optimizer.built:
-        setup.optimizer.build(named_parameters(model))
+        named = named_parameters(model)
+        if named:  # a fully frozen model has nothing to optimise (yet)
+            setup.optimizer.build(named)
     return device

@@ -12,6 +12,7 @@ the bar is redrawn, never per batch.
 """
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 
@@ -80,8 +81,12 @@ class Progress:
         self.started = self.last_refresh = time.perf_counter()
         if self.live:
             bar_class = _tqdm_auto if "ipykernel" in sys.modules else _tqdm
+            # A terminal that reports a 0x0 size (e.g. under `script`) makes tqdm hide the bar;
+            # use the usual defaults instead.
+            size = shutil.get_terminal_size((120, 24))
             self.bar = bar_class(
-                total=self.steps, file=sys.stdout, ascii=".>=", leave=True, dynamic_ncols=False,
+                total=self.steps, file=sys.stdout, ascii=".>=", leave=True,
+                ncols=size.columns or 120, nrows=size.lines or 24,
                 bar_format="{n_fmt}/{total_fmt} [{bar:" + str(BAR_WIDTH) + "}] - {desc}",
                 mininterval=REFRESH_SECONDS,
             )

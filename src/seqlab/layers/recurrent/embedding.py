@@ -22,7 +22,7 @@ class Embedding(Layer):
     Args:
         input_dim: number of ids, the largest id + 1.
         output_dim: size of each vector.
-        embeddings_initializer: Keras default ``'uniform'`` (uniform in [-0.05, 0.05]).
+        embeddings_initializer: uniform in [-0.05, 0.05] by default (Keras's ``'uniform'``).
         mask_zero: treat id 0 as padding and emit a mask.
         input_length: Keras 2's way to declare ``input_shape=(input_length,)``.
 
@@ -33,7 +33,7 @@ class Embedding(Layer):
     (torch.Size([1, 3, 3]), [[False, True, True]])
     """
 
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", mask_zero=False,
+    def __init__(self, input_dim, output_dim, embeddings_initializer="random_uniform", mask_zero=False,
                  input_length=None, **kwargs):
         if input_length is not None and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)
@@ -53,6 +53,11 @@ class Embedding(Layer):
         if not torch.is_tensor(inputs):
             inputs = torch.as_tensor(np.asarray(inputs))
         return super().forward(inputs, training=training, mask=mask)
+
+    def check_input_shape(self, shape):
+        # Sequences of any length may follow the first one; only the rank must stay.
+        if self.input_shape_ is not None and len(shape) != len(self.input_shape_):
+            super().check_input_shape(shape)
 
     def call(self, inputs, training=False, mask=None):
         return F.embedding(self._ids(inputs), self.embeddings)

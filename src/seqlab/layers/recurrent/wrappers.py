@@ -87,6 +87,8 @@ class Bidirectional(_Wrapper):
             kwargs["batch_input_shape"] = layer.batch_input_shape
         super().__init__(**kwargs)
         self.merge_mode = merge_mode
+        if "dtype" in kwargs:  # Bidirectional(LSTM(4), dtype='float64') runs both in float64
+            layer = _copy_layer(layer, layer.name, dtype=self.dtype_name)
         # A layer rebuilt from a saved config is already named forward_<name>.
         stem = _strip(_strip(layer.name, "forward_"), "backward_")
         self.forward_layer = _copy_layer(layer, "forward_" + stem)
@@ -156,6 +158,14 @@ class Bidirectional(_Wrapper):
         if self.return_state:
             return [*output, *states] if self.merge_mode is None else [output, *states]
         return output
+
+    def __repr__(self):
+        parts = [repr(self.forward_layer)]
+        if self.merge_mode != "concat":
+            parts.append(f"merge_mode={self.merge_mode!r}")
+        if self._custom_backward:
+            parts.append(f"backward_layer={self.backward_layer!r}")
+        return f"Bidirectional({', '.join(parts)})"
 
     def compute_output_shape(self, input_shape):
         shape = self.forward_layer.compute_output_shape(input_shape)
@@ -242,6 +252,9 @@ class TimeDistributed(_Wrapper):
         flat = inputs.reshape(batch * steps, *inputs.shape[2:])
         outputs = self.layer(flat, training=training)
         return outputs.reshape(batch, steps, *outputs.shape[1:])
+
+    def __repr__(self):
+        return f"TimeDistributed({self.layer!r})"
 
     def compute_output_shape(self, input_shape):
         inner = self.layer.compute_output_shape(self._inner_shape(input_shape))

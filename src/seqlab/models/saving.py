@@ -1,0 +1,366 @@
+"""One-file model saving: ``model.save('model.seqlab')`` / ``load_model('model.seqlab')``.
+
+The file is a zip archive (stored, not compressed; every entry CRC-checked on read) holding:
+
+==========================  =================================================================
+``seqlab.json``             format marker and version: ``{"format": "seqlab.model", ...}``
+``model.json``              ``{"class_name": "Sequential", "config": model.get_config(),
+                            "build_input_shape": [null, 7, 1]}``
+``model.weights.safetensors``  every weight in Keras's layout (``layer.get_weights()``), keyed
+                            ``"<layer name>/<weight name>"``: independent of torch module paths
+``compile.json``            loss, metrics and optimizer by name and settings (if compiled)
+``optimizer.safetensors``   optimizer state (moments, step counts), keyed
+                            ``"<layer name>/<parameter path>/<slot>"`` (if it has any)
+==========================  =================================================================
+
+Nothing is pickled and ``torch.load`` is never used: loading rebuilds layers by class name from
+the registry and fills in plain tensors, so an untrusted file runs no code. A user's loss or
+metric function cannot be stored; it is saved by name and must be passed back through
+``custom_objects``. Writes are atomic (temporary file in the same directory, fsync,
+``os.replace``): an interrupted save leaves the previous file untouched.
+"""
+from __future__ import annotations
+
+import inspect
+import io
+import json
+import os
+import struct
+import uuid
+import zipfile
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.numpy import save as save_numpy
+from safetensors.torch import load as load_tensors, save as save_tensors
+
+from seqlab.errors import ModelFileError
+
+FORMAT = "seqlab.model"
+WEIGHTS_FORMAT = "seqlab.weights"
+FORMAT_VERSION = 1
+_MARKER, _MODEL, _WEIGHTS, _COMPILE, _OPTIMIZER, _OPTIMIZER_JSON = (
+    "seqlab.json", "model.json", "model.weights.safetensors", "compile.json",
+    "optimizer.safetensors", "optimizer.json",
+)
+
+
+# ---- atomic writes ----------------------------------------------------------------------------
+def atomic_write(filepath, write) -> None:
+    """Call ``write(file)`` on a temporary file beside ``filepath``, fsync it, then rename it
+    over ``filepath``. On any failure the temporary file is removed and ``filepath`` is untouched."""
+    path = os.path.abspath(os.fspath(filepath))
+    directory = os.path.dirname(path)
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        with open(temporary, "xb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: str) -> None:
+    # Makes the rename itself durable; not possible on every platform (e.g. Windows).
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+# ---- weights ----------------------------------------------------------------------------------
+def weight_arrays(model) -> dict[str, np.ndarray]:
+    """``{"<layer>/<weight>": array}`` in Keras's layout."""
+    arrays = {}
+    for layer in model.layers:
+        if not layer.built:
+            continue
+        for name, value in zip(layer.weight_names(), layer.get_weights()):
+            arrays[f"{layer.name}/{name}"] = np.ascontiguousarray(value)
+    return arrays
+
+
+def assign_weights(model, tensors: dict, source: str) -> None:
+    """Set every layer's weights from ``tensors``; every key must be used exactly once."""
+    expected = []
+    for layer in model.layers:
+        names = layer.weight_names() if layer.built else []
+        keys = [f"{layer.name}/{name}" for name in names]
+        expected += keys
+        missing = [key for key in keys if key not in tensors]
+        if missing:
+            raise ModelFileError(f"{source} has no weights {missing} for layer '{layer.name}'")
+        try:
+            layer.set_weights([tensors[key] for key in keys])
+        except ValueError as error:
+            raise ModelFileError(f"{source}: {error}") from None
+    extra = sorted(set(tensors) - set(expected))
+    if extra:
+        raise ModelFileError(f"{source} holds weights {extra} that match no layer of model '{model.name}'")
+
+
+def save_weights(model, filepath) -> None:
+    """Write the weights alone to a safetensors file (atomically)."""
+    model._require_built("save_weights")
+    data = save_numpy(weight_arrays(model), metadata={"format": WEIGHTS_FORMAT, "format_version": str(FORMAT_VERSION)})
+    atomic_write(filepath, lambda handle: handle.write(data))
+
+
+def load_weights(model, filepath) -> None:
+    """Load weights written by :func:`save_weights`, or those inside a ``.seqlab`` model file."""
+    path = os.fspath(filepath)
+    raw = _read_bytes(path)
+    if raw[:4] == b"PK\x03\x04":
+        with _open_archive(path) as archive:
+            tensors = _safetensors(_entry(archive, path, _WEIGHTS), path, _WEIGHTS)
+    else:
+        tensors = _safetensors(raw, path, "weights")
+    if not model.built:
+        raise ModelFileError(f"model '{model.name}' must be built before load_weights('{path}')")
+    assign_weights(model, tensors, f"weights file '{path}'")
+
+
+# ---- whole models -----------------------------------------------------------------------------
+def save_model(model, filepath, include_optimizer: bool = True) -> None:
+    """Write ``model`` (architecture, weights, compile settings, optimizer state) to one file."""
+    from seqlab.training import compile as compile_module
+
+    input_shape = model.input_shape if model.built else None
+    entries = {
+        _MARKER: _json({"format": FORMAT, "format_version": FORMAT_VERSION, "seqlab_version": _version()}),
+        _MODEL: _json({"class_name": type(model).__name__, "config": model.get_config(),
+                       "build_input_shape": None if input_shape is None else list(input_shape)}),
+        _WEIGHTS: save_numpy(weight_arrays(model)),
+    }
+    setup = getattr(model, "compiled", None)
+    if setup is not None:
+        entries[_COMPILE] = _json(compile_config(setup))
+        optimizer = setup.optimizer
+        if include_optimizer and optimizer.built:
+            names = dict(compile_module.named_parameters(model))
+            tensors, state_json = optimizer_state(optimizer, names)
+            entries[_OPTIMIZER] = save_tensors(tensors)
+            entries[_OPTIMIZER_JSON] = _json(state_json)
+
+    def write(handle):
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
+            for name, payload in entries.items():
+                archive.writestr(name, payload)
+
+    atomic_write(filepath, write)
+
+
+def load_model(filepath, custom_objects: dict | None = None, compile: bool = True):
+    """Rebuild a model saved by :func:`save_model`.
+
+    Args:
+        filepath: the ``.seqlab`` file.
+        custom_objects: ``{'rmse': rmse}`` for user loss/metric functions saved by name.
+        compile: restore the loss, metrics, optimizer and optimizer state.
+
+    Raises:
+        ModelFileError: the file is missing, not a seqlab model file, truncated or corrupted.
+    """
+    from seqlab.models.sequential import Sequential
+
+    path = os.fspath(filepath)
+    with _open_archive(path) as archive:
+        marker = _json_entry(archive, path, _MARKER, missing="it has no 'seqlab.json' marker, so it "
+                             "is not a seqlab model file")
+        if marker.get("format") != FORMAT:
+            raise ModelFileError(f"'{path}' is not a seqlab model file (format {marker.get('format')!r})")
+        version = marker.get("format_version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise ModelFileError(
+                f"'{path}' uses model format version {version!r}; this seqlab reads up to "
+                f"version {FORMAT_VERSION} (upgrade seqlab)"
+            )
+        spec = _json_entry(archive, path, _MODEL)
+        weights = _safetensors(_entry(archive, path, _WEIGHTS), path, _WEIGHTS)
+        compile_spec = _json_entry(archive, path, _COMPILE) if _COMPILE in archive.namelist() else None
+        optimizer_tensors = optimizer_json = None
+        if _OPTIMIZER in archive.namelist():
+            optimizer_tensors = _safetensors(_entry(archive, path, _OPTIMIZER), path, _OPTIMIZER)
+            optimizer_json = _json_entry(archive, path, _OPTIMIZER_JSON)
+    if spec.get("class_name") != "Sequential":
+        raise ModelFileError(f"'{path}' holds a {spec.get('class_name')!r} model; seqlab builds Sequential models")
+    try:
+        model = Sequential.from_config(spec["config"])
+        shape = spec.get("build_input_shape")
+        if shape is not None and not model.built:
+            model.build(tuple(shape))
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelFileError(f"'{path}' holds a model config that cannot be rebuilt: {error}") from error
+    assign_weights(model, weights, f"model file '{path}'")
+    if compile and compile_spec is not None:
+        _restore_compile(model, compile_spec, custom_objects, path)
+        if optimizer_tensors is not None:
+            _restore_optimizer(model, optimizer_tensors, optimizer_json, path)
+    return model
+
+
+# ---- compile settings and optimizer state ---------------------------------------------------------
+def compile_config(setup) -> dict:
+    from seqlab.training import losses, metrics, optimizers
+
+    return {
+        "loss": None if setup.loss_identifier is None else losses.serialize(setup.loss_identifier),
+        "metrics": [metrics.serialize(m) for m in setup.metric_identifiers],
+        "optimizer": optimizers.serialize(setup.optimizer),
+    }
+
+
+def _restore_compile(model, spec: dict, custom_objects, path: str) -> None:
+    from seqlab.training import losses, metrics, optimizers
+
+    def custom(kind, deserialize, item):
+        try:
+            return deserialize(item, custom_objects)
+        except KeyError as missing:
+            name = missing.args[0]
+            raise ValueError(
+                f"model file '{path}' was compiled with a custom {kind} {name!r}, which cannot be "
+                f"stored in a file; pass load_model('{path}', custom_objects={{'{name}': {name}}}) "
+                "or load_model(..., compile=False)"
+            ) from None
+
+    loss = None if spec.get("loss") is None else custom("loss", losses.deserialize, spec["loss"])
+    metric_list = [custom("metric", metrics.deserialize, item) for item in spec.get("metrics", [])]
+    optimizer_spec = spec["optimizer"]
+    if optimizer_spec.get("class_name") == "TorchOptimizer":
+        config = dict(optimizer_spec["config"])
+        cls = getattr(torch.optim, config.pop("torch_class", ""), None)
+        if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
+            raise ModelFileError(f"'{path}' names an unknown torch optimizer {optimizer_spec!r}")
+        accepted = inspect.signature(cls).parameters
+        optimizer = cls(model.parameters(), **{k: v for k, v in config.items() if k in accepted})
+    else:
+        try:
+            optimizer = optimizers.deserialize(optimizer_spec)
+        except (TypeError, ValueError) as error:
+            raise ModelFileError(f"'{path}' holds optimizer settings that cannot be restored: {error}") from error
+    model.compile(optimizer=optimizer, loss=loss, metrics=metric_list)
+
+
+def optimizer_state(optimizer, names: dict) -> tuple[dict, dict]:
+    """Flatten torch's optimizer state to named tensors + JSON (no pickling)."""
+    torch_optimizer = optimizer.torch_optimizer
+    state = torch_optimizer.state_dict()
+    param_names = list(optimizer.param_names) or list(names)
+    tensors, scalars = {}, {}
+    for index, slots in state["state"].items():
+        name = param_names[index]
+        for slot, value in slots.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"{name}/{slot}"] = value.detach().cpu().contiguous()
+            elif value is not None:
+                scalars.setdefault(name, {})[slot] = value
+    groups = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in group.items()}
+              for group in state["param_groups"]]
+    return tensors, {"param_names": param_names, "param_groups": groups, "scalars": scalars}
+
+
+def _restore_optimizer(model, tensors: dict, spec: dict, path: str) -> None:
+    from seqlab.training.compile import named_parameters
+
+    optimizer = model.compiled.optimizer
+    named = named_parameters(model)
+    if not optimizer.built:
+        optimizer.build(named)
+    current = list(optimizer.param_names) or [name for name, _ in named]
+    saved = spec["param_names"]
+    if sorted(saved) != sorted(current):
+        raise ModelFileError(f"'{path}': the optimizer state is for parameters {saved}, the model has {current}")
+    index_of = {name: i for i, name in enumerate(current)}
+    state = {}
+    for name in saved:
+        slots = dict(spec.get("scalars", {}).get(name, {}))
+        prefix = f"{name}/"
+        for key, value in tensors.items():
+            if key.startswith(prefix) and "/" not in key[len(prefix):]:
+                slots[key[len(prefix):]] = value
+        if slots:
+            state[index_of[name]] = slots
+    groups = []
+    for group in spec["param_groups"]:
+        group = dict(group)
+        group["params"] = [index_of[saved[i]] for i in group["params"]]
+        groups.append(group)
+    try:
+        optimizer.torch_optimizer.load_state_dict({"state": state, "param_groups": groups})
+    except (KeyError, ValueError, RuntimeError) as error:
+        raise ModelFileError(f"'{path}': the optimizer state does not fit the model: {error}") from error
+
+
+# ---- reading ------------------------------------------------------------------------------------
+def _read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise ModelFileError(f"no model file at '{path}'") from None
+    except IsADirectoryError:
+        raise ModelFileError(f"'{path}' is a directory, not a seqlab model file") from None
+
+
+def _open_archive(path: str) -> zipfile.ZipFile:
+    raw = _read_bytes(path)
+    try:
+        return zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile:
+        if raw[:4] == b"PK\x03\x04":
+            raise ModelFileError(
+                f"'{path}' is a truncated or corrupted seqlab model file (its zip directory is "
+                "missing or damaged); the save may have been interrupted"
+            ) from None
+        raise ModelFileError(
+            f"'{path}' is not a seqlab model file (it is not a zip archive; starts with {raw[:16]!r})"
+        ) from None
+
+
+def _entry(archive: zipfile.ZipFile, path: str, name: str, missing: str | None = None) -> bytes:
+    try:
+        return archive.read(name)
+    except KeyError:
+        raise ModelFileError(f"'{path}' is not a complete seqlab model file: {missing or f'it has no {name!r}'}") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ModelFileError(f"'{path}' is corrupted: entry {name!r} fails its check ({error})") from None
+
+
+def _json_entry(archive, path: str, name: str, missing: str | None = None) -> dict:
+    try:
+        value = json.loads(_entry(archive, path, name, missing).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelFileError(f"'{path}' is corrupted: entry {name!r} is not valid JSON ({error})") from None
+    if not isinstance(value, dict):
+        raise ModelFileError(f"'{path}' is corrupted: entry {name!r} is not a JSON object")
+    return value
+
+
+def _safetensors(data: bytes, path: str, what: str) -> dict:
+    try:
+        return load_tensors(data)
+    except (SafetensorError, ValueError, struct.error) as error:
+        raise ModelFileError(f"'{path}' is corrupted or not a safetensors file: {what} cannot be read ({error})") from None
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, indent=1, sort_keys=False).encode("utf-8")
+
+
+def _version() -> str:
+    import seqlab
+
+    return seqlab.__version__

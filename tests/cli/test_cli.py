@@ -1,0 +1,166 @@
+"""The `seqlab` command through its entry point: exit codes, messages, a tiny real run."""
+import os
+import subprocess
+import sys
+import textwrap
+from importlib.metadata import entry_points
+
+import pandas as pd
+import pytest
+
+from seqlab.cli.main import main
+
+TINY = """
+    name = "cli-tiny"
+    [data]
+    source = "aapl"
+    targets = ["close"]
+    start = "2012-09-01"          # ~125 trading days of the bundled series
+    [windows]
+    look_back = 4
+    [[model.layers]]
+    type = "Flatten"
+    [[model.layers]]
+    type = "Dense"
+    units = 1
+    [training]
+    epochs = 2
+    seed = 3
+    [evaluation]
+    baselines = ["persistence", "drift"]
+"""
+
+
+@pytest.fixture
+def tiny_spec(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(textwrap.dedent(TINY).lstrip())
+    return path
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    spec = folder / "tiny.toml"
+    spec.write_text(textwrap.dedent(TINY).lstrip())
+    assert main(["run", str(spec), "--runs-dir", str(folder / "runs"), "--quiet"]) == 0
+    (run,) = (folder / "runs").iterdir()
+    return run
+
+
+def test_console_script_points_at_main():
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "seqlab"]
+    assert script.value == "seqlab.cli.main:main" and script.load() is main
+
+
+def test_help_of_every_command_has_an_example(capsys):
+    assert main(["--help"]) == 0
+    assert "examples:" in capsys.readouterr().out
+    for command in ("run", "demo", "predict", "report"):
+        assert main([command, "--help"]) == 0
+        out = capsys.readouterr().out
+        assert "example:" in out and f"seqlab {command}" in out, command
+
+
+def test_bad_usage_exits_2(capsys):
+    assert main([]) == 2
+    assert main(["frobnicate"]) == 2
+    assert "invalid choice: 'frobnicate'" in capsys.readouterr().err
+    assert main(["predict", "runs/x"]) == 2
+    assert "the following arguments are required: --data" in capsys.readouterr().err
+    assert main(["run", "x.toml", "--seed", "abc"]) == 2
+
+
+def test_a_seqlab_error_exits_1_with_one_clear_line(tmp_path, capsys):
+    spec = tmp_path / "bad.toml"
+    spec.write_text('[data]\nsource = "aapl"\ntargets = ["close"]\n[training]\nepochs = 0\n'
+                    '[[model.layers]]\ntype = "Dense"\nunits = 1\n')
+    assert main(["run", str(spec), "--runs-dir", str(tmp_path / "runs")]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == f"seqlab: error: invalid spec {spec}: line 5: training.epochs: must be >= 1, got 0"
+    assert "Traceback" not in err
+    assert not (tmp_path / "runs").exists()  # an invalid spec never starts a run
+
+
+def test_debug_shows_the_traceback(tmp_path, capsys):
+    assert main(["run", str(tmp_path / "missing.toml"), "--debug"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "spec file" in err and "does not exist" in err
+
+
+def test_a_tiny_real_run_end_to_end(tiny_spec, tmp_path, capsys):
+    assert main(["run", str(tiny_spec), "--runs-dir", str(tmp_path / "runs"), "--seed", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "Test metrics for close, in the data's units" in out
+    assert "persistence (last value)" in out and "report: " in out
+    (run,) = (tmp_path / "runs").iterdir()
+    assert run.name.endswith("-cli-tiny")
+    assert "seed = 5" in (run / "spec.toml").read_text()
+    assert (run / "report.html").stat().st_size > 10_000
+
+
+def test_global_options_work_before_the_command(tiny_spec, tmp_path, capsys):
+    assert main(["--quiet", "--device", "cpu", "run", str(tiny_spec), "--runs-dir", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert "Epoch" not in out and "finished in" not in out and "Test metrics" in out
+
+
+def test_an_unavailable_device_is_a_clear_error(tiny_spec, tmp_path, capsys):
+    import torch
+
+    device = "cuda" if not torch.cuda.is_available() else "tpu"
+    assert main(["run", str(tiny_spec), "--runs-dir", str(tmp_path / "r"), "--device", device]) == 1
+    assert "--device" in capsys.readouterr().err
+
+
+def test_predict_writes_forecasts_in_the_data_units(finished_run, tmp_path, capsys):
+    output = tmp_path / "forecast.csv"
+    assert main(["predict", str(finished_run), "--data", str(finished_run / "data.csv"), "--output", str(output)]) == 0
+    forecasts = pd.read_csv(output)
+    assert list(forecasts.columns) == ["origin", "step", "close"]
+    # in dollars: the last test forecast of the run (made from the second-to-last row) reappears
+    predictions = pd.read_csv(finished_run / "predictions.csv")
+    assert forecasts["close"].iloc[-2] == pytest.approx(predictions["model"].iloc[-1], rel=1e-6)
+    # the model file inside the run folder works too, and standard output is the default
+    assert main(["predict", str(finished_run / "model.seqlab"), "--data", str(finished_run / "data.csv")]) == 0
+    assert capsys.readouterr().out.startswith("origin,step,close")
+
+
+def test_predict_errors(finished_run, tmp_path, capsys):
+    assert main(["predict", str(tmp_path), "--data", str(finished_run / "data.csv")]) == 1
+    assert "is not a seqlab run folder" in capsys.readouterr().err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,open\n2013-01-02,1.0\n")
+    assert main(["predict", str(finished_run), "--data", str(bad)]) == 1
+    assert "column 'close' does not exist" in capsys.readouterr().err
+
+
+def test_report_rebuilds_the_report(finished_run, capsys):
+    before = (finished_run / "report.html").read_text()
+    os.remove(finished_run / "report.html")
+    assert main(["report", str(finished_run)]) == 0
+    assert capsys.readouterr().out.strip().endswith("report.html")
+    after = (finished_run / "report.html").read_text()
+    assert after.count("<img ") == before.count("<img ") >= 3
+
+
+def test_demo_spec_is_valid_and_run_without_spec_runs_it(monkeypatch, tmp_path, capsys):
+    from seqlab.experiment import runner
+
+    assert main(["demo", "--show-spec"]) == 0
+    assert 'source = "aapl"' in capsys.readouterr().out
+    seen = {}
+
+    def fake_run(spec, **options):  # only checks which spec `seqlab run` picks
+        seen["spec"] = spec
+        raise runner.RunError("stopped by the test")
+
+    monkeypatch.setattr(runner, "run_experiment", fake_run)
+    assert main(["run", "--runs-dir", str(tmp_path)]) == 1
+    assert seen["spec"].name == "aapl-lstm" and seen["spec"].data.source == "aapl"
+
+
+def test_python_dash_m_entry_point():
+    done = subprocess.run([sys.executable, "-m", "seqlab.cli.main", "--version"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("seqlab ")

@@ -1,0 +1,154 @@
+"""End to end on small real data: the run folder, honest metrics, no leak, recursive forecasts."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seqlab.experiment import SpecError, load_spec
+from seqlab.experiment.artifacts import scaler_from_dict
+from seqlab.experiment.predict import predict_file
+from seqlab.experiment.runner import run_experiment
+from seqlab.forecast import mae
+
+RUN_FILES = {"status.json", "spec.toml", "data.csv", "scalers.json", "summary.txt", "history.csv",
+             "model.seqlab", "predictions.csv", "metrics.json", "trace.npz", "report.html"}
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """One tiny LSTM run on ~190 bundled AAPL closes, shared by the tests below."""
+    import textwrap
+
+    from conftest import TINY_BUNDLED
+
+    folder = tmp_path_factory.mktemp("tiny")
+    spec_path = folder / "tiny.toml"
+    spec_path.write_text(textwrap.dedent(TINY_BUNDLED).lstrip())
+    return run_experiment(load_spec(spec_path), runs_dir=folder / "runs", quiet=True)
+
+
+def test_the_run_folder_holds_every_file_and_succeeded(tiny_run):
+    import os
+
+    assert RUN_FILES <= set(os.listdir(tiny_run.run.path))
+    assert tiny_run.run.status()["state"] == "succeeded"
+    assert tiny_run.run.status()["seed"] == 1
+
+
+def test_baseline_metrics_in_the_data_units_match_a_hand_computation(tiny_run):
+    run = tiny_run.run
+    data = pd.read_csv(run.file("data.csv"), index_col=0)
+    metrics = json.load(open(run.file("metrics.json")))
+    test_start, n = metrics["data"]["bounds"]["test"]
+    close = data["close"].to_numpy()
+    # persistence for row t is row t - 1; every test row is forecast
+    expected = np.mean(np.abs(close[test_start:n] - close[test_start - 1:n - 1]))
+    assert metrics["test"]["close"]["persistence"]["mae"] == pytest.approx(expected, abs=1e-9)
+    predictions = pd.read_csv(run.file("predictions.csv"))
+    assert list(predictions.columns) == ["time", "actual", "model", "persistence", "seasonal_naive", "drift",
+                                         "moving_average"]
+    assert len(predictions) == n - test_start
+    assert metrics["test"]["close"]["model"]["mae"] == pytest.approx(mae(predictions["actual"], predictions["model"]), abs=1e-9)
+    skill = 1 - metrics["test"]["close"]["model"]["mae"] / expected
+    assert metrics["test"]["close"]["model"]["skill"] == pytest.approx(skill, abs=1e-12)
+
+
+def test_the_scaler_saw_the_train_part_only(tiny_run):
+    run = tiny_run.run
+    data = pd.read_csv(run.file("data.csv"), index_col=0)
+    train_end = json.load(open(run.file("metrics.json")))["data"]["bounds"]["train"][1]
+    scaler = scaler_from_dict(json.load(open(run.file("scalers.json")))["targets"])
+    assert scaler.data_min_[0] == data["close"].iloc[:train_end].min()
+    assert scaler.data_max_[0] == data["close"].iloc[:train_end].max()
+    assert scaler.data_min_[0] > data["close"].min()  # the test rows (lower prices) would have changed it
+
+
+def test_backtest_and_verdict_are_recorded(tiny_run):
+    metrics = tiny_run.metrics
+    assert len(metrics["backtest"]["folds"]) == 2 and len(metrics["backtest"]["fold_metrics"]) == 2
+    test_start = metrics["data"]["bounds"]["test"][0]
+    assert all(fold["test"][0] >= test_start for fold in metrics["backtest"]["folds"])
+    beats = metrics["beats_all_baselines"]
+    assert beats == all(row["mae"] > metrics["test"]["close"]["model"]["mae"]
+                        for name, row in metrics["test"]["close"].items() if name != "model")
+    if not beats:
+        assert any("does NOT beat" in sentence for sentence in metrics["verdict"])
+
+
+def test_predict_on_the_run_data_reproduces_the_test_predictions(tiny_run):
+    run = tiny_run.run
+    forecasts = predict_file(run.path, run.file("data.csv"))
+    predictions = pd.read_csv(run.file("predictions.csv"))
+    # the window ending at row t-1 forecasts row t: match by the forecast row's predecessor
+    data = pd.read_csv(run.file("data.csv"), index_col=0)
+    origin_of = dict(zip(data.index[1:], data.index[:-1]))
+    by_origin = forecasts.set_index("origin")["close"]
+    expected = [by_origin[origin_of[t]] for t in predictions["time"]]
+    np.testing.assert_allclose(predictions["model"], expected, rtol=1e-6, atol=1e-6)
+
+
+def test_a_failed_run_leaves_a_folder_that_says_why(write_spec, tmp_path):
+    path = write_spec("""
+        name = "too-long"
+        [data]
+        source = "aapl"
+        targets = ["close"]
+        start = "2013-01-01"
+        [windows]
+        look_back = 60
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+    """)
+    with pytest.raises(SpecError, match="windows.look_back: a window spans"):
+        run_experiment(load_spec(path), runs_dir=tmp_path / "runs", quiet=True)
+    (folder,) = (tmp_path / "runs").iterdir()
+    status = json.load(open(folder / "status.json"))
+    assert status["state"] == "failed" and "windows.look_back" in status["error"]
+    assert (folder / "spec.toml").exists() and not (folder / "report.html").exists()
+
+
+def test_recursive_forecast_equals_feeding_the_saved_model_by_hand(write_spec, tmp_path):
+    from seqlab.models import load_model
+
+    path = write_spec("""
+        name = "recursive"
+        [data]
+        source = "aapl"
+        targets = ["close"]
+        start = "2012-06-01"
+        [windows]
+        look_back = 4
+        horizon = 3
+        [[model.layers]]
+        type = "SimpleRNN"
+        units = 3
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+        [training]
+        epochs = 1
+        [evaluation]
+        multi_step = "recursive"
+        baselines = ["persistence", "drift"]
+    """)
+    result = run_experiment(load_spec(path), runs_dir=tmp_path / "runs", quiet=True)
+    run = result.run
+    model = load_model(run.file("model.seqlab"))
+    scaler = scaler_from_dict(json.load(open(run.file("scalers.json")))["targets"])
+    data = pd.read_csv(run.file("data.csv"), index_col=0)["close"].to_numpy()
+    predictions = pd.read_csv(run.file("predictions.csv"))
+    assert list(predictions.columns[:3]) == ["time", "step", "actual"]
+    test_start = result.metrics["data"]["bounds"]["test"][0]
+    origin = test_start - 1  # the first test window: targets rows test_start .. test_start + 2
+    window = scaler.transform(data[origin - 3:origin + 1, None]).ravel().tolist()
+    by_hand = []
+    for _ in range(3):
+        x = np.asarray(window[-4:], dtype=np.float32).reshape(1, 4, 1)
+        step = float(model.predict(x, verbose=0).ravel()[0])
+        by_hand.append(step)
+        window.append(step)
+    expected = scaler.inverse_transform(np.array(by_hand)[:, None]).ravel()
+    np.testing.assert_allclose(predictions["model"].to_numpy()[:3], expected, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(predictions["actual"].to_numpy()[:3], data[test_start:test_start + 3], rtol=0, atol=1e-9)
