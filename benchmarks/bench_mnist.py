@@ -5,6 +5,8 @@ Three ways of training the same network on the same data, same batch size, same 
 
 - ``torch``: ``nn.Conv2d``/``nn.Linear`` on channels-first tensors, logits +
   ``F.cross_entropy``, a hand-written loop over pre-shuffled tensor batches (the reference);
+- ``torch NHWC``: the same, with ``torch.channels_last`` weights (for information: the memory
+  layout that seqlab's channels-last tensors give torch's convolutions);
 - ``seqlab layers``: the seqlab model (channels-last, softmax output) in that same hand-written
   loop — what seqlab's layers cost;
 - ``seqlab fit``: the notes' listing as written, ``model.compile(...)`` + ``model.fit(...)`` —
@@ -103,10 +105,16 @@ def main(argv=None):
 
     torch_net = TorchNet()
     torch_opt = torch.optim.Adam(torch_net.parameters(), lr=1e-3)
+    # The same torch network with channels-last weights: the layout seqlab's channels-last
+    # tensors give torch's convolutions anyway (see docs/convolution.md).
+    torch_cl_net = TorchNet().to(memory_format=torch.channels_last)
+    torch_cl_opt = torch.optim.Adam(torch_cl_net.parameters(), lr=1e-3)
     layers_model = seqlab_model()
     layers_opt = torch.optim.Adam(layers_model.parameters(), lr=1e-3)
     contenders = {
         "torch": lambda part: loop_part(torch_net, x_nchw[part], labels[part], args.batch_size, torch_opt, False),
+        "torch NHWC": lambda part: loop_part(torch_cl_net, x_nchw[part].contiguous(memory_format=torch.channels_last),
+                                             labels[part], args.batch_size, torch_cl_opt, False),
         "seqlab layers": lambda part: loop_part(layers_model, x_nhwc[part], labels[part], args.batch_size,
                                                 layers_opt, True),
     }

@@ -9,11 +9,13 @@ Dense(1) head) and inference, for:
   non-standard activations, recurrent dropout and tracing take;
 * seqlab trace: :func:`seqlab.inspect.trace` (inference only; records every gate).
 
-The variants are timed in interleaved rounds and the median of each is kept, so a machine busy
-with other work slows all of them alike and the printed ratios (seqlab throughput / raw torch
-throughput; 1.0 = as fast) stay fair. Targets: fused >= 0.9x, loop >= 0.5x.
+The variants are timed in interleaved rounds, so a machine busy with other work slows all of them
+alike, and the best round of each is kept (``--statistic median`` for medians): the printed
+ratios (seqlab throughput / raw torch throughput; 1.0 = as fast) stay fair. Targets: fused >=
+0.9x, loop >= 0.5x.
 
-Run: ``python benchmarks/bench_recurrent.py`` (``--rounds 3`` for a quicker, noisier run).
+Run: ``python benchmarks/bench_recurrent.py`` (``--rounds 3`` for a quicker, noisier run;
+``--threads 1`` on a machine shared with other jobs).
 """
 from __future__ import annotations
 
@@ -86,16 +88,16 @@ def time_it(fn, iterations):
     return (time.perf_counter() - start) / iterations
 
 
-def measure(candidates, rounds, iterations):
-    """Median seconds per call of each candidate, timed in interleaved rounds."""
+def measure(candidates, rounds, iterations, statistic):
+    """Seconds per call of each candidate over interleaved rounds, reduced by ``statistic``."""
     times = {name: [] for name in candidates}
     for _ in range(rounds):
         for name, fn in candidates.items():
             times[name].append(time_it(fn, iterations))
-    return {name: statistics.median(values) for name, values in times.items()}
+    return {name: statistic(values) for name, values in times.items()}
 
 
-def run(kind, workload, rounds):
+def run(kind, workload, rounds, statistic):
     name, batch, steps, features, units, infer_batch = workload
     seqlab.utils.set_random_seed(0)
     x, y = torch.randn(batch, steps, features), torch.randn(batch, 1)
@@ -105,10 +107,10 @@ def run(kind, workload, rounds):
     loop_model = seqlab_model(kind, steps, features, units, use_cudnn=False)
     iterations = max(3, int(2e6 / (batch * steps * units)))
     train = measure({"raw": train_step_fn(raw, x, y), "fused": train_step_fn(fused_model, x, y),
-                     "loop": train_step_fn(loop_model, x, y)}, rounds, iterations)
+                     "loop": train_step_fn(loop_model, x, y)}, rounds, iterations, statistic)
     infer = measure({"raw": infer_fn(raw.eval(), xi), "fused": infer_fn(fused_model.eval(), xi),
                      "loop": infer_fn(loop_model.eval(), xi), "trace": trace_fn(fused_model, xi)},
-                    rounds, max(2, iterations // 4))
+                    rounds, max(2, iterations // 4), statistic)
     print(f"\n{kind} — {name}")
     for label, table, samples in (("train", train, batch), ("inference", infer, infer_batch)):
         reference = table["raw"]
@@ -123,15 +125,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds (median kept)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    parser.add_argument("--statistic", choices=["min", "median"], default="min",
+                        help="per-variant reduction over rounds: 'min' (default; other processes "
+                             "only ever add time, so the best round is the least disturbed) or "
+                             "'median'")
     args = parser.parse_args()
+    statistic = min if args.statistic == "min" else statistics.median
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.statistic} of "
+          f"{args.rounds} interleaved rounds, "
           f"oneDNN {'on' if torch.backends.mkldnn.is_available() else 'off'}; ratios are "
           "seqlab throughput / raw torch throughput (targets: fused >= 0.9x, loop >= 0.5x)")
     for workload in WORKLOADS:
         for kind in ("LSTM", "GRU"):
-            run(kind, workload, args.rounds)
+            run(kind, workload, args.rounds, statistic)
 
 
 if __name__ == "__main__":

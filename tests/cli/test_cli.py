@@ -164,3 +164,28 @@ def test_python_dash_m_entry_point():
     done = subprocess.run([sys.executable, "-m", "seqlab.cli.main", "--version"], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0 and done.stdout.startswith("seqlab ")
+
+
+def test_threads_are_set_for_the_run_and_restored(tiny_spec, tmp_path, capsys, monkeypatch):
+    import torch
+
+    from seqlab.experiment import modeling
+
+    before, seen = torch.get_num_threads(), []
+    original = modeling.train
+    monkeypatch.setattr(modeling, "train", lambda *a, **k: (seen.append(torch.get_num_threads()), original(*a, **k))[1])
+    assert main(["run", str(tiny_spec), "--runs-dir", str(tmp_path / "r"), "--threads", "1", "--quiet"]) == 0
+    assert seen == [1] and torch.get_num_threads() == before
+    assert main(["run", str(tiny_spec), "--threads", "0"]) == 2
+    assert "--threads: must be a positive integer, got 0" in capsys.readouterr().err
+
+
+def test_demo_uses_one_thread_unless_told_otherwise(monkeypatch, capsys):
+    from seqlab.cli import commands
+
+    seen = []
+    monkeypatch.setattr(commands, "_run_spec", lambda path, args: seen.append(args.threads) or 0)
+    assert main(["demo"]) == 0
+    assert "seqlab demo: using 1 CPU thread" in capsys.readouterr().out
+    assert main(["demo", "--threads", "2"]) == 0
+    assert seen == [1, 2]

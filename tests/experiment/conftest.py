@@ -45,31 +45,3 @@ def write_spec(tmp_path, prices_csv):
 
     return write
 
-
-TINY_BUNDLED = """
-    name = "tiny"
-    [data]
-    source = "aapl"
-    targets = ["close"]
-    start = "2012-06-01"          # ~190 trading days of the bundled series
-    [windows]
-    look_back = 5
-    [[model.layers]]
-    type = "LSTM"
-    units = 4
-    [[model.layers]]
-    type = "Dense"
-    units = 1
-    [training]
-    epochs = 2
-    batch_size = 32
-    seed = 1
-    [evaluation.backtest]
-    folds = 2
-"""
-
-
-@pytest.fixture
-def tiny_spec(write_spec):
-    """A spec that trains a 4-unit LSTM for 2 epochs on ~190 bundled AAPL closes (a few seconds)."""
-    return write_spec(TINY_BUNDLED, name="tiny.toml")

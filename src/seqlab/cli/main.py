@@ -43,6 +43,13 @@ The CSV needs the run's time column and input columns; the run's own scalers are
 }
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
 def _common() -> argparse.ArgumentParser:
     # Global options are accepted before or after the command (`seqlab --quiet demo`, `seqlab demo --quiet`).
     common = argparse.ArgumentParser(add_help=False)
@@ -50,6 +57,9 @@ def _common() -> argparse.ArgumentParser:
                         help="random seed (overrides training.seed of the spec)")
     common.add_argument("--device", default=argparse.SUPPRESS,
                         help="'cpu', 'cuda', 'cuda:N' or 'auto' (default: auto)")
+    common.add_argument("--threads", type=_positive_int, default=argparse.SUPPRESS,
+                        help="CPU threads torch may use (default: torch's choice; 1 is often fastest "
+                             "for small models on a busy machine)")
     common.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS,
                         help="print only the results, no progress")
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,

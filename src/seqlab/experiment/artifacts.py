@@ -93,11 +93,16 @@ def read_spec_table(run: RunDir) -> tuple[dict, str]:
 
 def read_data(run: RunDir) -> pd.DataFrame:
     frame = pd.read_csv(run.require("data.csv"), index_col=0)
-    try:
+    if not pd.api.types.is_numeric_dtype(frame.index):  # row numbers stay numbers; dates are text
         frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index), name=frame.index.name)
-    except (TypeError, ValueError):
-        pass  # a series without a time column keeps its row numbers
     return frame
+
+
+def _text(run: RunDir, name: str) -> str:
+    if not run.has(name):
+        return ""
+    with open(run.file(name), encoding="utf-8") as stream:
+        return stream.read()
 
 
 def report_data(run: RunDir) -> ReportData:
@@ -122,7 +127,7 @@ def report_data(run: RunDir) -> ReportData:
         labels=metrics.get("labels", {}),
         settings=metrics.get("settings", {}),
         backtest=metrics.get("backtest"),
-        model_summary=open(run.file("summary.txt"), encoding="utf-8").read() if run.has("summary.txt") else "",
+        model_summary=_text(run, "summary.txt"),
         trace=read_trace(run),
         spec_text=text,
     )

@@ -130,6 +130,7 @@ def _handle_missing(spec: Spec, frame: pd.DataFrame, notes: list[str]) -> pd.Dat
     if count == 0:
         return frame
     first = frame.index[missing.any(axis=1).to_numpy()][0]
+    first = first.date() if isinstance(first, pd.Timestamp) and first == first.normalize() else first
     policy = spec.data.missing
     if policy == "error":
         raise spec_error(spec, "data.missing", f"the data hold {count} missing values (first at {first}); "

@@ -71,10 +71,39 @@ def _step(name: str, log):
         raise RunError(f"while {name}: {error}") from error
 
 
+@contextlib.contextmanager
+def _threads(count: int | None):
+    # torch's CPU thread count is process-wide: set it for this run only, then put it back
+    import torch
+
+    before = torch.get_num_threads()
+    if count is not None:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def run_experiment(spec: Spec, runs_dir="runs", seed: int | None = None, device: str | None = None,
-                   quiet: bool = False, log=print) -> RunResult:
-    """Run a validated spec end to end; returns the :class:`RunResult` (raises ``SeqlabError``)."""
-    from seqlab.report import write as write_report
+                   quiet: bool = False, log=print, threads: int | None = None) -> RunResult:
+    """Run a validated spec end to end; returns the :class:`RunResult` (raises ``SeqlabError``).
+
+    Args:
+        spec: from :func:`~seqlab.experiment.load_spec`.
+        runs_dir: where the run folder is created.
+        seed: overrides ``training.seed``.
+        device: ``'cpu'``, ``'cuda'``, ``'cuda:N'`` or ``None``/``'auto'``.
+        quiet: no progress output.
+        log: where progress lines go.
+        threads: CPU threads torch may use during the run (``None``: unchanged).
+    """
+    with _threads(threads):
+        return _run(spec, runs_dir, seed, device, quiet, log)
+
+
+def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
+    from seqlab.report import render
     from seqlab.utils import set_random_seed
 
     started = time.perf_counter()
@@ -121,9 +150,8 @@ def run_experiment(spec: Spec, runs_dir="runs", seed: int | None = None, device:
         if spec.report.enabled:
             with _step("writing the report", log):
                 report = artifacts.report_data(run)
-                report.status = "succeeded"
-                write_report(run.file(".report.html.partial"), report)
-                os.replace(run.file(".report.html.partial"), run.file("report.html"))
+                report.status = "succeeded"  # status.json says so once this last file is written
+                run.write_text("report.html", render(report))
     except BaseException as error:  # KeyboardInterrupt too: the folder must say it did not finish
         run.mark("failed", error=f"{type(error).__name__}: {error}")
         raise

@@ -47,7 +47,8 @@ def _key(key: str) -> str:
 def _table(name: str, values: dict, out: list[str]) -> None:
     scalars = {k: v for k, v in values.items() if v is not None and not isinstance(v, dict)
                and not (k == "layers" and isinstance(v, list))}
-    if name:
+    nested = any(isinstance(v, dict) or (k == "layers" and isinstance(v, list)) for k, v in values.items())
+    if name and (scalars or not nested):  # a table holding only sub-tables needs no header
         out.append(f"\n[{name}]")
     out.extend(f"{_key(k)} = {_value(v)}" for k, v in scalars.items())
     for key, value in values.items():

@@ -30,8 +30,8 @@ def gradients_through_time(model: torch.nn.Module, x, y=None, loss=None, mask=No
         processing order). ``.mean(axis=0)`` gives the curve of the notes' BPTT lecture.
 
     >>> import torch, seqlab
-    >>> model = seqlab.models.Sequential([seqlab.layers.SimpleRNN(8, input_shape=(20, 1))])
-    >>> g = seqlab.inspect.gradients_through_time(model, torch.randn(4, 20, 1))['simple_rnn']
+    >>> model = seqlab.models.Sequential([seqlab.layers.SimpleRNN(8, input_shape=(20, 1), name='rnn')])
+    >>> g = seqlab.inspect.gradients_through_time(model, torch.randn(4, 20, 1))['rnn']
     >>> g.shape
     (4, 20)
     """

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from seqlab.errors import describe
-from seqlab.inspect.recording import Recorder, Trace
+from seqlab.inspect.recording import Recorder
 from seqlab.layers.recurrent.layer import RecurrentLayer
 from seqlab.layers.recurrent.wrappers import Bidirectional
 
@@ -83,8 +83,8 @@ def trace(model: torch.nn.Module, x, mask=None) -> dict:
         ``hidden`` and, for an LSTM, ``cell``.
 
     >>> import torch, seqlab
-    >>> model = seqlab.models.Sequential([seqlab.layers.LSTM(4, input_shape=(6, 2))])
-    >>> t = seqlab.inspect.trace(model, torch.randn(3, 6, 2))['lstm']
+    >>> model = seqlab.models.Sequential([seqlab.layers.LSTM(4, input_shape=(6, 2), name='encoder')])
+    >>> t = seqlab.inspect.trace(model, torch.randn(3, 6, 2))['encoder']
     >>> sorted(t.gates), t.cell.shape
     (['candidate', 'forget', 'input', 'output'], (3, 6, 4))
     """

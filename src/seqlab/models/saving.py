@@ -256,8 +256,7 @@ def _restore_compile(model, spec: dict, custom_objects, path: str) -> None:
 
 def optimizer_state(optimizer, names: dict) -> tuple[dict, dict]:
     """Flatten torch's optimizer state to named tensors + JSON (no pickling)."""
-    torch_optimizer = optimizer.torch_optimizer
-    state = torch_optimizer.state_dict()
+    state = optimizer.engine.state_dict()
     param_names = list(optimizer.param_names) or list(names)
     tensors, scalars = {}, {}
     for index, slots in state["state"].items():
@@ -273,12 +272,11 @@ def optimizer_state(optimizer, names: dict) -> tuple[dict, dict]:
 
 
 def _restore_optimizer(model, tensors: dict, spec: dict, path: str) -> None:
-    from seqlab.training.compile import named_parameters
+    from seqlab.training.compile import attach_optimizer, named_parameters
 
     optimizer = model.compiled.optimizer
     named = named_parameters(model)
-    if not optimizer.built:
-        optimizer.build(named)
+    attach_optimizer(model, optimizer)
     current = list(optimizer.param_names) or [name for name, _ in named]
     saved = spec["param_names"]
     if sorted(saved) != sorted(current):
@@ -299,7 +297,7 @@ def _restore_optimizer(model, tensors: dict, spec: dict, path: str) -> None:
         group["params"] = [index_of[saved[i]] for i in group["params"]]
         groups.append(group)
     try:
-        optimizer.torch_optimizer.load_state_dict({"state": state, "param_groups": groups})
+        optimizer.engine.load_state_dict({"state": state, "param_groups": groups})
     except (KeyError, ValueError, RuntimeError) as error:
         raise ModelFileError(f"'{path}': the optimizer state does not fit the model: {error}") from error
 

@@ -62,6 +62,9 @@ def loss_curves(history: pd.DataFrame) -> str:
         ax.plot(epochs, history[column].to_numpy(), marker="o", markersize=3, label=column)
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss (scaled data)")
+    values = history[[c for c in history.columns if c.endswith("loss")]].to_numpy()
+    if values.size and np.all(values > 0):
+        ax.set_yscale("log")  # the first epochs would otherwise flatten the rest to a line
     ax.set_title("Loss per epoch")
     ax.legend()
     return to_data_uri(figure)
@@ -82,9 +85,14 @@ def forecasts(predictions: pd.DataFrame, target: str, forecast_names: list[str],
         ax.plot(x, rows[name], color=LINE_COLOURS.get(name), label=name, **style)
     ax.set_ylabel(f"{target} (data's units)")
     ax.set_title(f"Test predictions of {target}, {step} step(s) ahead")
-    ax.legend(fontsize=8, ncol=3)
+    _legend_below(ax)
     ax.margins(x=0)
     return to_data_uri(figure)
+
+
+def _legend_below(ax) -> None:
+    # under the axes, so that no line or bar is hidden behind it
+    ax.legend(fontsize=8, ncol=6, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
 
 
 def _looks_like_time(values: pd.Series) -> bool:
@@ -142,5 +150,5 @@ def fold_errors(fold_rows: list[dict], target: str) -> str:
     ax.set_xticklabels([f"fold {k}" for k in range(len(fold_rows))])
     ax.set_ylabel(f"MAE of {target}")
     ax.set_title("Walk-forward backtest: MAE per fold")
-    ax.legend(fontsize=8, ncol=3)
+    _legend_below(ax)
     return to_data_uri(figure)

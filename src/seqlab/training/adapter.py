@@ -108,6 +108,8 @@ def check_same_length(arrays: dict, where: str) -> int:
     """All arrays share the batch axis: 'x has 100 samples but y has 99'."""
     items = [(name, a) for name, a in arrays.items() if a is not None]
     first_name, first = items[0]
+    if first.shape[0] == 0:
+        raise ValueError(f"{where}: {first_name} has no samples")
     for name, array in items[1:]:
         if array.shape[0] != first.shape[0]:
             raise ValueError(

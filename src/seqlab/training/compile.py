@@ -158,11 +158,26 @@ def prepare(model, setup: CompiledSetup, sample_shape: tuple) -> torch.device:
     """Build the model for ``sample_shape`` if needed, put it on its device, attach the optimizer."""
     if not model.built:
         model.build((None, *sample_shape))
-    device = setup.device or model.device
-    if model.device != device:
+    current = model.device
+    device = setup.device or current
+    if current != device:
         model.to(device)
-    if not setup.optimizer.built:
+    attach_optimizer(model, setup.optimizer)
+    return device
+
+
+def attach_optimizer(model, optimizer) -> None:
+    """Build ``optimizer`` on the model's trainable parameters, once; refuse to share one
+    optimizer object between two models (the second would silently never train)."""
+    owner = getattr(optimizer, "_model_id", None)
+    if owner is not None and owner != id(model):
+        raise ValueError(
+            f"this {type(optimizer).__name__} object already updates the weights of another "
+            f"model; give model '{model.name}' its own, e.g. compile(optimizer="
+            f"seqlab.optimizers.{type(optimizer).__name__}(...))"
+        )
+    if not optimizer.built:
         named = named_parameters(model)
         if named:  # a fully frozen model has nothing to optimise (yet)
-            setup.optimizer.build(named)
-    return device
+            optimizer.build(named)
+            optimizer._model_id = id(model)

@@ -56,34 +56,15 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         raise ValueError(f"fit: `validation_split` must be a number in [0, 1), got {validation_split!r}")
     if class_weight is not None and sample_weight is not None:
         raise ValueError("fit: pass either `class_weight` or `sample_weight`, not both")
+    run = _FitData.prepare(model, setup, x, y, sample_weight, class_weight, batch_size, batch_input_shape,
+                           validation_split, validation_data, validation_batch_size)
 
-    info = data.ModelInfo.of(model)
-    train = data.Batch.from_user(info, setup, x, y, sample_weight, where)
-    batch_size = data.resolve_batch_size(info, batch_size, where, batch_input_shape, train.x)
-    device = prepare(model, setup, tuple(train.x.shape[1:]))
-    train.check_labels(model, setup, "y", where)
-    if class_weight is not None:
-        train.sample_weight = data.class_weights(class_weight, train.y, where)
-    validation = None
-    if validation_data is not None:
-        validation = data.Batch.from_validation_data(info, setup, validation_data)
-        validation.check_labels(model, setup, "validation_data y", where)
-    elif validation_split:
-        train, validation = train.split(validation_split, where)
-    train = train.to(device)
-    data.check_fixed_batch(info, train.size, batch_size, "x", where)
-    val_batch_size = batch_size
-    if validation is not None:
-        validation = validation.to(device)
-        val_batch_size = data.resolve_batch_size(info, validation_batch_size or batch_size, where)
-        data.check_fixed_batch(info, validation.size, val_batch_size, "validation data", where)
-
-    steps = steps_for(train.size, batch_size)
+    steps = steps_for(run.train.size, run.batch_size)
     callback_list = CallbackList(callbacks, model, {"verbose": verbose, "epochs": epochs, "steps": steps},
                                  add_history=True)
     progress = Progress(verbose, steps, epochs)
-    tracker = Tracker(setup, device)
-    val_tracker = Tracker(setup, device) if validation is not None else None
+    tracker = Tracker(setup, run.device)
+    val_tracker = Tracker(setup, run.device) if run.validation is not None else None
     modes = _Modes(model)
     model.stop_training = False
     nan_reported = False
@@ -92,26 +73,16 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     try:
         modes.set(True)
         for epoch in range(initial_epoch, epochs):
-            tracker.reset()
             callback_list.call("on_epoch_begin", epoch, {})
             progress.begin(epoch)
-            order = torch.randperm(train.size).to(device) if shuffle else None
-            for step, index in enumerate(batches(train.size, batch_size, order)):
-                if callback_list.batch_hooks["train"]:
-                    callback_list.call("on_train_batch_begin", step, {})
-                train_step(model, setup, train.x[index], train.y[index], take(train.sample_weight, index), tracker)
-                if callback_list.batch_hooks["train"]:
-                    callback_list.call("on_train_batch_end", step, tracker.results())
-                progress.update(step, tracker.results)
-                if model.stop_training:
-                    break
-            logs = tracker.results()
+            logs = _train_epoch(model, setup, run, shuffle, tracker, callback_list, progress)
             if not nan_reported and not np.isfinite(logs.get("loss", 0.0)):
                 nan_reported = True
                 _warn_nan(epoch, epochs, tracker, steps)
-            if validation is not None and (epoch + 1) % validation_freq == 0:
+            if run.validation is not None and (epoch + 1) % validation_freq == 0:
                 modes.set(False)
-                val_logs = _evaluate_batches(model, setup, validation, val_batch_size, val_tracker, callback_list)
+                val_logs = _evaluate_batches(model, setup, run.validation, run.val_batch_size, val_tracker,
+                                             callback_list)
                 modes.set(True)
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
             callback_list.call("on_epoch_end", epoch, logs)
@@ -122,6 +93,59 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     finally:
         modes.restore()
     return callback_list.history
+
+
+class _FitData:
+    """The checked, device-resident arrays of one ``fit`` call and their batch sizes."""
+
+    def __init__(self, train, validation, batch_size, val_batch_size, device):
+        self.train, self.validation = train, validation
+        self.batch_size, self.val_batch_size = batch_size, val_batch_size
+        self.device = device
+
+    @classmethod
+    def prepare(cls, model, setup, x, y, sample_weight, class_weight, batch_size, batch_input_shape,
+                validation_split, validation_data, validation_batch_size) -> "_FitData":
+        where = "fit"
+        info = data.ModelInfo.of(model)
+        train = data.Batch.from_user(info, setup, x, y, sample_weight, where)
+        batch_size = data.resolve_batch_size(info, batch_size, where, batch_input_shape, train.x)
+        device = prepare(model, setup, tuple(train.x.shape[1:]))
+        train.check_labels(model, setup, "y", where)
+        if class_weight is not None:
+            train.sample_weight = data.class_weights(class_weight, train.y, where)
+        validation = None
+        if validation_data is not None:
+            validation = data.Batch.from_validation_data(info, setup, validation_data)
+            validation.check_labels(model, setup, "validation_data y", where)
+        elif validation_split:
+            train, validation = train.split(validation_split, where)  # Keras: before shuffling
+        train = train.to(device)
+        data.check_fixed_batch(info, train.size, batch_size, "x", where)
+        val_batch_size = batch_size
+        if validation is not None:
+            validation = validation.to(device)
+            val_batch_size = data.resolve_batch_size(info, validation_batch_size or batch_size, where)
+            data.check_fixed_batch(info, validation.size, val_batch_size, "validation data", where)
+        return cls(train, validation, batch_size, val_batch_size, device)
+
+
+def _train_epoch(model, setup, run: _FitData, shuffle: bool, tracker: Tracker, callback_list, progress) -> dict:
+    """One pass over the training data; returns the epoch's logs (one host sync)."""
+    tracker.reset()
+    train = run.train
+    batch_hooks = callback_list.batch_hooks["train"]
+    order = torch.randperm(train.size).to(run.device) if shuffle else None  # CPU generator: seeded
+    for step, index in enumerate(batches(train.size, run.batch_size, order)):
+        if batch_hooks:
+            callback_list.call("on_train_batch_begin", step, {})
+        train_step(model, setup, train.x[index], train.y[index], take(train.sample_weight, index), tracker)
+        if batch_hooks:
+            callback_list.call("on_train_batch_end", step, tracker.results())
+        progress.update(step, tracker.results)
+        if model.stop_training:
+            break
+    return tracker.results()
 
 
 def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
@@ -175,8 +199,9 @@ def predict(model, x, batch_size=None, verbose=0, steps=None, callbacks=None) ->
     setup = getattr(model, "compiled", None)
     if not model.built:
         model.build((None, *inputs.shape[1:]))
-    device = (setup.device if setup is not None else None) or model.device
-    if model.device != device:
+    current = model.device
+    device = (setup.device if setup is not None else None) or current
+    if current != device:
         model.to(device)
     inputs = inputs.to(device)
     data.check_fixed_batch(info, inputs.shape[0], batch_size, "x", where)

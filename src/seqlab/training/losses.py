@@ -218,13 +218,12 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None) -> torch.Tensor:
         values = self.call(y_true, y_pred)
-        if sample_weight is not None:
-            weight = sample_weight.to(values.dtype)
-            weight = weight.reshape(weight.shape + (1,) * (values.ndim - weight.ndim))
-            values = values * weight
         if self.reduction == "none":
-            return values
-        total = values.sum()
+            return values if sample_weight is None else values * _broadcastable(sample_weight, values)
+        if sample_weight is None:
+            # sum / count in one kernel: the unweighted case of every training step.
+            return values.sum() if self.reduction == "sum" else values.mean()
+        total = (values * _broadcastable(sample_weight, values)).sum()
         return total if self.reduction == "sum" else total / max(values.numel(), 1)
 
     def get_config(self) -> dict:
@@ -236,6 +235,12 @@ class Loss:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.get_config()})"
+
+
+def _broadcastable(weight: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+    # (N,) weights against (N, T) per-timestep values weigh every timestep of a sample.
+    weight = weight.to(values.dtype)
+    return weight.reshape(weight.shape + (1,) * (values.ndim - weight.ndim))
 
 
 class _Named(Loss):
@@ -342,6 +347,8 @@ def serialize(identifier) -> dict:
     """JSON for a model file. A user's function is stored by name only (code is never saved)."""
     if isinstance(identifier, str):
         return {"name": identifier}
+    if callable(identifier) and identifier in _FUNCTION_SET:  # seqlab.losses.mean_squared_error
+        return {"name": identifier.__name__}
     if type(identifier) in _CLASSES.values():
         return {"class_name": type(identifier).__name__, "config": identifier.get_config()}
     if isinstance(identifier, Loss) and type(identifier) is Loss and identifier.fn in _FUNCTION_SET:

@@ -243,6 +243,8 @@ def serialize(identifier) -> dict:
     """JSON for a model file; user functions are stored by name only."""
     if isinstance(identifier, str):
         return {"name": identifier}
+    if callable(identifier) and identifier in _BUILTIN_FUNCTIONS:  # seqlab.metrics.categorical_accuracy
+        return {"name": identifier.__name__}
     if type(identifier) in _CLASSES.values():
         return {"class_name": type(identifier).__name__, "config": identifier.get_config()}
     return {"custom": getattr(identifier, "name", None) or getattr(identifier, "__name__", type(identifier).__name__)}

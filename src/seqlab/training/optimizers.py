@@ -1,10 +1,10 @@
 """Optimizers with Keras's names, defaults and update rules.
 
 ``Adam(learning_rate=0.001)`` is a Keras-style settings object; ``build`` attaches it to a model's
-parameters and creates ``torch_optimizer``, a real ``torch.optim.Optimizer`` (its ``state_dict``
-saves and resumes, torch LR schedulers can drive it). The update rules are Keras's own, written
-with torch's multi-tensor ``_foreach`` ops: one call updates every parameter, which is faster
-than ``torch.optim.Adam`` on small models and keeps Keras's epsilon placement:
+parameters and creates its ``engine`` (parameter groups and state, saved in torch's
+``state_dict`` format). The update rules are Keras's own, written with torch's multi-tensor
+``_foreach`` ops: one call updates every parameter, which is faster than ``torch.optim.Adam`` on
+small models and keeps Keras's epsilon placement:
 
 - Adam (Keras): ``p -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)``; torch adds eps to
   the *bias-corrected* ``sqrt(v_hat)``. The two agree exactly for ``eps = 0`` (tested) and differ
@@ -19,151 +19,7 @@ import math
 import torch
 
 from seqlab.errors import describe
-
-
-class _TorchOptimizer(torch.optim.Optimizer):
-    """The torch side: holds param groups and state; ``step`` runs the owner's Keras rule."""
-
-    def __init__(self, params, defaults: dict, owner: "Optimizer"):
-        super().__init__(params, defaults)
-        self.owner = owner
-
-    def step(self, closure=None):
-        """torch's entry point (with its profiler and hook wrappers around :meth:`apply`)."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        self.apply()
-        return loss
-
-    @torch.no_grad()
-    def apply(self) -> None:
-        """One update of every parameter that has a gradient."""
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            group["iterations"] = group.get("iterations", 0) + 1
-            grads = self.owner._clip([p.grad for p in params])
-            if group.get("weight_decay"):
-                # Keras decays before the update, by lr * weight_decay (decoupled, as AdamW).
-                torch._foreach_mul_(params, 1.0 - group["lr"] * group["weight_decay"])
-            states = [self.state[p] for p in params]
-            if not states[0]:
-                for state, p in zip(states, params):
-                    self.owner._init_state(state, p)
-            self.owner._update(group, params, grads, states)
-
-
-class Optimizer:
-    """Base class of the Keras-style optimizers.
-
-    Args:
-        learning_rate: step size (a positive number).
-        clipnorm: clip each gradient to this L2 norm (Keras semantics: per variable).
-        clipvalue: clip every gradient value to ``[-clipvalue, clipvalue]``.
-        global_clipnorm: clip all gradients together to this global L2 norm.
-        weight_decay: decoupled weight decay (``p -= lr * weight_decay * p`` before the update).
-        name: a label for configs.
-    """
-
-    _defaults: dict = {}
-
-    def __init__(self, learning_rate=0.001, *, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 weight_decay=None, name: str | None = None, **settings):
-        self._learning_rate = _positive(self, "learning_rate", learning_rate)
-        if clipnorm is not None and global_clipnorm is not None:
-            raise ValueError(
-                f"{type(self).__name__}: only one of `clipnorm` and `global_clipnorm` can be set, "
-                f"got clipnorm={clipnorm} and global_clipnorm={global_clipnorm}"
-            )
-        self.clipnorm = None if clipnorm is None else _positive(self, "clipnorm", clipnorm)
-        self.clipvalue = None if clipvalue is None else _positive(self, "clipvalue", clipvalue)
-        self.global_clipnorm = None if global_clipnorm is None else _positive(self, "global_clipnorm", global_clipnorm)
-        self.weight_decay = None if weight_decay is None else _non_negative(self, "weight_decay", weight_decay)
-        self.name = name or type(self).__name__.lower()
-        self.settings = {**self._defaults, **settings}
-        self.torch_optimizer: _TorchOptimizer | None = None
-        self.param_names: list[str] = []
-
-    # ---- life cycle --------------------------------------------------------------------------
-    def build(self, named_parameters) -> None:
-        """Attach to ``[(name, parameter), ...]`` and create the torch optimizer."""
-        named = list(named_parameters)
-        self.param_names = [name for name, _ in named]
-        defaults = {"lr": self._learning_rate, "weight_decay": self.weight_decay or 0.0, **self.settings}
-        self.torch_optimizer = _TorchOptimizer([p for _, p in named], defaults, owner=self)
-
-    @property
-    def built(self) -> bool:
-        return self.torch_optimizer is not None
-
-    def zero_grad(self) -> None:
-        # Direct loop: torch's zero_grad/step wrappers add profiler records that cost more
-        # than the update itself on small models.
-        for group in self.torch_optimizer.param_groups:
-            for parameter in group["params"]:
-                parameter.grad = None
-
-    def step(self) -> None:
-        self.torch_optimizer.apply()
-
-    @property
-    def learning_rate(self) -> float:
-        if self.torch_optimizer is not None:
-            return float(self.torch_optimizer.param_groups[0]["lr"])
-        return self._learning_rate
-
-    @learning_rate.setter
-    def learning_rate(self, value) -> None:
-        self._learning_rate = _positive(self, "learning_rate", value, allow_zero=True)
-        if self.torch_optimizer is not None:
-            for group in self.torch_optimizer.param_groups:
-                group["lr"] = self._learning_rate
-
-    lr = learning_rate  # Keras 2's name
-
-    @property
-    def iterations(self) -> int:
-        """Number of update steps taken so far."""
-        if self.torch_optimizer is None:
-            return 0
-        return int(self.torch_optimizer.param_groups[0].get("iterations", 0))
-
-    # ---- the rule (subclasses) ---------------------------------------------------------------
-    def _init_state(self, state: dict, param: torch.Tensor) -> None:
-        """Create the per-parameter slots (moments, accumulators)."""
-
-    def _update(self, group: dict, params, grads, states) -> None:
-        raise NotImplementedError
-
-    def _clip(self, grads: list[torch.Tensor]) -> list[torch.Tensor]:
-        if self.clipvalue is not None:
-            grads = [g.clamp(-self.clipvalue, self.clipvalue) for g in grads]
-        if self.clipnorm is not None:
-            norms = torch._foreach_norm(grads)
-            grads = [g * (self.clipnorm / torch.maximum(n, g.new_tensor(self.clipnorm))) for g, n in zip(grads, norms)]
-        if self.global_clipnorm is not None:
-            total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
-            scale = self.global_clipnorm / torch.maximum(total, total.new_tensor(self.global_clipnorm))
-            grads = torch._foreach_mul(grads, scale)
-        return grads
-
-    # ---- config ------------------------------------------------------------------------------
-    def get_config(self) -> dict:
-        config = {"learning_rate": self.learning_rate, "name": self.name}
-        for key in ("clipnorm", "clipvalue", "global_clipnorm", "weight_decay"):
-            if getattr(self, key) is not None:
-                config[key] = getattr(self, key)
-        return {**config, **self.settings}
-
-    @classmethod
-    def from_config(cls, config: dict) -> "Optimizer":
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(learning_rate={self.learning_rate:g})"
+from seqlab.training.optimizer_base import Optimizer, _jsonable
 
 
 class Adam(Optimizer):
@@ -303,58 +159,36 @@ class Adagrad(Optimizer):
 
 class TorchOptimizer(Optimizer):
     """Wraps a ready-made ``torch.optim.Optimizer`` so ``compile(optimizer=torch.optim.SGD(...))``
-    works; it keeps torch's own update rule."""
+    works (with torch's own update rule, and torch's LR schedulers driving it)."""
 
     def __init__(self, optimizer: torch.optim.Optimizer):
-        self.torch_optimizer = optimizer
+        self.engine = optimizer
         self._learning_rate = float(optimizer.param_groups[0]["lr"])
         self.clipnorm = self.clipvalue = self.global_clipnorm = self.weight_decay = None
         self.name = type(optimizer).__name__
         self.settings = {}
         self.param_names = []
 
+    @property
+    def torch_optimizer(self) -> torch.optim.Optimizer:
+        return self.engine
+
     def build(self, named_parameters) -> None:
         by_id = {id(p): name for name, p in named_parameters}
-        params = [p for group in self.torch_optimizer.param_groups for p in group["params"]]
+        params = [p for group in self.engine.param_groups for p in group["params"]]
         self.param_names = [by_id.get(id(p), f"param_{i}") for i, p in enumerate(params)]
 
     def zero_grad(self) -> None:
-        self.torch_optimizer.zero_grad(set_to_none=True)
-
-    def step(self) -> None:
-        self.torch_optimizer.step()
+        self.engine.zero_grad(set_to_none=True)
 
     @property
     def iterations(self) -> int:
-        steps = [s.get("step") for s in self.torch_optimizer.state.values() if "step" in s]
+        steps = [s.get("step") for s in self.engine.state.values() if "step" in s]
         return int(steps[0]) if steps else 0
 
     def get_config(self) -> dict:
-        group = {k: v for k, v in self.torch_optimizer.param_groups[0].items() if k != "params"}
-        return {"torch_class": type(self.torch_optimizer).__name__, **_jsonable(group)}
-
-
-def _jsonable(mapping: dict) -> dict:
-    out = {}
-    for key, value in mapping.items():
-        if isinstance(value, tuple):
-            value = list(value)
-        if value is None or isinstance(value, (bool, int, float, str, list)):
-            out[key] = value
-    return out
-
-
-def _positive(owner, argument, value, allow_zero: bool = False) -> float:
-    name = type(owner).__name__
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise TypeError(f"{name}: `{argument}` must be a positive number, got {describe(value)}")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name}: `{argument}` must be a positive number, got {value}")
-    return float(value)
-
-
-def _non_negative(owner, argument, value) -> float:
-    return _positive(owner, argument, value, allow_zero=True)
+        group = {k: v for k, v in self.engine.param_groups[0].items() if k != "params"}
+        return {"torch_class": type(self.engine).__name__, **_jsonable(group)}
 
 
 _BY_NAME = {"adam": Adam, "adamw": AdamW, "sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad}

@@ -16,7 +16,6 @@ import shutil
 import sys
 import time
 
-from tqdm.auto import tqdm as _tqdm_auto
 from tqdm.std import tqdm as _tqdm
 
 REFRESH_SECONDS = 0.1
@@ -33,7 +32,8 @@ def resolve_verbose(verbose, where: str) -> int:
 
 
 def interactive() -> bool:
-    """Whether stdout redraws in place (a terminal or a notebook)."""
+    """Whether stdout redraws in place: a terminal, or a notebook (whose output honours ``\r``;
+    the text bar is used there too, so no widget library is needed)."""
     stream = sys.stdout
     return bool(getattr(stream, "isatty", lambda: False)()) or "ipykernel" in sys.modules
 
@@ -80,11 +80,10 @@ class Progress:
             print(f"Epoch {epoch + 1}/{self.epochs}", flush=not self.live)
         self.started = self.last_refresh = time.perf_counter()
         if self.live:
-            bar_class = _tqdm_auto if "ipykernel" in sys.modules else _tqdm
             # A terminal that reports a 0x0 size (e.g. under `script`) makes tqdm hide the bar;
             # use the usual defaults instead.
             size = shutil.get_terminal_size((120, 24))
-            self.bar = bar_class(
+            self.bar = _tqdm(
                 total=self.steps, file=sys.stdout, ascii=".>=", leave=True,
                 ncols=size.columns or 120, nrows=size.lines or 24,
                 bar_format="{n_fmt}/{total_fmt} [{bar:" + str(BAR_WIDTH) + "}] - {desc}",

@@ -32,8 +32,10 @@ class Tracker:
     def update(self, loss: torch.Tensor, y_true, y_pred, size: int) -> None:
         loss = loss.detach()
         self.batch_losses.append(loss)
-        weighted = loss * size
-        self.loss_total = weighted if self.loss_total is None else self.loss_total + weighted
+        if self.loss_total is None:
+            self.loss_total = loss * size
+        else:
+            self.loss_total = self.loss_total.add(loss, alpha=size)  # one kernel per batch
         self.count += size
         for metric in self.metrics:
             metric.update_state(y_true, y_pred)

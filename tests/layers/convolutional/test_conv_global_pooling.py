@@ -59,3 +59,15 @@ def test_round_trip_and_errors():
     with pytest.raises(ValueError, match=r"expects 3-D input \(batch, steps, channels\), got shape \(None, 7\)\. "
                                          r".*use x\.reshape\(-1, 7, 1\)"):
         GlobalAveragePooling1D()(torch.zeros(2, 7))
+
+
+def test_mask_from_an_embedding_reaches_the_average_in_a_model():
+    from seqlab.layers import Embedding
+    from seqlab.models import Sequential
+
+    set_random_seed(4)
+    model = Sequential([Embedding(10, 3, mask_zero=True, input_shape=(4,)), GlobalAveragePooling1D()])
+    tokens = torch.tensor([[1, 2, 0, 0], [3, 0, 0, 0]])  # 0 = padding
+    vectors = model.layers[0](tokens)
+    expected = torch.stack([vectors[0, :2].mean(0), vectors[1, 0]])
+    torch.testing.assert_close(model(tokens), expected, rtol=0, atol=1e-7)

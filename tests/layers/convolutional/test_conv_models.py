@@ -135,3 +135,27 @@ def test_a_conv_model_is_a_torch_module_that_learns():
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
+
+
+def every_convolutional_layer():
+    import seqlab.layers.convolutional as package
+
+    classes = {getattr(package, name) for name in package.__all__}  # aliases are the same class
+    required = {"Conv1D": (3, 2), "Conv2D": (3, (2, 2))}
+    return sorted(((cls, required.get(cls.__name__, ())) for cls in classes), key=lambda item: item[0].__name__)
+
+
+@pytest.mark.parametrize("cls, args", every_convolutional_layer(), ids=lambda v: getattr(v, "__name__", ""))
+def test_every_layer_round_trips_its_config_and_runs_after(cls, args):
+    from seqlab.layers import deserialize, serialize
+
+    layer = cls(*args)
+    rebuilt = deserialize(serialize(layer))
+    assert type(rebuilt) is cls and rebuilt.get_config() == layer.get_config()
+    shape = (2, 6, 3) if "1D" in cls.__name__ else (2, 6, 5, 3)
+    set_random_seed(0)
+    x = torch.randn(*shape)
+    layer.build_from_shape((None, *shape[1:]))
+    rebuilt.build_from_shape((None, *shape[1:]))
+    rebuilt.set_weights(layer.get_weights())
+    torch.testing.assert_close(rebuilt(x), layer(x), rtol=0, atol=0)

@@ -183,3 +183,21 @@ def test_default_initialisers_follow_keras():
     # orthogonal on (16, 48): orthonormal rows, also after the (z, r, h) <-> (r, z, n) reordering
     np.testing.assert_allclose(recurrent_kernel @ recurrent_kernel.T, np.eye(16), atol=1e-5)
     np.testing.assert_array_equal(bias, np.zeros((2, 48)))
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU])
+def test_traced_gates_and_states_match_the_reference(cls):
+    from seqlab.inspect import trace
+
+    set_random_seed(8)
+    layer = build(cls, return_sequences=True)
+    x = np.random.randn(3, 6, 3)
+    mask = np.array([[1, 1, 0, 1, 1, 1], [0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0]], dtype=bool)
+    result = trace(layer, x, mask=mask)[layer.name]
+    expected = reference_for(layer, x, mask=mask)
+    assert set(result.gates) == set(expected["gates"])
+    for name, gate in expected["gates"].items():
+        np.testing.assert_allclose(result.gates[name], gate, **F64)
+    np.testing.assert_allclose(result.hidden, expected["hidden"], **F64)
+    if cls is LSTM:
+        np.testing.assert_allclose(result.cell, expected["cell"], **F64)

@@ -226,3 +226,5 @@ def test_loop_path_is_announced_once_and_shown_in_summary(caplog):
     assert fused.summary_note() is None and fused.execution_path() == "fused"
     assert LSTM(4, recurrent_dropout=0.2).execution_path(training=False) == "fused"
     assert SimpleRNN(4, activation="relu").execution_path() == "fused"
+    assert "has no fused kernel" in Bidirectional(GRU(3, activation="elu")).summary_note()
+    assert Bidirectional(GRU(3)).summary_note() is None

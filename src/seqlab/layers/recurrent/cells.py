@@ -82,13 +82,12 @@ def _recurrent_input(h: Tensor, recurrent_mask: Tensor | None) -> Tensor:
 
 def _lstm_step(cell: Cell, x_proj, states, weight_hh_t, bias_hh, recurrent_mask):
     h, c = states
-    units = h.shape[1]
     z = torch.addmm(x_proj, _recurrent_input(h, recurrent_mask), weight_hh_t)  # (B, 4H)
-    # One activation call over all four blocks costs less than three separate ones; the
-    # candidate block's sigmoid is simply not used.
-    s = cell.recurrent_activation(z)
-    i, f, o = s[:, :units], s[:, units:2 * units], s[:, 3 * units:]
-    g = cell.activation(z[:, 2 * units:3 * units])
+    # One activation call over all four blocks costs less than three separate ones (the
+    # candidate block's sigmoid is simply not used); chunk() is one autograd node, where
+    # slicing would be one per gate.
+    i, f, _, o = cell.recurrent_activation(z).chunk(4, dim=1)
+    g = cell.activation(z.chunk(4, dim=1)[2])
     c = torch.addcmul(f * c, i, g)
     h = o * cell.activation(c)
     return h, (h, c), (i, f, g, o)
@@ -102,9 +101,10 @@ def _gru_step(cell: Cell, x_proj, states, weight_hh_t, bias_hh, recurrent_mask):
         h_proj = h_in @ weight_hh_t  # (B, 3H)
     else:
         h_proj = torch.addmm(bias_hh, h_in, weight_hh_t)
-    rz = cell.recurrent_activation(x_proj[:, :2 * units] + h_proj[:, :2 * units])
-    r, z = rz[:, :units], rz[:, units:]
-    n = cell.activation(x_proj[:, 2 * units:] + r * h_proj[:, 2 * units:])
+    x_rz, x_n = x_proj.split((2 * units, units), dim=1)
+    h_rz, h_n = h_proj.split((2 * units, units), dim=1)
+    r, z = cell.recurrent_activation(x_rz + h_rz).chunk(2, dim=1)
+    n = cell.activation(torch.addcmul(x_n, r, h_n))
     h = torch.lerp(n, h, z)  # z * h + (1 - z) * n in one kernel
     return h, (h,), (z, r, n)
 

@@ -91,5 +91,5 @@ def _run_masked(fn, kernel, x, states, params, has_biases, mask, return_sequence
     seen = mask.cumsum(dim=1)  # (N, L) unmasked steps so far
     outputs = padded.gather(1, seen.unsqueeze(-1).expand(batch, steps, units))
     if zero_output_for_mask:
-        outputs = outputs * mask.unsqueeze(-1).to(outputs.dtype)
+        outputs = torch.where(mask.unsqueeze(-1), outputs, outputs.new_zeros(()))
     return (outputs if return_sequences else outputs[:, -1]), finals

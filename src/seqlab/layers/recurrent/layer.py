@@ -24,7 +24,7 @@ from seqlab.layers.recurrent.state import StateKeeper
 logger = logging.getLogger("seqlab.layers.recurrent")
 
 # Measured with benchmarks/bench_recurrent.py on a 2-core CPU (see docs/recurrent.md).
-_LOOP_COST = "about 2x slower to train than the fused path"
+_LOOP_COST = "up to about 2x slower to train than the fused path"
 
 
 def check_activation(layer: str, argument: str, value):
@@ -113,7 +113,8 @@ class RecurrentLayer(Layer):
         hint = ""
         if len(shape) == 2:
             hint = (". A 2-D array X of shape (samples, timesteps) holds one feature per "
-                    "timestep: reshape it with X = X.reshape((X.shape[0], X.shape[1], 1))")
+                    "timestep: reshape it with X = X.reshape((X.shape[0], X.shape[1], 1)); "
+                    "after another recurrent layer, give that layer return_sequences=True")
         return ValueError(
             f"layer '{self.name}' ({type(self).__name__}) expects 3-D input (samples, timesteps, "
             f"features), got shape {tuple(shape)}{hint}"
@@ -215,19 +216,14 @@ class RecurrentLayer(Layer):
         if training and self.recurrent_dropout > 0:
             recurrent_mask = self._dropout_mask((batch, self.units), self.recurrent_dropout, x)
         recording = self._recorder is not None
-        bias_ih, bias_hh = self.split_bias()
-        if self.kernel_name is not None and recurrent_mask is None and not recording and self.use_cudnn is not False:
-            params = [self.weight_ih, self.weight_hh]
-            if self.use_bias:
-                params += [bias_ih, bias_hh if bias_hh is not None else torch.zeros_like(bias_ih)]
-            train = torch.is_grad_enabled() and (self.weight_ih.requires_grad or x.requires_grad)
-            outputs, finals = fused.run_fused(
-                self.kernel_name, x, states, params, mask=mask, return_sequences=self.return_sequences,
-                zero_output_for_mask=self.zero_output_for_mask, train=train)
+        fusable = self.kernel_name is not None and self.use_cudnn is not False
+        if fusable and recurrent_mask is None and not recording:
+            outputs, finals = self._run_fused(x, states, mask)
         else:
             if not recording:
                 self._announce_loop(training)
             record = StepRecord() if recording else None
+            bias_ih, bias_hh = self.split_bias()
             outputs, finals = run_loop(
                 self.cell, F.linear(x, self.weight_ih, bias_ih), states, self.weight_hh, bias_hh,
                 mask=mask, recurrent_mask=recurrent_mask, return_sequences=self.return_sequences,
@@ -238,6 +234,19 @@ class RecurrentLayer(Layer):
         if self.return_state:
             return [outputs, *finals]
         return outputs
+
+    def _run_fused(self, x, states, mask):
+        bias_ih, bias_hh = self.split_bias()
+        params = [self.weight_ih, self.weight_hh]
+        if self.use_bias:
+            # torch's kernels add two biases; Keras's LSTM/SimpleRNN have one: add zeros.
+            params += [bias_ih, bias_hh if bias_hh is not None else torch.zeros_like(bias_ih)]
+        # Ask the kernel to keep what backward needs only when a gradient can be asked for.
+        train = torch.is_grad_enabled() and any(
+            t.requires_grad for t in (*params, x, *states))
+        return fused.run_fused(self.kernel_name, x, states, params, mask=mask,
+                               return_sequences=self.return_sequences,
+                               zero_output_for_mask=self.zero_output_for_mask, train=train)
 
     def _check_mask(self, mask, batch, steps, device):
         if mask is None:

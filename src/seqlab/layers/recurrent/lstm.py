@@ -1,8 +1,6 @@
 """``LSTM`` (and Keras 2's ``CuDNNLSTM`` name for it)."""
 from __future__ import annotations
 
-import torch
-
 from seqlab.layers.recurrent.cells import lstm_cell
 from seqlab.layers.recurrent.layer import RecurrentLayer, check_bool
 

@@ -37,6 +37,10 @@ class _Wrapper(Layer):
         for attr in self._wrapped:
             getattr(self, attr).reset_states()
 
+    def summary_note(self):
+        notes = {getattr(getattr(self, attr), "summary_note", lambda: None)() for attr in self._wrapped}
+        return "; ".join(sorted(n for n in notes if n)) or None
+
 
 def _copy_layer(layer: Layer, name: str, **changes) -> Layer:
     spec = base.serialize(layer)
@@ -69,7 +73,7 @@ class Bidirectional(_Wrapper):
     >>> import torch, seqlab
     >>> layer = seqlab.layers.Bidirectional(seqlab.layers.LSTM(4, return_sequences=True))
     >>> layer(torch.zeros(2, 5, 3)).shape, layer.count_params()
-    (torch.Size([2, 5, 8]), 288)
+    (torch.Size([2, 5, 8]), 256)
     """
 
     supports_masking = True

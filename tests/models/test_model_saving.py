@@ -239,3 +239,38 @@ def test_loading_never_unpickles(tmp_path, monkeypatch):
     model.save(tmp_path / "m.seqlab")
     load_model(tmp_path / "m.seqlab")
     assert saving.FORMAT == "seqlab.model"
+
+
+def test_a_torch_optimizer_is_rebuilt_from_torch_optim_and_resumes(tmp_path):
+    x, y = data()
+
+    def make():
+        set_random_seed(0)
+        model = Sequential([Input(shape=(4,)), Dense(8, activation="relu", name="hidden"), Dense(2, name="out")])
+        model.compile(optimizer=torch.optim.Adam(model.parameters(), lr=0.01), loss="mse")
+        return model
+
+    straight = make()
+    straight.fit(x, y, epochs=4, batch_size=8, shuffle=False, verbose=0)
+    half = make()
+    half.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    half.save(tmp_path / "torch_adam.seqlab")
+    resumed = load_model(tmp_path / "torch_adam.seqlab")
+    assert isinstance(resumed.optimizer.torch_optimizer, torch.optim.Adam)
+    resumed.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_seqlab_functions_given_as_objects_are_saved_by_name(tmp_path):
+    # The notes' echo listing: loss=tf.keras.losses.categorical_crossentropy (a function object).
+    set_random_seed(0)
+    model = Sequential([Input(shape=(4,)), Dense(3, activation="softmax")])
+    model.compile(loss=seqlab.losses.categorical_crossentropy,
+                  optimizer=seqlab.optimizers.Adam(learning_rate=0.001),
+                  metrics=[seqlab.metrics.categorical_accuracy, seqlab.metrics.RootMeanSquaredError()])
+    model.save(tmp_path / "echo.seqlab")
+    loaded = load_model(tmp_path / "echo.seqlab")  # no custom_objects needed
+    x = np.random.default_rng(0).random((5, 4)).astype("float32")
+    y = np.eye(3, dtype="float32")[[0, 1, 2, 0, 1]]
+    assert loaded.evaluate(x, y, verbose=0, return_dict=True) == model.evaluate(x, y, verbose=0, return_dict=True)

@@ -8,7 +8,7 @@ import torch
 
 import seqlab
 from seqlab.callbacks import Callback, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN
-from seqlab.layers import Dense, Dropout, Input, Layer
+from seqlab.layers import Dense, Dropout, Layer
 from seqlab.models import Sequential
 from seqlab.utils import set_random_seed, to_categorical
 
@@ -310,3 +310,18 @@ def test_fit_keeps_the_modules_modes():
         warnings.simplefilter("error")
         model.predict(x)
     assert not model.training
+
+
+def test_one_optimizer_object_cannot_train_two_models():
+    x, y = regression_data(8)
+    shared = seqlab.optimizers.Adam()
+    first, second = small_model(optimizer=shared), small_model(optimizer=shared)
+    first.fit(x, y, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"this Adam object already updates the weights of another model; give model '.*' its own"):
+        second.fit(x, y, epochs=1, verbose=0)
+
+
+def test_empty_data_is_rejected():
+    model = small_model()
+    with pytest.raises(ValueError, match="evaluate: x has no samples"):
+        model.evaluate(np.zeros((0, 3)), np.zeros((0, 1)), verbose=0)

@@ -1,6 +1,8 @@
 """Spec validation: every mistake named by key path, line and expectation."""
 import textwrap
 
+import pandas as pd
+
 import pytest
 
 from seqlab.errors import SeqlabError
@@ -210,3 +212,34 @@ def test_the_resolved_spec_round_trips_through_toml(write_spec, tmp_path):
     again = load_spec(again_path)
     for section in ("name", "data", "windows", "split", "scaling", "model", "training", "evaluation", "report"):
         assert getattr(again, section) == getattr(spec, section), section
+
+
+def _gappy_spec(write_spec, prices_csv, missing):
+    frame = pd.read_csv(prices_csv).drop(index=[10, 11, 40])  # three business days absent
+    frame.to_csv(prices_csv, index=False)
+    return load_spec(write_spec(f"""
+        [data]
+        path = "{prices_csv.name}"
+        time_column = "Date"
+        targets = ["Close"]
+        frequency = "B"
+        missing = "{missing}"
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+    """))
+
+
+def test_missing_time_steps_are_an_error_unless_a_policy_is_chosen(write_spec, prices_csv):
+    spec = _gappy_spec(write_spec, prices_csv, "error")
+    with pytest.raises(SpecError, match=r"line 6: data.missing: the data hold 3 missing values \(first at 2020-01-15\); choose"):
+        load_data(spec)
+
+
+def test_the_missing_value_policy_says_what_it_did(write_spec, prices_csv):
+    original = pd.read_csv(prices_csv)
+    loaded = load_data(_gappy_spec(write_spec, prices_csv, "ffill"))
+    assert len(loaded.frame) == 160 and not loaded.frame.isna().any().any()
+    assert loaded.frame["Close"].iloc[10] == loaded.frame["Close"].iloc[9] == original["Close"].iloc[9]
+    assert loaded.notes == ["3 missing time steps at frequency 'B' (first: 2020-01-15) became missing values",
+                            "filled 3 missing values with the previous value (data.missing = 'ffill')"]

@@ -138,7 +138,7 @@ def test_learning_rate_can_be_read_and_set_before_and_after_build():
     assert optimizer.learning_rate == 0.01
     run(optimizer, START, gradients()[:1])
     optimizer.learning_rate = 0.001
-    assert optimizer.torch_optimizer.param_groups[0]["lr"] == 0.001
+    assert optimizer.engine.param_groups[0]["lr"] == 0.001
     assert optimizer.iterations == 1
 
 

@@ -1,5 +1,6 @@
 """End to end on small real data: the run folder, honest metrics, no leak, recursive forecasts."""
 import json
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,28 @@ from seqlab.experiment.predict import predict_file
 from seqlab.experiment.runner import run_experiment
 from seqlab.forecast import mae
 
+TINY = """
+    name = "tiny"
+    [data]
+    source = "aapl"
+    targets = ["close"]
+    start = "2012-06-01"          # ~190 trading days of the bundled series
+    [windows]
+    look_back = 5
+    [[model.layers]]
+    type = "LSTM"
+    units = 4
+    [[model.layers]]
+    type = "Dense"
+    units = 1
+    [training]
+    epochs = 2
+    batch_size = 32
+    seed = 1
+    [evaluation.backtest]
+    folds = 2
+"""
+
 RUN_FILES = {"status.json", "spec.toml", "data.csv", "scalers.json", "summary.txt", "history.csv",
              "model.seqlab", "predictions.csv", "metrics.json", "trace.npz", "report.html"}
 
@@ -18,13 +41,9 @@ RUN_FILES = {"status.json", "spec.toml", "data.csv", "scalers.json", "summary.tx
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     """One tiny LSTM run on ~190 bundled AAPL closes, shared by the tests below."""
-    import textwrap
-
-    from conftest import TINY_BUNDLED
-
     folder = tmp_path_factory.mktemp("tiny")
     spec_path = folder / "tiny.toml"
-    spec_path.write_text(textwrap.dedent(TINY_BUNDLED).lstrip())
+    spec_path.write_text(textwrap.dedent(TINY).lstrip())
     return run_experiment(load_spec(spec_path), runs_dir=folder / "runs", quiet=True)
 
 
@@ -152,3 +171,90 @@ def test_recursive_forecast_equals_feeding_the_saved_model_by_hand(write_spec, t
     expected = scaler.inverse_transform(np.array(by_hand)[:, None]).ravel()
     np.testing.assert_allclose(predictions["model"].to_numpy()[:3], expected, rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(predictions["actual"].to_numpy()[:3], data[test_start:test_start + 3], rtol=0, atol=1e-9)
+
+
+def test_the_same_seed_repeats_the_run_exactly(write_spec, tmp_path):
+    path = write_spec("""
+        name = "repeat"
+        [data]
+        source = "aapl"
+        targets = ["close"]
+        start = "2012-09-01"
+        [windows]
+        look_back = 4
+        [[model.layers]]
+        type = "GRU"
+        units = 3
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+        [training]
+        epochs = 2
+        batch_size = 16
+        [report]
+        enabled = false
+    """)
+    spec = load_spec(path)
+    first, second = (run_experiment(spec, runs_dir=tmp_path / "runs", seed=11, quiet=True) for _ in range(2))
+    assert first.run.path != second.run.path
+    for name in ("history.csv", "predictions.csv"):
+        assert open(first.run.file(name)).read() == open(second.run.file(name)).read(), name
+    assert not first.run.has("report.html")
+
+
+def test_backtest_with_refit_trains_each_fold_on_its_past(write_spec, tmp_path):
+    path = write_spec("""
+        name = "refit"
+        [data]
+        source = "aapl"
+        targets = ["close"]
+        start = "2012-09-01"
+        [windows]
+        look_back = 4
+        [[model.layers]]
+        type = "Flatten"
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+        [training]
+        epochs = 1
+        [evaluation.backtest]
+        folds = 3
+        test_size = 20
+        mode = "sliding"
+        train_size = 50
+        refit = true
+        [report]
+        enabled = false
+    """)
+    result = run_experiment(load_spec(path), runs_dir=tmp_path / "runs", quiet=True)
+    backtest = result.metrics["backtest"]
+    n = result.metrics["data"]["rows"]
+    assert backtest["refit"] is True
+    assert backtest["folds"] == [{"train": [n - 60 - 50 + 20 * k, n - 60 + 20 * k], "test": [n - 60 + 20 * k, n - 40 + 20 * k]}
+                                 for k in range(3)]
+    assert backtest["folds"][0]["test"][0] < result.metrics["data"]["bounds"]["test"][0]  # allowed with refit
+
+
+def test_backtest_without_refit_must_stay_in_the_test_part(write_spec, tmp_path):
+    path = write_spec("""
+        name = "no-refit"
+        [data]
+        source = "aapl"
+        targets = ["close"]
+        start = "2012-09-01"
+        [windows]
+        look_back = 4
+        [[model.layers]]
+        type = "Flatten"
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+        [training]
+        epochs = 1
+        [evaluation.backtest]
+        folds = 3
+        test_size = 20
+    """)
+    with pytest.raises(SpecError, match="without refit the model is trained once, so every fold must lie in the test part"):
+        run_experiment(load_spec(path), runs_dir=tmp_path / "runs", quiet=True)
