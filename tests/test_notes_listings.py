@@ -15,7 +15,7 @@ tf = types.SimpleNamespace(keras=seqlab)  # the notes' `tf.keras.` listings
 
 
 def param_table(model):
-    return [(layer.name, shape, layer.count_params()) for layer, shape in zip(model.layers, model.output_shapes)]
+    return [(layer, shape, layer.count_params()) for layer, shape in zip(model.layers, model.output_shapes)]
 
 
 def test_stock_lstm_listing_learns_a_series():
