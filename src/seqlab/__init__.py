@@ -11,7 +11,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "activations", "callbacks", "cli", "data", "datasets", "errors", "forecast", "initializers",
+    "activations", "callbacks", "cli", "data", "datasets", "errors", "experiment", "forecast", "initializers",
     "inspect", "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "report",
     "training", "utils",
 }

@@ -43,6 +43,20 @@ def test_summary_matches_keras_layout_and_counts():
     assert "Non-trainable params: 0" in lines
 
 
+def test_summary_wraps_long_layer_names_and_keeps_columns_aligned():
+    from seqlab.layers import Conv1D, GlobalAveragePooling1D
+    model = Sequential([Input(shape=(10, 3)), Conv1D(4, 3), GlobalAveragePooling1D(), Dense(1)])
+    lines = model.summary(print_fn=None).splitlines()
+    header = lines[2]
+    shape_column, param_column = header.index("Output Shape"), header.index("Param #")
+    row = lines.index(next(line for line in lines if line.startswith(" global_average_pooling1d")))
+    # tf.keras 2.9+ layout: the type goes to a continuation line instead of pushing columns right
+    assert lines[row].split() == ["global_average_pooling1d", "(None,", "4)", "0"]
+    assert lines[row + 1].strip() == "(GlobalAveragePooling1D)"
+    assert lines[row].index("(None, 4)") == shape_column and lines[row].rindex("0") == param_column
+    assert all(len(line) <= 65 for line in lines)
+
+
 def test_frozen_layers_count_as_non_trainable():
     model = Sequential([Dense(3, input_shape=(2,), trainable=False), Dense(1)])
     text = model.summary(print_fn=None)

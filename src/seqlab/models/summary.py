@@ -1,6 +1,8 @@
 """Keras's ``model.summary()`` table, in the Keras 2 layout the notes print."""
 from __future__ import annotations
 
+import textwrap
+
 from seqlab.layers.base import format_shape
 
 
@@ -34,7 +36,14 @@ def format_summary(model, line_length: int = 65) -> str:
 
 
 def _row(cells, widths) -> str:
-    text = ""
-    for cell, width in zip(cells, widths):
-        text += (" " + cell).ljust(width)[: max(width, len(cell) + 1)] + " " if width else cell
-    return text.rstrip()
+    # Like tf.keras 2.9+: a cell too long for its column wraps onto continuation lines,
+    # so the columns stay aligned (e.g. "global_average_pooling1d (GlobalAveragePooling1D)").
+    wrapped = [textwrap.wrap(cell, width - 1, break_on_hyphens=False) or [""] for cell, width in zip(cells, widths)]
+    lines = []
+    for line_index in range(max(len(parts) for parts in wrapped)):
+        text = ""
+        for parts, width in zip(wrapped, widths):
+            part = parts[line_index] if line_index < len(parts) else ""
+            text += (" " + part).ljust(width)
+        lines.append(text.rstrip())
+    return "\n".join(lines)
