@@ -57,9 +57,10 @@ def _label(example):
 
 def test_every_registered_layer_has_an_example():
     covered = {type(layer).__name__ for layer, _, _ in EXAMPLES}
-    concrete = set(registered()) - ABSTRACT
-    assert concrete - covered == set(), "layers with no round-trip example"
-    assert ABSTRACT <= set(registered())
+    # Tests register layers of their own (custom-layer tests); only seqlab's own count here.
+    shipped = {name for name, cls in registered().items() if cls.__module__.startswith("seqlab.")}
+    assert shipped - ABSTRACT - covered == set(), "layers with no round-trip example"
+    assert ABSTRACT <= shipped
 
 
 @pytest.mark.parametrize("layer, shape, integer_input", EXAMPLES, ids=[_label(e) for e in EXAMPLES])

@@ -45,7 +45,8 @@ def test_summary_matches_keras_layout_and_counts():
 
 def test_summary_wraps_long_layer_names_and_keeps_columns_aligned():
     from seqlab.layers import Conv1D, GlobalAveragePooling1D
-    model = Sequential([Input(shape=(10, 3)), Conv1D(4, 3), GlobalAveragePooling1D(), Dense(1)])
+    model = Sequential([Input(shape=(10, 3)), Conv1D(4, 3),
+                        GlobalAveragePooling1D(name="global_average_pooling1d"), Dense(1)])
     lines = model.summary(print_fn=None).splitlines()
     header = lines[2]
     shape_column, param_column = header.index("Output Shape"), header.index("Param #")
