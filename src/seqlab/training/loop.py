@@ -261,35 +261,28 @@ def _warn_nan(epoch: int, epochs: int, tracker: Tracker, steps: int) -> None:
 
 def train_on_batch(model, x, y, sample_weight=None, class_weight=None, return_dict=False):
     """One gradient update on one batch; returns its loss (and metrics) as ``evaluate`` does."""
-    setup = require_compiled(model, "train_on_batch")
-    batch = data.Batch.from_user(data.ModelInfo.of(model), setup, x, y, sample_weight, "train_on_batch")
-    if class_weight is not None:
-        batch.sample_weight = data.class_weights(class_weight, batch.y, "train_on_batch")
-    device = prepare(model, setup, tuple(batch.x.shape[1:]))
-    batch.check_labels(model, setup, "y", "train_on_batch")
-    batch = batch.to(device)
-    tracker = Tracker(setup, device)
-    modes = _Modes(model)
-    modes.set(True)
-    try:
-        train_step(model, setup, batch.x, batch.y, batch.sample_weight, tracker)
-    finally:
-        modes.restore()
-    return _returned(tracker.results(), return_dict)
+    return _one_batch(model, "train_on_batch", x, y, sample_weight, class_weight, return_dict, training=True)
 
 
 def test_on_batch(model, x, y, sample_weight=None, return_dict=False):
     """Loss (and metrics) of one batch, without updating the weights."""
-    setup = require_compiled(model, "test_on_batch")
-    batch = data.Batch.from_user(data.ModelInfo.of(model), setup, x, y, sample_weight, "test_on_batch")
+    return _one_batch(model, "test_on_batch", x, y, sample_weight, None, return_dict, training=False)
+
+
+def _one_batch(model, what, x, y, sample_weight, class_weight, return_dict, *, training):
+    setup = require_compiled(model, what)
+    batch = data.Batch.from_user(data.ModelInfo.of(model), setup, x, y, sample_weight, what)
+    if class_weight is not None:
+        batch.sample_weight = data.class_weights(class_weight, batch.y, what)
     device = prepare(model, setup, tuple(batch.x.shape[1:]))
-    batch.check_labels(model, setup, "y", "test_on_batch")
+    batch.check_labels(model, setup, "y", what)
     batch = batch.to(device)
     tracker = Tracker(setup, device)
     modes = _Modes(model)
-    modes.set(False)
+    modes.set(training)
     try:
-        test_step(model, setup, batch.x, batch.y, batch.sample_weight, tracker)
+        step = train_step if training else test_step
+        step(model, setup, batch.x, batch.y, batch.sample_weight, tracker)
     finally:
         modes.restore()
     return _returned(tracker.results(), return_dict)
