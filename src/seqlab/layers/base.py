@@ -25,6 +25,10 @@ _NAME_COUNTS: dict[str, int] = {}
 
 Shape = tuple  # (None | int, ...), batch axis first
 
+# Keras's attribute name for the (N, T) timestep mask a model's output carries; losses and
+# metrics read it to leave padded timesteps out.
+OUTPUT_MASK = "_keras_mask"
+
 
 def snake_case(class_name: str) -> str:
     # "MaxPooling1D" -> "max_pooling1d", "LSTM" -> "lstm", as Keras names layers.

@@ -13,7 +13,7 @@ from torch import nn
 
 from seqlab.errors import NotBuiltError, describe
 from seqlab.layers import base
-from seqlab.layers.base import Layer, Shape
+from seqlab.layers.base import OUTPUT_MASK, Layer, Shape
 from seqlab.layers.input_layer import InputLayer
 from seqlab.models.summary import format_summary
 
@@ -137,6 +137,9 @@ class Sequential(nn.Module):
             new_outputs = layer(outputs, training=training, mask=mask)
             mask = layer.compute_mask(outputs, mask)
             outputs = new_outputs
+        if mask is not None and isinstance(outputs, torch.Tensor):
+            # Keras's convention: a sequence output carries its timestep mask.
+            setattr(outputs, OUTPUT_MASK, mask)
         return outputs
 
     def reset_states(self) -> None:

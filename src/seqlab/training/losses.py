@@ -19,10 +19,25 @@ import torch
 import torch.nn.functional as F
 
 from seqlab.errors import describe
+from seqlab.layers.base import OUTPUT_MASK
 
 EPSILON = 1e-7  # keras.backend.epsilon()
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+def output_mask(y_pred) -> torch.Tensor | None:
+    """The ``(N, T)`` mask a model attached to its sequence output (``Masking``,
+    ``Embedding(mask_zero=True)``), or None. Losses and metrics leave masked timesteps out."""
+    return getattr(y_pred, OUTPUT_MASK, None)
+
+
+def mask_weights(mask: torch.Tensor | None, values: torch.Tensor) -> torch.Tensor | None:
+    """``mask`` as 0/1 weights shaped like ``values``, whose leading axes are ``(N, T)``; None
+    when the mask does not line up with the values (e.g. after a reduction over time)."""
+    if mask is None or values.ndim < mask.ndim or tuple(mask.shape) != tuple(values.shape[:mask.ndim]):
+        return None
+    weight = mask.to(values.dtype)
+    return weight.reshape(weight.shape + (1,) * (values.ndim - weight.ndim)).expand_as(values)
 
 
 def _tensors(y_true, y_pred, integer_targets: bool = False):
@@ -218,6 +233,13 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None) -> torch.Tensor:
         values = self.call(y_true, y_pred)
+        weight = mask_weights(output_mask(y_pred), values)
+        if weight is not None:
+            # Keras 3's apply_mask: masked timesteps weigh 0 and, for the mean, valid ones weigh
+            # total/valid, so the loss is the mean over the valid timesteps only.
+            if self.reduction == "sum_over_batch_size":
+                weight = weight * (weight.numel() / (weight.sum() + EPSILON))
+            sample_weight = weight if sample_weight is None else _broadcastable(torch.as_tensor(sample_weight), values) * weight
         if self.reduction == "none":
             return values if sample_weight is None else values * _broadcastable(sample_weight, values)
         if sample_weight is None:

@@ -78,8 +78,14 @@ class Mean(Metric):
         self.total = None
         self.count = 0
 
-    def update_values(self, values: torch.Tensor) -> None:
+    def update_values(self, values: torch.Tensor, mask: torch.Tensor | None = None) -> None:
         values = values.detach()
+        weight = losses_module.mask_weights(mask, values)
+        if weight is not None:  # as Keras 3: the mean over the unmasked timesteps only
+            total = (values * weight).sum()
+            self.total = total if self.total is None else self.total + total
+            self.count = self.count + weight.sum()
+            return
         if values.ndim > 1:
             values = values.flatten(1).mean(dim=1)
         total = values.sum()
@@ -109,7 +115,8 @@ class MeanMetricWrapper(Mean):
         with torch.no_grad():
             if self.fn not in _BUILTIN_FUNCTIONS:  # a user's function: spare it the (N,)/(N, 1) trap
                 y_true, y_pred = losses_module.align_ranks(y_true, y_pred)
-            self.update_values(torch.as_tensor(self.fn(y_true, y_pred, **self.fn_kwargs)))
+            values = torch.as_tensor(self.fn(y_true, y_pred, **self.fn_kwargs))
+            self.update_values(values, losses_module.output_mask(y_pred))
 
     def get_config(self) -> dict:
         return {"name": self.name, **self.fn_kwargs}
@@ -157,7 +164,7 @@ class RootMeanSquaredError(Mean):
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         with torch.no_grad():
             y_true, y_pred = losses_module.align_ranks(*losses_module._tensors(y_true, y_pred))
-            self.update_values((y_pred - y_true).square())
+            self.update_values((y_pred - y_true).square(), losses_module.output_mask(y_pred))
 
     def result(self) -> torch.Tensor:
         return super().result().sqrt()

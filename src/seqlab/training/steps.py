@@ -37,8 +37,9 @@ class Tracker:
         else:
             self.loss_total = self.loss_total.add(loss, alpha=size)  # one kernel per batch
         self.count += size
-        for metric in self.metrics:
-            metric.update_state(y_true, y_pred)
+        with torch.no_grad():  # y_pred may still be attached to the graph (it carries the output mask)
+            for metric in self.metrics:
+                metric.update_state(y_true, y_pred)
 
     def results(self) -> dict[str, float]:
         """``{'loss': ..., <metric>: ...}`` as floats (one host synchronisation)."""
@@ -68,7 +69,7 @@ def train_step(model, setup: CompiledSetup, x, y, sample_weight, tracker: Tracke
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    tracker.update(loss, y, y_pred.detach(), x.shape[0])
+    tracker.update(loss, y, y_pred, x.shape[0])
 
 
 def test_step(model, setup: CompiledSetup, x, y, sample_weight, tracker: Tracker) -> None:
