@@ -1,17 +1,14 @@
 """The lecture notes' Keras listings, with only their imports changed, must run and give the
 notes' parameter counts (the tables printed in ../shared/seeds/). Epochs are cut down so the
 suite stays fast; what is asserted is structure, counts, and that training learns."""
-import types
-
 import numpy as np
 import pytest
 
 import seqlab
 import seqlab as keras
+import seqlab as tf  # the notes' `tf.keras.` listings: `import tensorflow as tf` changed
 from seqlab.layers import GRU, LSTM, Conv1D, Conv2D, CuDNNLSTM, Dense, Dropout, Flatten, MaxPooling1D, MaxPooling2D
 from seqlab.models import Sequential
-
-tf = types.SimpleNamespace(keras=seqlab)  # the notes' `tf.keras.` listings
 
 
 def param_table(model):
