@@ -243,3 +243,17 @@ def test_the_missing_value_policy_says_what_it_did(write_spec, prices_csv):
     assert loaded.frame["Close"].iloc[10] == loaded.frame["Close"].iloc[9] == original["Close"].iloc[9]
     assert loaded.notes == ["3 missing time steps at frequency 'B' (first: 2020-01-15) became missing values",
                             "filled 3 missing values with the previous value (data.missing = 'ffill')"]
+
+
+def test_a_data_path_that_is_a_folder_is_refused_by_name(write_spec, tmp_path):
+    (tmp_path / "folder.csv").mkdir()
+    path = write_spec("""
+        [data]
+        path = "folder.csv"
+        targets = ["close"]
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+    """)
+    with pytest.raises(SpecError, match=r"data.path: 'folder.csv' is not a regular file; expected a CSV file"):
+        load_spec(path)

@@ -55,8 +55,10 @@ def _check_data(spec: Spec, fail: Fail) -> None:
             fail("data.source", f"no bundled data set {data.source!r}; {hint}available: {', '.join(names) or 'none'}")
     if data.path is not None:
         resolved = resolve_path(spec, data.path)
-        if not os.path.isfile(resolved):
+        if not os.path.exists(resolved):
             fail("data.path", f"file {data.path!r} does not exist (looked for {resolved})")
+        elif not os.path.isfile(resolved):
+            fail("data.path", f"{data.path!r} is not a regular file; expected a CSV file")
     for key in ("inputs", "targets"):
         columns = getattr(data, key) or []
         repeated = sorted({c for c in columns if columns.count(c) > 1})
