@@ -1,5 +1,5 @@
 """Keras's ``keras.callbacks``: ``EarlyStopping``, ``ModelCheckpoint``, ``CSVLogger``..."""
 from seqlab.training.callbacks import (  # noqa: F401
-    Callback, CallbackList, CSVLogger, History, LambdaCallback, TerminateOnNaN,
+    Callback, CallbackList, CSVLogger, History, LambdaCallback, LearningRateScheduler, TerminateOnNaN,
 )
 from seqlab.training.monitoring import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau  # noqa: F401

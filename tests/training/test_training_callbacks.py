@@ -215,6 +215,7 @@ CALLBACKS = [
     callbacks.TerminateOnNaN(),
     callbacks.History(),
     callbacks.LambdaCallback(on_train_end=print),
+    callbacks.LearningRateScheduler(min, verbose=1),
 ]
 
 

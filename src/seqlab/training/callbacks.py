@@ -167,6 +167,45 @@ class LambdaCallback(Callback):
         return dict(self.functions)
 
 
+class LearningRateScheduler(Callback):
+    """Set the learning rate at the start of every epoch from ``schedule(epoch, lr)`` (or
+    Keras's older ``schedule(epoch)``), as Keras 3 does; the epoch's rate goes into
+    ``logs['learning_rate']``, so ``History`` records it.
+
+    >>> callback = LearningRateScheduler(lambda epoch, lr: lr if epoch < 10 else lr * 0.9)
+    """
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        if not callable(schedule):
+            raise TypeError(f"LearningRateScheduler: `schedule` must be a function of (epoch, lr), got {describe(schedule)}")
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = self.model.optimizer
+        try:
+            learning_rate = self.schedule(epoch, float(optimizer.learning_rate))
+        except TypeError:  # Keras's older one-argument form
+            learning_rate = self.schedule(epoch)
+        if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)):
+            raise TypeError(
+                f"LearningRateScheduler: `schedule` must return a number, got {describe(learning_rate)} "
+                f"at epoch {epoch}"
+            )
+        optimizer.learning_rate = float(learning_rate)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(learning_rate)}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+
+    def get_config(self) -> dict:
+        # The function itself: like LambdaCallback, it round-trips in memory, not through JSON.
+        return {"schedule": self.schedule, "verbose": self.verbose}
+
+
 class TerminateOnNaN(Callback):
     """Stops training as soon as the running loss becomes NaN or infinite (checked every batch)."""
 

@@ -9,6 +9,7 @@ import math
 import torch
 
 from seqlab.errors import describe
+from seqlab.training import schedules
 
 
 class _Engine:
@@ -31,6 +32,9 @@ class _Engine:
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
+            schedule = self.owner.schedule
+            if schedule is not None:  # Keras: the rate of this update is schedule(updates so far)
+                group["lr"] = schedule(group["iterations"])
             group["iterations"] += 1
             grads = self.owner._clip([p.grad for p in params])
             if group.get("weight_decay"):
@@ -89,7 +93,8 @@ class Optimizer:
     """Base class of the Keras-style optimizers.
 
     Args:
-        learning_rate: step size (a positive number).
+        learning_rate: step size (a positive number), or a schedule from
+            :mod:`seqlab.optimizers.schedules` evaluated at every update.
         clipnorm: clip each gradient to this L2 norm (Keras semantics: per variable).
         clipvalue: clip every gradient value to ``[-clipvalue, clipvalue]``.
         global_clipnorm: clip all gradients together to this global L2 norm.
@@ -101,7 +106,11 @@ class Optimizer:
 
     def __init__(self, learning_rate=0.001, *, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  weight_decay=None, name: str | None = None, **settings):
-        self._learning_rate = _positive(self, "learning_rate", learning_rate)
+        self.schedule = learning_rate if isinstance(learning_rate, schedules.LearningRateSchedule) else None
+        if self.schedule is not None:
+            self._learning_rate = float(self.schedule(0))
+        else:
+            self._learning_rate = _positive(self, "learning_rate", learning_rate)
         if clipnorm is not None and global_clipnorm is not None:
             raise ValueError(
                 f"{type(self).__name__}: only one of `clipnorm` and `global_clipnorm` can be set, "
@@ -137,12 +146,21 @@ class Optimizer:
 
     @property
     def learning_rate(self) -> float:
+        """The rate the next update will use (with a schedule: its value at this step)."""
+        if self.schedule is not None:
+            return float(self.schedule(self.iterations))
         if self.engine is not None:
             return float(self.engine.param_groups[0]["lr"])
         return self._learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
+        if self.schedule is not None:
+            raise TypeError(
+                f"{type(self).__name__}: the learning rate follows the schedule "
+                f"{type(self.schedule).__name__} given as `learning_rate`, so it cannot be set "
+                "(ReduceLROnPlateau and LearningRateScheduler need a constant learning_rate)"
+            )
         self._learning_rate = _positive(self, "learning_rate", value, allow_zero=True)
         if self.engine is not None:
             for group in self.engine.param_groups:
@@ -178,7 +196,8 @@ class Optimizer:
 
     # ---- config ------------------------------------------------------------------------------
     def get_config(self) -> dict:
-        config = {"learning_rate": self.learning_rate, "name": self.name}
+        learning_rate = schedules.serialize(self.schedule) if self.schedule is not None else self.learning_rate
+        config = {"learning_rate": learning_rate, "name": self.name}
         for key in ("clipnorm", "clipvalue", "global_clipnorm", "weight_decay"):
             if getattr(self, key) is not None:
                 config[key] = getattr(self, key)
@@ -186,10 +205,13 @@ class Optimizer:
 
     @classmethod
     def from_config(cls, config: dict) -> "Optimizer":
+        if isinstance(config.get("learning_rate"), dict):
+            config = {**config, "learning_rate": schedules.deserialize(config["learning_rate"])}
         return cls(**config)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(learning_rate={self.learning_rate:g})"
+        rate = self.schedule if self.schedule is not None else f"{self.learning_rate:g}"
+        return f"{type(self).__name__}(learning_rate={rate})"
 
 
 def _jsonable(mapping: dict) -> dict:

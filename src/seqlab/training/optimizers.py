@@ -164,7 +164,7 @@ class TorchOptimizer(Optimizer):
     def __init__(self, optimizer: torch.optim.Optimizer):
         self.engine = optimizer
         self._learning_rate = float(optimizer.param_groups[0]["lr"])
-        self.clipnorm = self.clipvalue = self.global_clipnorm = self.weight_decay = None
+        self.clipnorm = self.clipvalue = self.global_clipnorm = self.weight_decay = self.schedule = None
         self.name = type(optimizer).__name__
         self.settings = {}
         self.param_names = []

@@ -1,4 +1,0 @@
-"""Keras's ``keras.optimizers``: ``Adam(learning_rate=0.001)``, ``SGD``, ``RMSprop``, ``Adagrad``, ``AdamW``."""
-from seqlab.training.optimizers import (  # noqa: F401
-    SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, TorchOptimizer, get, names,
-)
