@@ -36,7 +36,7 @@ def run_recorded(model: torch.nn.Module, x, mask=None, grad: bool = False):
     model.eval()
     try:
         with torch.set_grad_enabled(grad), Recorder(model) as recorder:
-            outputs = model(x) if mask is None else model(x, mask=torch.as_tensor(mask))
+            outputs = model(x) if mask is None else model(x, mask=torch.as_tensor(mask, device=x.device))
     finally:
         model.train(was_training)
     if not recorder.layers:

@@ -41,6 +41,9 @@ class Sequential(nn.Module):
         self.stop_training = False
         self.compiled = None  # set by compile(): seqlab.training.compile.CompiledSetup
         self.history = None
+        # Where .to()/.cuda() asked the model to live before its weights existed (Keras
+        # models build lazily); build() creates the weights there.
+        self._placement: torch.device | None = None
         for layer in layers or []:
             self.add(layer)
 
@@ -132,6 +135,8 @@ class Sequential(nn.Module):
             raise NotBuiltError(f"model '{self.name}' has no layers")
         if not self.built:
             self.build((None, *tuple(inputs.shape[1:])))
+            if self._placement is None and self.device != inputs.device:
+                self.to(inputs.device)  # like torch's lazy modules: the first input decides
         outputs = inputs
         for layer in self._layers:
             new_outputs = layer(outputs, training=training, mask=mask)
@@ -153,7 +158,25 @@ class Sequential(nn.Module):
     @property
     def device(self) -> torch.device:
         parameter = next(self.parameters(), None)
-        return parameter.device if parameter is not None else torch.device("cpu")
+        if parameter is not None:
+            return parameter.device
+        return self._placement or torch.device("cpu")
+
+    def to(self, *args, **kwargs):
+        device = torch._C._nn._parse_to(*args, **kwargs)[0]
+        if device is not None:
+            self._placement = device
+        return super().to(*args, **kwargs)
+
+    def cuda(self, device=None):
+        if device is None:
+            device = "cuda"
+        elif isinstance(device, int):
+            device = torch.device("cuda", device)
+        return self.to(device)
+
+    def cpu(self):
+        return self.to("cpu")
 
     # ---- weights ----------------------------------------------------------------------
     def _require_built(self, what: str) -> None:

@@ -58,7 +58,7 @@ def resolve_device(device) -> torch.device | None:
     if device is None:
         return None
     if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError):
@@ -70,6 +70,15 @@ def resolve_device(device) -> torch.device | None:
             f"compile: device={device!r} was requested but torch.cuda.is_available() is False; "
             "use device='auto' to fall back to the CPU explicitly"
         )
+    if resolved.type == "cuda":
+        # With its index, so comparing it with a parameter's device (always indexed) is exact.
+        index = torch.cuda.current_device() if resolved.index is None else resolved.index
+        if index >= torch.cuda.device_count():
+            raise ValueError(
+                f"compile: device={device!r} does not exist; this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s), cuda:0 to cuda:{torch.cuda.device_count() - 1}"
+            )
+        resolved = torch.device("cuda", index)
     return resolved
 
 
@@ -163,6 +172,9 @@ def prepare(model, setup: CompiledSetup, sample_shape: tuple) -> torch.device:
     if current != device:
         model.to(device)
     attach_optimizer(model, setup.optimizer)
+    engine = setup.optimizer.engine
+    if hasattr(engine, "follow_parameters"):  # the model may have moved since the last fit
+        engine.follow_parameters()
     return device
 
 

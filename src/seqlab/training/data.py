@@ -149,7 +149,10 @@ class Batch:
                 Batch(self.x[last], self.y[last], None if weight is None else weight[last]))
 
     def to(self, device) -> "Batch":
-        move = lambda t: None if t is None else t.to(device, non_blocking=True)  # noqa: E731
+        # non_blocking only towards an accelerator: a non-blocking copy to the CPU may still be
+        # in flight when the model reads the batch.
+        non_blocking = torch.device(device).type != "cpu"
+        move = lambda t: None if t is None else t.to(device, non_blocking=non_blocking)  # noqa: E731
         return Batch(move(self.x), move(self.y), move(self.sample_weight))
 
 

@@ -36,7 +36,7 @@ def mask_weights(mask: torch.Tensor | None, values: torch.Tensor) -> torch.Tenso
     when the mask does not line up with the values (e.g. after a reduction over time)."""
     if mask is None or values.ndim < mask.ndim or tuple(mask.shape) != tuple(values.shape[:mask.ndim]):
         return None
-    weight = mask.to(values.dtype)
+    weight = mask.to(device=values.device, dtype=values.dtype)
     return weight.reshape(weight.shape + (1,) * (values.ndim - weight.ndim)).expand_as(values)
 
 
@@ -261,7 +261,7 @@ class Loss:
 
 def _broadcastable(weight: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
     # (N,) weights against (N, T) per-timestep values weigh every timestep of a sample.
-    weight = weight.to(values.dtype)
+    weight = weight.to(device=values.device, dtype=values.dtype)
     return weight.reshape(weight.shape + (1,) * (values.ndim - weight.ndim))
 
 

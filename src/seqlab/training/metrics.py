@@ -115,7 +115,7 @@ class MeanMetricWrapper(Mean):
         with torch.no_grad():
             if self.fn not in _BUILTIN_FUNCTIONS:  # a user's function: spare it the (N,)/(N, 1) trap
                 y_true, y_pred = losses_module.align_ranks(y_true, y_pred)
-            values = torch.as_tensor(self.fn(y_true, y_pred, **self.fn_kwargs))
+            values = torch.as_tensor(self.fn(y_true, y_pred, **self.fn_kwargs), device=y_pred.device)
             self.update_values(values, losses_module.output_mask(y_pred))
 
     def get_config(self) -> dict:

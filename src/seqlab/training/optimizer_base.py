@@ -53,6 +53,16 @@ class _Engine:
             for parameter in group["params"]:
                 parameter.grad = None
 
+    def follow_parameters(self) -> None:
+        """Move the state to each parameter's device and dtype (after ``model.to(...)``)."""
+        for parameter, slots in self.state.items():
+            for slot, value in slots.items():
+                if not isinstance(value, torch.Tensor):
+                    continue
+                dtype = parameter.dtype if value.is_floating_point() else value.dtype
+                if value.device != parameter.device or value.dtype != dtype:
+                    slots[slot] = value.to(device=parameter.device, dtype=dtype)
+
     def state_dict(self) -> dict:
         """``{'state': {index: {slot: tensor}}, 'param_groups': [{..., 'params': [index]}]}``."""
         index = {}

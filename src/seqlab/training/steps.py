@@ -49,7 +49,8 @@ class Tracker:
         if self.on_cpu:
             values = [t.item() for t in tensors]
         else:
-            values = torch.stack([t.to(torch.float64) for t in tensors]).tolist()
+            device = self.loss_total.device  # a metric that saw nothing reports a CPU zero
+            values = torch.stack([t.to(device=device, dtype=torch.float64) for t in tensors]).tolist()
         return dict(zip(["loss"] + [metric.name for metric in self.metrics], values))
 
     def first_bad_batch(self) -> int | None:

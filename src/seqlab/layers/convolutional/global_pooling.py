@@ -85,7 +85,7 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
         if mask is None:
             return super().call(inputs, training)
         axis = self._axes()[0]
-        weights = mask.to(inputs.dtype).unsqueeze(-1 if axis == 1 else 1)  # (N, steps, 1)
+        weights = mask.to(device=inputs.device, dtype=inputs.dtype).unsqueeze(-1 if axis == 1 else 1)  # (N, steps, 1)
         total = (inputs * weights).sum(dim=axis, keepdim=self.keepdims)
         # A sample whose steps are all masked averages nothing: 0, not 0/0.
         return total / weights.sum(dim=axis, keepdim=self.keepdims).clamp_min(1.0)

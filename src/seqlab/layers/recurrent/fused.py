@@ -54,7 +54,7 @@ def run_fused(kernel: str, x: Tensor, states: tuple, params: list[Tensor], *,
     """
     fn = _KERNELS[kernel]
     has_biases = len(params) == 4
-    hx = tuple(s.unsqueeze(0) for s in states)
+    hx = tuple(s.unsqueeze(0).contiguous() for s in states)  # cuDNN refuses strided states
     hx = hx if kernel == "lstm" else hx[0]
     if mask is None:
         result = fn(x, hx, params, has_biases, 1, 0.0, train, False, True)
