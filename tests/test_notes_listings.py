@@ -61,6 +61,16 @@ def test_conv1d_listing_matches_the_notes_table():
     assert [(s, n) for _, s, n in param_table(model)] == [((None, 3, 64), 384), ((None, 1, 64), 0), ((None, 1, 1), 65)]
     assert "Total params: 449" in model.summary(print_fn=None)
 
+    # The notes fit it on targets of shape (635,) against outputs of shape (None, 1, 1): each
+    # target must meet its own output (not all of them, as a plain broadcast would).
+    generator = np.random.default_rng(0)
+    X, y = generator.random((40, 7, 1)).astype("float32"), generator.random(40).astype("float32")
+    loss, mae = model.evaluate(X, y, verbose=0)
+    expected = np.abs(model.predict(X, verbose=0).reshape(-1) - y).mean()
+    np.testing.assert_allclose([loss, mae], [expected, expected], rtol=1e-5)
+    history = model.fit(X, y, epochs=2, batch_size=8, validation_split=0.25, verbose=0)
+    assert set(history.history) == {"loss", "mean_absolute_error", "val_loss", "val_mean_absolute_error"}
+
 
 @pytest.mark.parametrize("timesteps, outputs, dense_params, total", [(1, 2, 102, 10502), (3, 1, 51, 10451), (3, 3, 153, 10553)])
 def test_one_to_many_many_to_one_many_to_many_listings(timesteps, outputs, dense_params, total):

@@ -141,3 +141,18 @@ def test_unknown_loss_lists_the_known_ones():
 def test_loss_objects_serialize_and_come_back(loss):
     clone = losses.deserialize(losses.serialize(loss))
     assert type(clone) is type(loss) and clone.get_config() == loss.get_config()
+
+
+@pytest.mark.parametrize("true_shape, pred_shape", [((6,), (6, 1, 1)), ((6, 1), (6, 1, 1)), ((6, 3), (6, 1, 3))])
+def test_targets_that_differ_only_in_unit_axes_meet_their_own_outputs(true_shape, pred_shape):
+    generator = np.random.default_rng(0)
+    y_true = generator.normal(size=true_shape)
+    y_pred = generator.normal(size=pred_shape)
+    value = losses.MeanAbsoluteError()(torch.as_tensor(y_true), torch.as_tensor(y_pred))
+    np.testing.assert_allclose(value.item(), np.abs(y_pred.reshape(true_shape) - y_true).mean(), rtol=1e-12)
+
+
+def test_targets_with_other_values_per_sample_are_refused_with_both_shapes():
+    with pytest.raises(ValueError, match=r"loss 'mean_absolute_error': y_true of shape \(6, 2\) does not match "
+                                         r"y_pred \(the model's output\) of shape \(6, 1, 1\)"):
+        losses.MeanAbsoluteError()(torch.zeros(6, 2), torch.zeros(6, 1, 1))

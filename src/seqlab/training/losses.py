@@ -63,17 +63,26 @@ def align_ranks(y_true: torch.Tensor, y_pred: torch.Tensor):
             y_true = y_true.unsqueeze(-1)
         else:
             y_pred = y_pred.squeeze(-1)
+    if y_true.shape != y_pred.shape and _without_unit_axes(y_true) == _without_unit_axes(y_pred):
+        # Shapes that differ only in size-1 axes, e.g. (N,) targets for the (N, 1, 1) output of
+        # the notes' Conv1D -> MaxPooling1D -> Dense(1) model: the same values, so line them up.
+        # A plain broadcast would give (N, 1, N): every output compared with every target.
+        y_true = y_true.reshape(y_pred.shape)
     return y_true, y_pred
 
 
+def _without_unit_axes(tensor: torch.Tensor) -> tuple:
+    return (tensor.shape[0] if tensor.ndim else None, *(size for size in tensor.shape[1:] if size != 1))
+
+
 def _same_shape(name: str, y_true, y_pred):
-    y_true, y_pred = align_ranks(y_true, y_pred)
-    if y_true.shape != y_pred.shape:
+    aligned_true, aligned_pred = align_ranks(y_true, y_pred)
+    if aligned_true.shape != aligned_pred.shape:
         raise ValueError(
             f"loss '{name}': y_true of shape {tuple(y_true.shape)} does not match y_pred (the "
             f"model's output) of shape {tuple(y_pred.shape)}; the targets need one value per output"
         )
-    return y_true, y_pred
+    return aligned_true, aligned_pred
 
 
 # ---- per-sample functions (Keras's keras.losses.<name>) ---------------------------------------
