@@ -107,3 +107,16 @@ def test_targets_that_do_not_fit_the_output_name_both_shapes():
     model.compile(optimizer="adam", loss="mse")
     with pytest.raises(ValueError, match=r"y_true of shape \(4, 3\) does not match y_pred \(the model's output\) of shape \(4, 1\)"):
         model.fit(np.zeros((4, 3)), np.zeros((4, 3)), verbose=0)
+
+
+@pytest.mark.parametrize("x_shape, message", [
+    ((20, 7), r"got `x` of shape \(20, 7\)\. A 2-D `x` holds one feature per timestep: reshape it with "
+              r"x = x\.reshape\(\(x\.shape\[0\], x\.shape\[1\], 1\)\)"),
+    ((20, 5, 1), r"got `x` of shape \(20, 5, 1\): timesteps 5 where the model takes 7$"),
+])
+def test_sequence_input_of_the_wrong_shape_says_what_to_change(x_shape, message):
+    from seqlab.layers import LSTM
+    model = Sequential([LSTM(8, input_shape=(7, 1)), Dense(1)])
+    model.compile(loss="mse", optimizer="adam")
+    with pytest.raises(ValueError, match=message):
+        model.fit(np.zeros(x_shape), np.zeros((20, 1)), verbose=0)

@@ -122,13 +122,29 @@ class Sequential(nn.Module):
             )
         self.output_shapes = []
         device = self.device
-        for layer in self._layers:
+        for index, layer in enumerate(self._layers):
             if not layer.built:
-                layer.build_from_shape(shape)
+                try:
+                    layer.build_from_shape(shape)
+                except ValueError:
+                    self._explain_lost_timesteps(index, shape)
+                    raise
                 layer.to(device)
             shape = tuple(layer.compute_output_shape(shape))
             self.output_shapes.append(shape)
         self.built = bool(self._layers)
+
+    def _explain_lost_timesteps(self, index: int, shape: Shape) -> None:
+        # The notes' stacked LSTMs: a recurrent layer without return_sequences=True passes on
+        # only its last output, so the next sequence layer gets 2-D input. Say which layer to fix.
+        previous = self._layers[index - 1] if index else None
+        if len(shape) == 2 and getattr(previous, "return_sequences", None) is False:
+            layer = self._layers[index]
+            raise ValueError(
+                f"layer '{layer.name}' ({type(layer).__name__}) gets the output of '{previous.name}' "
+                f"({type(previous).__name__}) of shape {base.format_shape(shape)}: only its last timestep. "
+                f"Give '{previous.name}' return_sequences=True to pass every timestep on"
+            ) from None
 
     def forward(self, inputs: torch.Tensor, training: bool | None = None, mask=None):
         if not self._layers:

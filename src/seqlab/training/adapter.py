@@ -132,8 +132,21 @@ def check_input_shape(model, expected, shape: tuple, name: str, where: str) -> N
     axes = _AXES.get(len(expected), "")
     raise ValueError(
         f"{where}: model '{model.name}' expects {len(expected)}-D input {axes} of shape "
-        f"{_fmt(expected)}, got `{name}` of shape {tuple(shape)}"
+        f"{_fmt(expected)}, got `{name}` of shape {tuple(shape)}{_shape_hint(expected, tuple(shape), name)}"
     )
+
+
+def _shape_hint(expected: tuple, shape: tuple, name: str) -> str:
+    """What to change: the notes' reshape for a 2-D series, or the one axis that differs."""
+    if len(expected) == 3 and len(shape) == 2 and expected[2] == 1 and expected[1] in (None, shape[1]):
+        return (f". A 2-D `{name}` holds one feature per timestep: reshape it with "
+                f"{name} = {name}.reshape(({name}.shape[0], {name}.shape[1], 1))")
+    if len(expected) != len(shape) or len(expected) not in _AXES:
+        return ""
+    names = _AXES[len(expected)].strip("()").split(", ")
+    wrong = [f"{axis} {got} where the model takes {want}"
+             for axis, want, got in zip(names[1:], expected[1:], shape[1:]) if want is not None and want != got]
+    return ": " + "; ".join(wrong) if wrong else ""
 
 
 def _fmt(shape) -> str:

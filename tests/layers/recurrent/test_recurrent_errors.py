@@ -64,3 +64,15 @@ def test_initial_state_count_and_shape_are_checked():
 def test_time_distributed_needs_a_time_axis():
     with pytest.raises(ValueError, match=r"needs input of at least 3 dimensions \(samples, timesteps, ...\), got shape \(None, 4\)"):
         TimeDistributed(Dense(2))(torch.zeros(3, 4))
+
+
+def test_a_declared_2d_input_shape_is_named_with_the_fix():
+    with pytest.raises(ValueError, match=r"got shape \(None, 7\): its input_shape=\(7,\) gives each sample one axis\. "
+                                         r"Declare input_shape=\(timesteps, features\), e\.g\. input_shape=\(7, 1\)"):
+        Sequential([LSTM(8, input_shape=(7,))])
+
+
+def test_a_stacked_lstm_without_return_sequences_names_the_layer_to_fix():
+    with pytest.raises(ValueError, match=r"layer 'second' \(LSTM\) gets the output of 'first' \(LSTM\) of shape "
+                                         r"\(None, 8\): only its last timestep\. Give 'first' return_sequences=True"):
+        Sequential([LSTM(8, input_shape=(7, 1), name="first"), LSTM(4, name="second"), Dense(1)])

@@ -111,7 +111,12 @@ class RecurrentLayer(Layer):
     # ---- shapes ------------------------------------------------------------------------
     def rank_error(self, shape) -> ValueError:
         hint = ""
-        if len(shape) == 2:
+        declared = self.batch_input_shape is not None and tuple(shape) == tuple(self.batch_input_shape)
+        if declared and len(shape) == 2:
+            hint = (f": its input_shape={format_shape(shape[1:])} gives each sample one axis. Declare "
+                    f"input_shape=(timesteps, features), e.g. input_shape=({shape[1]}, 1), and reshape "
+                    "X to match: X = X.reshape((X.shape[0], X.shape[1], 1))")
+        elif len(shape) == 2:
             hint = (". A 2-D array X of shape (samples, timesteps) holds one feature per "
                     "timestep: reshape it with X = X.reshape((X.shape[0], X.shape[1], 1)); "
                     "after another recurrent layer, give that layer return_sequences=True")
