@@ -274,3 +274,15 @@ def test_seqlab_functions_given_as_objects_are_saved_by_name(tmp_path):
     x = np.random.default_rng(0).random((5, 4)).astype("float32")
     y = np.eye(3, dtype="float32")[[0, 1, 2, 0, 1]]
     assert loaded.evaluate(x, y, verbose=0, return_dict=True) == model.evaluate(x, y, verbose=0, return_dict=True)
+
+
+@pytest.mark.parametrize("name", ["best_model.h5", "model.keras", "w.weights.h5"])
+def test_a_keras_file_name_gets_a_warning_but_still_round_trips(tmp_path, name):
+    model = Sequential([Dense(2, input_shape=(3,))])
+    path = tmp_path / name
+    save = model.save_weights if name.startswith("w.") else model.save
+    with pytest.warns(UserWarning, match=r"seqlab writes its own format \(JSON config and safetensors weights\), "
+                                         r"not (HDF5|Keras's \.keras format); seqlab reads it back"):
+        save(path)
+    if save == model.save:
+        np.testing.assert_array_equal(load_model(path).get_weights()[0], model.get_weights()[0])

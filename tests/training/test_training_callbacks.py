@@ -251,3 +251,12 @@ def test_batch_hooks_are_only_requested_when_overridden():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         callbacks.Callback().on_epoch_end(0, {})  # the base hooks do nothing
+
+
+def test_a_misspelt_monitor_is_named_with_the_logged_values():
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile(loss="mse", optimizer="sgd")
+    with pytest.raises(ValueError, match=r"EarlyStopping: `monitor='val_los'` is not among the logged values; "
+                                         r"did you mean 'val_loss'\? logged: loss, val_loss"):
+        model.fit(np.ones((8, 2)), np.ones((8, 1)), epochs=2, verbose=0, validation_split=0.25,
+                  callbacks=[callbacks.EarlyStopping(monitor="val_los")])

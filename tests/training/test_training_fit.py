@@ -325,3 +325,12 @@ def test_empty_data_is_rejected():
     model = small_model()
     with pytest.raises(ValueError, match="evaluate: x has no samples"):
         model.evaluate(np.zeros((0, 3)), np.zeros((0, 1)), verbose=0)
+
+
+def test_metrics_names_follow_what_evaluate_returns():
+    model = Sequential([Dense(1, input_shape=(2,))])
+    assert model.metrics_names == []
+    model.compile(loss="mse", optimizer="sgd", metrics=["mae", "mean_squared_error"])
+    assert model.metrics_names == ["loss", "mae", "mean_squared_error"]
+    values = model.evaluate(np.ones((4, 2)), np.zeros((4, 1)), verbose=0, return_dict=True)
+    assert list(values) == model.metrics_names

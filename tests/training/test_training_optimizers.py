@@ -7,6 +7,8 @@ import pytest
 import torch
 
 from seqlab import optimizers
+from seqlab.layers import Dense
+from seqlab.models import Sequential
 
 STEPS = 5
 
@@ -155,7 +157,7 @@ def test_get_by_name_and_errors():
     assert isinstance(optimizers.get("RMSprop"), optimizers.RMSprop)
     with pytest.raises(ValueError, match=r"unknown optimizer 'adamm'; known optimizers: \['adagrad', 'adam', 'adamw', 'rmsprop', 'sgd'\]"):
         optimizers.get("adamm")
-    with pytest.raises(ValueError, match="Adam: `learning_rate` must be a positive number, got -0.1"):
+    with pytest.raises(ValueError, match="Adam: `learning_rate` must be a number >= 0, got -0.1"):
         optimizers.Adam(learning_rate=-0.1)
     with pytest.raises(ValueError, match="only one of `clipnorm` and `global_clipnorm`"):
         optimizers.SGD(clipnorm=1.0, global_clipnorm=1.0)
@@ -169,3 +171,13 @@ def test_torch_optimizers_are_accepted():
     wrapped.step()
     np.testing.assert_allclose(parameter.detach().numpy(), [-0.5, -0.5])
     assert wrapped.learning_rate == 0.5
+
+
+def test_a_zero_learning_rate_is_accepted_and_leaves_the_weights_alone():
+    start = [np.array([[1.0], [-2.0]]), np.array([0.5])]
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.set_weights(start)
+    model.compile(loss="mse", optimizer=optimizers.SGD(learning_rate=0.0))
+    model.fit(np.ones((4, 2)), np.zeros((4, 1)), epochs=2, verbose=0)
+    for weight, expected in zip(model.get_weights(), start):
+        np.testing.assert_array_equal(weight, expected)

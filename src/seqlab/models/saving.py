@@ -27,6 +27,7 @@ import json
 import os
 import struct
 import uuid
+import warnings
 import zipfile
 
 import numpy as np
@@ -114,6 +115,7 @@ def assign_weights(model, tensors: dict, source: str) -> None:
 def save_weights(model, filepath) -> None:
     """Write the weights alone to a safetensors file (atomically)."""
     model._require_built("save_weights")
+    _warn_foreign_suffix(filepath, "save_weights")
     data = save_numpy(weight_arrays(model), metadata={"format": WEIGHTS_FORMAT, "format_version": str(FORMAT_VERSION)})
     atomic_write(filepath, lambda handle: handle.write(data))
 
@@ -133,8 +135,24 @@ def load_weights(model, filepath) -> None:
 
 
 # ---- whole models -----------------------------------------------------------------------------
+_FOREIGN_SUFFIXES = {".h5": "HDF5", ".hdf5": "HDF5", ".keras": "Keras's .keras format"}
+
+
+def _warn_foreign_suffix(filepath, what: str) -> None:
+    # The notes save to 'best_model.h5'; the file works with seqlab, but say that it is not HDF5.
+    foreign = _FOREIGN_SUFFIXES.get(os.path.splitext(os.fspath(filepath))[1].lower())
+    if foreign:
+        warnings.warn(
+            f"{what}('{os.fspath(filepath)}'): seqlab writes its own format (JSON config and "
+            f"safetensors weights), not {foreign}; seqlab reads it back, Keras and h5py do not. "
+            "Name it '*.seqlab' to make that plain",
+            UserWarning, stacklevel=3,
+        )
+
+
 def save_model(model, filepath, include_optimizer: bool = True) -> None:
     """Write ``model`` (architecture, weights, compile settings, optimizer state) to one file."""
+    _warn_foreign_suffix(filepath, "save")
     from seqlab.training import compile as compile_module
 
     input_shape = model.input_shape if model.built else None

@@ -254,6 +254,11 @@ class Sequential(nn.Module):
 
         return compile_model(self, optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
+    @property
+    def metrics_names(self) -> list[str]:
+        """``['loss', <metric>...]``: what ``evaluate`` returns, in order (empty before compile)."""
+        return [] if self.compiled is None else ["loss", *self.compiled.metric_names]
+
     def fit(self, x=None, y=None, **kwargs):
         from seqlab.training.loop import fit
 

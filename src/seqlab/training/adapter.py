@@ -100,7 +100,8 @@ def check_finite(values, name: str, where: str) -> None:
             first = tuple(int(i) for i in bad.nonzero()[0])
             raise ValueError(
                 f"{where}: `{name}` contains {count} {label} value{'s' if count > 1 else ''} "
-                f"(first at index {first}); clean or impute the data before training"
+                f"(first at index {first}); clean or impute the data first (seqlab.data.fill_interpolate, "
+                "fill_constant and fill_seasonal impute a series and record where)"
             )
 
 

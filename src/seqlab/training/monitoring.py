@@ -8,6 +8,7 @@ goes up, errors go down), else from the name (``acc`` → max; ``loss``/``error`
 """
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import warnings
@@ -19,7 +20,7 @@ from seqlab.training.callbacks import Callback
 _DOWN_WORDS = ("loss", "error", "mse", "mae", "mape", "msle", "crossentropy", "huber")
 
 
-def resolve_mode(who: str, monitor: str, mode: str, model) -> str:
+def resolve_mode(who: str, monitor: str, mode: str, model, logs=None) -> str:
     """``'min'`` or ``'max'`` for ``monitor`` (see the module docstring for ``'auto'``)."""
     if mode in ("min", "max"):
         return mode
@@ -34,6 +35,11 @@ def resolve_mode(who: str, monitor: str, mode: str, model) -> str:
         return "max"
     if any(word in base for word in _DOWN_WORDS):
         return "min"
+    if logs and monitor not in logs:  # most often a typo: say so first
+        close = difflib.get_close_matches(monitor, list(logs), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise ValueError(f"{who}: `monitor='{monitor}'` is not among the logged values; {hint}"
+                         f"logged: {', '.join(logs)}")
     raise ValueError(
         f"{who}: cannot tell whether `{monitor}` should be minimised or maximised; pass "
         "mode='min' or mode='max'"
@@ -99,7 +105,7 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if self._direction is None:
-            self._direction = resolve_mode("EarlyStopping", self.monitor, self.mode, self.model)
+            self._direction = resolve_mode("EarlyStopping", self.monitor, self.mode, self.model, logs)
         current = _monitored("EarlyStopping", self.monitor, logs)
         if current is None or epoch < self.start_from_epoch:
             return
@@ -171,7 +177,7 @@ class ReduceLROnPlateau(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if self._direction is None:
-            self._direction = resolve_mode("ReduceLROnPlateau", self.monitor, self.mode, self.model)
+            self._direction = resolve_mode("ReduceLROnPlateau", self.monitor, self.mode, self.model, logs)
         optimizer = self.model.optimizer
         if logs is not None:
             logs["learning_rate"] = float(optimizer.learning_rate)
@@ -239,7 +245,7 @@ class ModelCheckpoint(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if self._direction is None:
-            self._direction = resolve_mode("ModelCheckpoint", self.monitor, self.mode, self.model)
+            self._direction = resolve_mode("ModelCheckpoint", self.monitor, self.mode, self.model, logs)
         path = self.format_path(epoch, logs)
         if self.save_best_only:
             current = _monitored("ModelCheckpoint", self.monitor, logs)

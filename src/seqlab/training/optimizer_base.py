@@ -120,7 +120,7 @@ class Optimizer:
         if self.schedule is not None:
             self._learning_rate = float(self.schedule(0))
         else:
-            self._learning_rate = _positive(self, "learning_rate", learning_rate)
+            self._learning_rate = _non_negative(self, "learning_rate", learning_rate)  # 0 freezes, as in Keras
         if clipnorm is not None and global_clipnorm is not None:
             raise ValueError(
                 f"{type(self).__name__}: only one of `clipnorm` and `global_clipnorm` can be set, "
@@ -236,10 +236,11 @@ def _jsonable(mapping: dict) -> dict:
 
 def _positive(owner, argument, value, allow_zero: bool = False) -> float:
     name = type(owner).__name__
+    expected = "a number >= 0" if allow_zero else "a positive number"
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise TypeError(f"{name}: `{argument}` must be a positive number, got {describe(value)}")
+        raise TypeError(f"{name}: `{argument}` must be {expected}, got {describe(value)}")
     if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name}: `{argument}` must be a positive number, got {value}")
+        raise ValueError(f"{name}: `{argument}` must be {expected}, got {value}")
     return float(value)
 
 
