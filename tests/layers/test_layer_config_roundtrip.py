@@ -42,6 +42,7 @@ EXAMPLES = [
     (SimpleRNN(4, activation="relu", return_sequences=True, go_backwards=True), (6, 3), False),
     (LSTM(5, activation="relu", unit_forget_bias=False, return_sequences=True), (6, 3), False),
     (GRU(4, recurrent_activation="hard_sigmoid", use_bias=False), (6, 3), False),
+    (GRU(4, reset_after=False, return_sequences=True), (6, 3), False),
     (CuDNNLSTM(3, return_sequences=True), (6, 2), False),
     (CuDNNGRU(3), (6, 2), False),
     (Bidirectional(LSTM(3, return_sequences=True), merge_mode="ave"), (6, 2), False),

@@ -86,17 +86,24 @@ def lstm(x, kernel, recurrent_kernel, bias, activation="tanh", recurrent_activat
 
 
 def gru(x, kernel, recurrent_kernel, bias, activation="tanh", recurrent_activation="sigmoid",
-        initial_state=None, mask=None, go_backwards=False, zero_output_for_mask=False):
+        initial_state=None, mask=None, go_backwards=False, zero_output_for_mask=False, reset_after=True):
     """Keras 3's GRU (reset_after=True); gates z, r, h along the last axis, bias (2, 3H):
 
         z_t = σ(x W_z + b_z + h U_z + b'_z)    r_t = σ(x W_r + b_r + h U_r + b'_r)
         ĥ_t = tanh(x W_h + b_h + r_t * (h U_h + b'_h))
         h_t = z_t * h_{t-1} + (1 - z_t) * ĥ_t
+
+    or Keras 2's (reset_after=False), bias (3H,) on the input side only:
+
+        ĥ_t = tanh(x W_h + b_h + (r_t * h) U_h)
     """
     act, rec = ACTIVATIONS[activation], ACTIVATIONS[recurrent_activation]
     x, mask = _prepare(x, mask, go_backwards)
     units = recurrent_kernel.shape[0]
-    bias = np.zeros((2, 3 * units)) if bias is None else bias
+    if bias is None:
+        bias = np.zeros((2, 3 * units))
+    elif not reset_after:
+        bias = np.stack([bias, np.zeros(3 * units)])
     part = lambda m, k: m[..., k * units:(k + 1) * units]  # noqa: E731
 
     def step(x_t, states):
@@ -105,7 +112,8 @@ def gru(x, kernel, recurrent_kernel, bias, activation="tanh", recurrent_activati
         h_z, h_r, h_h = (h @ part(recurrent_kernel, k) + part(bias[1], k) for k in range(3))
         z = rec(x_z + h_z)
         r = rec(x_r + h_r)
-        candidate = act(x_h + r * h_h)
+        # reset after the matmul (Keras 3), or before it (Keras 2)
+        candidate = act(x_h + r * h_h) if reset_after else act(x_h + (r * h) @ part(recurrent_kernel, 2))
         h = z * h + (1.0 - z) * candidate
         return h, (h,), {"update": z, "reset": r, "candidate": candidate}
 
@@ -142,6 +150,8 @@ def reference_for(layer, x, **kwargs):
     options = {"activation": config["activation"]}
     if "recurrent_activation" in config:
         options["recurrent_activation"] = config["recurrent_activation"]
+    if config.get("reset_after") is False:
+        options["reset_after"] = False
     name = next(base.__name__ for base in type(layer).__mro__ if base.__name__ in REFERENCES)
     return REFERENCES[name](x, kernel, recurrent_kernel, bias, go_backwards=layer.go_backwards,
                             **options, **kwargs)

@@ -40,7 +40,7 @@ def test_feature_count_change_after_build():
     (lambda: LSTM(4, use_cudnn="always"), ValueError, r"LSTM: `use_cudnn` must be 'auto', True or False, got 'always'"),
     (lambda: LSTM(4, activation="relu", use_cudnn=True), ValueError,
      r"LSTM: `use_cudnn=True` needs settings the fused kernels support .* got activation='relu'"),
-    (lambda: GRU(4, reset_after=False), ValueError, r"GRU: `reset_after` must be True .* got False"),
+    (lambda: GRU(4, reset_after=None), TypeError, r"GRU: `reset_after` must be True or False, got None"),
     (lambda: LSTM(4, seed=-1), ValueError, r"LSTM: `seed` must be None or a non-negative integer, got -1"),
     (lambda: Bidirectional(Dense(3)), TypeError, r"Bidirectional: `layer` must be a recurrent seqlab layer"),
     (lambda: Bidirectional(LSTM(3), merge_mode="max"), ValueError, r"`merge_mode` must be one of \['concat', 'sum', 'mul', 'ave', None\], got 'max'"),

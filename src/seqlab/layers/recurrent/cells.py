@@ -20,6 +20,11 @@ GRU, Keras 3's ``reset_after=True`` form (Keras order z, r, h; torch order r, z,
     n = tanh(x_n + r * (h W_hn + b_hn))
     h' = z * h + (1 - z) * n
 
+and Keras 2's ``reset_after=False`` form (one bias, the reset gate applied before the matmul;
+no fused kernel computes it, so it runs on the step loop)::
+
+    n = tanh(x_n + (r * h) W_hn)
+
 SimpleRNN::
 
     h' = tanh(x + h W_hh)
@@ -109,13 +114,25 @@ def _gru_step(cell: Cell, x_proj, states, weight_hh_t, bias_hh, recurrent_mask):
     return h, (h,), (z, r, n)
 
 
+def _gru_reset_before_step(cell: Cell, x_proj, states, weight_hh_t, bias_hh, recurrent_mask):
+    (h,) = states
+    units = h.shape[1]
+    h_in = _recurrent_input(h, recurrent_mask)
+    w_rz, w_n = weight_hh_t.split((2 * units, units), dim=1)
+    x_rz, x_n = x_proj.split((2 * units, units), dim=1)
+    r, z = cell.recurrent_activation(torch.addmm(x_rz, h_in, w_rz)).chunk(2, dim=1)
+    n = cell.activation(torch.addmm(x_n, r * h_in, w_n))
+    h = torch.lerp(n, h, z)
+    return h, (h,), (z, r, n)
+
+
 def _rnn_step(cell: Cell, x_proj, states, weight_hh_t, bias_hh, recurrent_mask):
     (h,) = states
     h = cell.activation(torch.addmm(x_proj, _recurrent_input(h, recurrent_mask), weight_hh_t))
     return h, (h,), ()
 
 
-_STEPS = {"lstm": _lstm_step, "gru": _gru_step, "rnn": _rnn_step}
+_STEPS = {"lstm": _lstm_step, "gru": _gru_step, "gru_reset_before": _gru_reset_before_step, "rnn": _rnn_step}
 
 
 def lstm_cell(activation, recurrent_activation) -> Cell:
@@ -123,11 +140,11 @@ def lstm_cell(activation, recurrent_activation) -> Cell:
                 activation, recurrent_activation)
 
 
-def gru_cell(activation, recurrent_activation) -> Cell:
+def gru_cell(activation, recurrent_activation, reset_after: bool = True) -> Cell:
     # Stored in torch's (r, z, n) order so the fused kernel takes the weights as they are;
     # Keras's (z, r, h) order only appears in get_weights()/set_weights().
-    return Cell("gru", ("update", "reset", "candidate"), 3, 1, (1, 0, 2),
-                activation, recurrent_activation)
+    return Cell("gru" if reset_after else "gru_reset_before", ("update", "reset", "candidate"), 3, 1,
+                (1, 0, 2), activation, recurrent_activation)
 
 
 def rnn_cell(activation) -> Cell:

@@ -27,6 +27,8 @@ def kernel_name(kind: str, activation, recurrent_activation) -> str | None:
         if activation is torch.tanh and recurrent_activation is torch.sigmoid:
             return kind
         return None
+    if kind != "rnn":  # e.g. Keras 2's reset-before GRU: no fused kernel computes it
+        return None
     if activation is torch.tanh:
         return "rnn_tanh"
     if activation is torch.relu:

@@ -1,12 +1,15 @@
 """``GRU`` in Keras 3's ``reset_after=True`` form (and Keras 2's ``CuDNNGRU`` name for it)."""
 from __future__ import annotations
 
+import numpy as np
+
 from seqlab.layers.recurrent.cells import gru_cell
 from seqlab.layers.recurrent.layer import RecurrentLayer
 
 
 class GRU(RecurrentLayer):
-    """Gated Recurrent Unit (Cho et al. 2014), Keras 3's default ``reset_after=True`` variant.
+    """Gated Recurrent Unit (Cho et al. 2014), Keras 3's default ``reset_after=True`` variant,
+    or Keras 2's ``reset_after=False``.
 
     At each timestep, with ``σ`` = ``recurrent_activation`` and ``tanh`` = ``activation``::
 
@@ -19,8 +22,12 @@ class GRU(RecurrentLayer):
     order z, r, h, and ``bias`` ``(2, 3H)`` (input bias, recurrent bias) — so ``GRU(32)`` on 1
     feature has 3,360 parameters. They are stored in torch's order (r, z, n) for its fused
     kernel; ``get_weights()``/``set_weights()`` speak Keras's. The arguments are those of
-    :class:`seqlab.layers.LSTM` (without ``unit_forget_bias``), plus ``reset_after``, which
-    must be True: Keras 2's original ``reset_after=False`` variant is not implemented.
+    :class:`seqlab.layers.LSTM` (without ``unit_forget_bias``), plus ``reset_after``.
+
+    ``reset_after=False`` is Keras 2's default GRU: one ``bias`` ``(3H,)`` and the reset gate
+    applied before the recurrent matmul, ``n_t = tanh(x_t W_h + b_h + (r_t * h_{t-1}) U_h)``
+    (``GRU(32, reset_after=False)`` on 1 feature: 3,264 parameters). No fused kernel computes
+    it, so it runs on the step loop.
 
     Input shape: ``(N, L, F)``. Output shape: ``(N, L, H)`` or ``(N, H)``; with
     ``return_state``, ``[output, h_L]``.
@@ -37,13 +44,9 @@ class GRU(RecurrentLayer):
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, use_cudnn="auto", seed=None, zero_output_for_mask=False,
                  reset_after=True, **kwargs):
-        if reset_after is not True:
-            raise ValueError(
-                f"{type(self).__name__}: `reset_after` must be True (Keras 3's GRU, the variant "
-                f"cuDNN and torch implement); got {reset_after!r}: Keras 2's original "
-                "reset_after=False GRU is not implemented"
-            )
-        self.reset_after = True
+        if not isinstance(reset_after, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}: `reset_after` must be True or False, got {reset_after!r}")
+        self.reset_after = bool(reset_after)
         super().__init__(
             units, activation=activation, recurrent_activation=recurrent_activation,
             use_bias=use_bias, kernel_initializer=kernel_initializer,
@@ -54,14 +57,16 @@ class GRU(RecurrentLayer):
             seed=seed, zero_output_for_mask=zero_output_for_mask, **kwargs)
 
     def make_cell(self):
-        return gru_cell(self.activation, self.recurrent_activation)
+        return gru_cell(self.activation, self.recurrent_activation, self.reset_after)
 
     def keras_bias_shape(self):
-        return (2, 3 * self.units)
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
     def split_bias(self):
         if not self.use_bias:
             return None, None
+        if not self.reset_after:
+            return self.bias, None
         return self.bias[0], self.bias[1]
 
     def get_config(self):

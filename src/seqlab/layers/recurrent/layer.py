@@ -281,7 +281,9 @@ class RecurrentLayer(Layer):
     # ---- execution path ----------------------------------------------------------------
     def _loop_reasons(self, training: bool) -> list[str]:
         reasons = []
-        if self.kernel_name is None:
+        if self.kernel_name is None and self.cell.kind == "gru_reset_before":
+            reasons.append("reset_after=False (Keras 2's GRU) has no fused kernel")
+        elif self.kernel_name is None:
             names = f"activation={activations.serialize(self.activation)!r}"
             if self.recurrent_activation is not None:
                 names += f", recurrent_activation={activations.serialize(self.recurrent_activation)!r}"
