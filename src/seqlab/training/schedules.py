@@ -43,48 +43,42 @@ def _number(owner, argument, value, minimum=None, strictly=False) -> float:
     return float(value)
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _StepDecay(LearningRateSchedule):
+    """Decay by ``step / decay_steps`` (floored with ``staircase=True``); subclasses say how."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+        self.initial_learning_rate = _number(self, "initial_learning_rate", initial_learning_rate, 0)
+        self.decay_steps = _number(self, "decay_steps", decay_steps, 0, strictly=True)
+        self.decay_rate = _number(self, "decay_rate", decay_rate, 0)
+        self.staircase = bool(staircase)
+        self.name = name or type(self).__name__
+
+    def __call__(self, step):
+        progress = step / self.decay_steps
+        return self._decayed(math.floor(progress) if self.staircase else progress)
+
+    def _decayed(self, progress: float) -> float:
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StepDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (the exponent floored
     with ``staircase=True``)."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
-        self.initial_learning_rate = _number(self, "initial_learning_rate", initial_learning_rate, 0)
-        self.decay_steps = _number(self, "decay_steps", decay_steps, 0, strictly=True)
-        self.decay_rate = _number(self, "decay_rate", decay_rate, 0)
-        self.staircase = bool(staircase)
-        self.name = name
-
-    def __call__(self, step):
-        progress = step / self.decay_steps
-        if self.staircase:
-            progress = math.floor(progress)
+    def _decayed(self, progress):
         return self.initial_learning_rate * self.decay_rate ** progress
 
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
 
-
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (the ratio floored with
     ``staircase=True``)."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        self.initial_learning_rate = _number(self, "initial_learning_rate", initial_learning_rate, 0)
-        self.decay_steps = _number(self, "decay_steps", decay_steps, 0, strictly=True)
-        self.decay_rate = _number(self, "decay_rate", decay_rate, 0)
-        self.staircase = bool(staircase)
-        self.name = name
-
-    def __call__(self, step):
-        progress = step / self.decay_steps
-        if self.staircase:
-            progress = math.floor(progress)
+    def _decayed(self, progress):
         return self.initial_learning_rate / (1 + self.decay_rate * progress)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
