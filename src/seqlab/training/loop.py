@@ -129,7 +129,7 @@ class _FitData:
             train = sources.StreamSource(x, _converter(model, info, setup, where, "x", class_weight),
                                          steps_per_epoch, where, "x")
             device = _place(model, setup, train, where)
-            validation = _validation_source(model, info, setup, validation_data, validation_batch_size or 32,
+            validation = _validation_source(model, info, setup, validation_data, validation_batch_size,
                                             validation_steps, device)
             return cls(train, validation, device)
         if steps_per_epoch is not None:
@@ -160,8 +160,7 @@ def _validation_source(model, info, setup, validation_data, batch_size, steps, d
     if sources.is_stream(validation_data):
         source = sources.StreamSource(validation_data, _converter(model, info, setup, where, "validation_data"),
                                       steps, where, "validation_data")
-        source.first.check_labels(model, setup, "validation_data y", where)
-        source.device = device
+        source.device = device  # the model is built by now, so each batch's labels were checked
         return source
     if steps is not None:
         raise ValueError("fit: `validation_steps` is for a DataLoader or a generator as `validation_data`; "
