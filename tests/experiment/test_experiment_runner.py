@@ -236,6 +236,40 @@ def test_backtest_with_refit_trains_each_fold_on_its_past(write_spec, tmp_path):
     assert backtest["folds"][0]["test"][0] < result.metrics["data"]["bounds"]["test"][0]  # allowed with refit
 
 
+def test_a_backtest_fold_over_the_test_windows_scores_as_the_test_table(write_spec, tmp_path):
+    # Without refit the model must see its own training scaling in every fold, and the moving
+    # average its configured window: one fold covering exactly the test windows then gives
+    # the test table's numbers.
+    path = write_spec("""
+        name = "one-fold"
+        [data]
+        source = "aapl"
+        targets = ["close"]
+        start = "2012-06-01"
+        [windows]
+        look_back = 5
+        [[model.layers]]
+        type = "Flatten"
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+        [training]
+        epochs = 2
+        [evaluation]
+        moving_average_window = 3
+        [evaluation.backtest]
+        folds = 1
+        [report]
+        enabled = false
+    """)
+    result = run_experiment(load_spec(path), runs_dir=tmp_path / "runs", quiet=True)
+    bounds = result.metrics["data"]["bounds"]
+    assert result.metrics["backtest"]["folds"] == [{"train": [0, bounds["test"][0]], "test": list(bounds["test"])}]
+    test, folded = result.metrics["test"]["close"], result.metrics["backtest"]["metrics"]["close"]
+    for name in ("model", "moving_average", "persistence"):
+        assert folded[name]["mae"] == pytest.approx(test[name]["mae"], rel=1e-9), name
+
+
 def test_backtest_without_refit_must_stay_in_the_test_part(write_spec, tmp_path):
     path = write_spec("""
         name = "no-refit"

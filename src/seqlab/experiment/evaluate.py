@@ -111,7 +111,10 @@ def run_backtest(spec: Spec, data: Prepared, model, epochs_trained: int, seed: i
         result = backtest(data.inputs, data.targets, window_spec(spec), folds, lambda: make_scaler(spec),
                              fit_predict, spec.targets, baselines=spec.evaluation.baselines,
                              season=spec.evaluation.season, mase_season=spec.evaluation.mase_season,
-                             progress=not quiet)
+                             progress=not quiet, window=spec.evaluation.moving_average_window,
+                             # a model trained once must see its own scaling; a refitted one gets
+                             # scalers fitted on its fold's training rows only
+                             fixed_scalers=None if settings.refit else (data.x_scaler, data.y_scaler))
     except ValueError as error:
         raise spec_error(spec, "evaluation.backtest", str(error)) from None
     return {

@@ -102,16 +102,23 @@ def scale(scaler, values: np.ndarray, inverse: bool = False) -> np.ndarray:
     return np.asarray(out, dtype=np.float64).reshape(np.shape(values))
 
 
-def prepare_fold(inputs, targets, spec: WindowSpec, fold: Fold, make_scaler: Callable[[], object]) -> FoldData:
+def prepare_fold(inputs, targets, spec: WindowSpec, fold: Fold, make_scaler: Callable[[], object],
+                 scalers: tuple | None = None) -> FoldData:
     """Fit fresh scalers on the fold's training rows only, then cut and scale its windows.
+
+    ``scalers`` (``(x_scaler, y_scaler)``, already fitted) replaces the fresh ones: a model that
+    is not refitted must see its inputs scaled exactly as in its training.
 
     Input shape: ``inputs`` ``(T, n_inputs)``, ``targets`` ``(T, n_targets)`` in the data's units.
     """
     inputs = np.asarray(inputs, dtype=np.float64)
     targets = np.asarray(targets, dtype=np.float64)
     train = slice(fold.train_start, fold.origin)
-    x_scaler = make_scaler().fit(inputs[train])
-    y_scaler = make_scaler().fit(targets[train])
+    if scalers is not None:
+        x_scaler, y_scaler = scalers
+    else:
+        x_scaler = make_scaler().fit(inputs[train])
+        y_scaler = make_scaler().fit(targets[train])
     train_origins = window_origins(spec, fold.train_start, fold.origin, fold.train_start, spec.stride)
     test_origins = window_origins(spec, fold.origin, fold.test_end, fold.train_start)
     if len(train_origins) == 0 or len(test_origins) == 0:
@@ -147,7 +154,8 @@ class BacktestResult:
 
 def backtest(inputs, targets, spec: WindowSpec, folds: list[Fold], make_scaler: Callable[[], object],
              fit_predict: Callable[[FoldData], np.ndarray], target_names, baselines=_baselines.BASELINE_NAMES,
-             season: int | None = None, mase_season: int = 1, progress: bool = False) -> BacktestResult:
+             season: int | None = None, mase_season: int = 1, progress: bool = False,
+             window: int | None = None, fixed_scalers: tuple | None = None) -> BacktestResult:
     """Run a walk-forward backtest of a model and the baselines.
 
     Args:
@@ -161,6 +169,9 @@ def backtest(inputs, targets, spec: WindowSpec, folds: list[Fold], make_scaler: 
         target_names: names of the target columns (keys of the metrics).
         baselines: which naive forecasts to score beside the model.
         season: the seasonal naive baseline's season.
+        window: the moving-average baseline's window (default: ``spec.look_back``).
+        fixed_scalers: fitted ``(x_scaler, y_scaler)`` to use in every fold instead of fresh ones
+            (for a model trained once and not refitted: it must see its own scaling).
         mase_season: MASE's in-sample lag.
         progress: show a progress bar over the folds.
 
@@ -176,10 +187,11 @@ def backtest(inputs, targets, spec: WindowSpec, folds: list[Fold], make_scaler: 
     fold_metrics, origins, actuals, scalers = [], [], [], []
     pooled: dict[str, list] = {}
     for fold in iterator:
-        data = prepare_fold(inputs, targets, spec, fold, make_scaler)
+        data = prepare_fold(inputs, targets, spec, fold, make_scaler, fixed_scalers)
         predicted = scale(data.y_scaler, np.asarray(fit_predict(data)).reshape(data.actual.shape), inverse=True)
         forecasts = {"model": predicted}
-        forecasts.update(_baselines.all_baselines(targets, spec, data.test_origins, season=season, names=baselines))
+        forecasts.update(_baselines.all_baselines(targets, spec, data.test_origins, season=season, window=window,
+                                                  names=baselines))
         train = targets[fold.train_start:fold.origin]
         fold_metrics.append(score_by_target(data.actual, forecasts, train, target_names, mase_season))
         origins.append(data.test_origins)
