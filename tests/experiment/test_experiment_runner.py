@@ -292,3 +292,48 @@ def test_backtest_without_refit_must_stay_in_the_test_part(write_spec, tmp_path)
     """)
     with pytest.raises(SpecError, match="without refit the model is trained once, so every fold must lie in the test part"):
         run_experiment(load_spec(path), runs_dir=tmp_path / "runs", quiet=True)
+
+
+def test_interpolation_reads_only_the_past_beyond_the_train_part_and_imputed_points_are_not_scored(tmp_path, prices_csv):
+    frame = pd.read_csv(prices_csv)
+    observed = frame["Close"].to_numpy().copy()
+    frame.loc[20:22, "Close"] = np.nan      # a gap in the train part
+    frame.loc[150:152, "Close"] = np.nan    # a gap in the test part
+    frame.to_csv(tmp_path / "gappy.csv", index=False)
+    spec_path = tmp_path / "gappy.toml"
+    spec_path.write_text(textwrap.dedent("""
+        name = "gappy"
+        [data]
+        path = "gappy.csv"
+        time_column = "Date"
+        targets = ["Close"]
+        missing = "interpolate"
+        [windows]
+        look_back = 5
+        [[model.layers]]
+        type = "Flatten"
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+        [training]
+        epochs = 1
+        [report]
+        enabled = false
+    """).lstrip())
+    result = run_experiment(load_spec(spec_path), runs_dir=tmp_path / "runs", quiet=True)
+    data = pd.read_csv(result.run.file("data.csv"))["Close"].to_numpy()
+    # train gap: a straight line in time between its neighbours (rows 19 and 23; weekends count)
+    days = pd.to_datetime(frame["Date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+    fraction = (days[20:23] - days[19]) / (days[23] - days[19])
+    np.testing.assert_allclose(data[20:23], observed[19] + (observed[23] - observed[19]) * fraction)
+    # test gap: the last value seen before it, never the one after it
+    np.testing.assert_array_equal(data[150:153], [observed[149]] * 3)
+
+    predictions = pd.read_csv(result.run.file("predictions.csv"), parse_dates=["time"])
+    gap_times = pd.to_datetime(frame.loc[150:152, "Date"])
+    assert predictions.loc[predictions["time"].isin(gap_times), "actual"].isna().all()
+    scored = predictions.dropna(subset=["actual"])
+    assert len(scored) == len(predictions) - 3
+    expected = np.abs(scored["persistence"] - scored["actual"]).mean()
+    assert result.metrics["test"]["Close"]["persistence"]["mae"] == pytest.approx(expected, rel=1e-9)
+    assert any("left out of the metrics" in note for note in result.metrics["data"]["notes"])

@@ -25,6 +25,7 @@ class LoadedData:
     frame: pd.DataFrame
     description: str
     notes: list[str] = field(default_factory=list)
+    imputed: pd.DataFrame | None = None  # True where a value was filled in, not observed
 
 
 def _bundled() -> dict:
@@ -58,10 +59,21 @@ def load_data(spec: Spec, require_targets: bool = True) -> LoadedData:
     frame = frame[wanted]
     frame = _cut(spec, frame)
     frame = _apply_frequency(spec, frame, notes)
-    frame = _handle_missing(spec, frame, notes)
+    missing = frame.isna()
+    frame = _handle_missing(spec, frame, notes, _past_only_from(spec, frame, require_targets))
     if len(frame) == 0:
         raise spec_error(spec, "data", f"no rows left in {description} after data.start/data.end")
-    return LoadedData(frame.astype(np.float64), description, notes)
+    return LoadedData(frame.astype(np.float64), description, notes, imputed=missing.loc[frame.index])
+
+
+def _past_only_from(spec: Spec, frame: pd.DataFrame, training_run: bool) -> int:
+    """The first row whose gaps may be filled from earlier values only: the validation part's
+    start in a run (the model trains on the past), every row of new data to forecast."""
+    if not training_run or spec.data.missing != "interpolate" or not frame.isna().to_numpy().any():
+        return 0
+    from seqlab.experiment.prepare import split_bounds
+
+    return split_bounds(spec, frame)["train"][1]
 
 
 def _read_csv(spec: Spec, wanted: list, require_targets: bool) -> pd.DataFrame:
@@ -120,17 +132,16 @@ def _apply_frequency(spec: Spec, frame: pd.DataFrame, notes: list[str]) -> pd.Da
     absent = len(full) - len(frame)
     if absent:
         notes.append(f"{absent} missing time steps at frequency {spec.data.frequency!r} (first: "
-                     f"{full.difference(frame.index)[0].date()}) became missing values")
+                     f"{_when(full.difference(frame.index)[0])}) became missing values")
     return frame.reindex(full)
 
 
-def _handle_missing(spec: Spec, frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+def _handle_missing(spec: Spec, frame: pd.DataFrame, notes: list[str], past_only_from: int = 0) -> pd.DataFrame:
     missing = frame.isna()
     count = int(missing.to_numpy().sum())
     if count == 0:
         return frame
-    first = frame.index[missing.any(axis=1).to_numpy()][0]
-    first = first.date() if isinstance(first, pd.Timestamp) and first == first.normalize() else first
+    first = _when(frame.index[missing.any(axis=1).to_numpy()][0])
     policy = spec.data.missing
     if policy == "error":
         raise spec_error(spec, "data.missing", f"the data hold {count} missing values (first at {first}); "
@@ -142,10 +153,24 @@ def _handle_missing(spec: Spec, frame: pd.DataFrame, notes: list[str]) -> pd.Dat
         filled = frame.ffill()
         notes.append(f"filled {count} missing values with the previous value (data.missing = 'ffill')")
     else:
-        filled = frame.interpolate(method="time" if isinstance(frame.index, pd.DatetimeIndex) else "linear")
-        notes.append(f"filled {count} missing values by linear interpolation (data.missing = 'interpolate')")
+        # Interpolating reads the value after a gap: the past for the rows the model trains on,
+        # the future for a forecast. So only the train part interpolates (within itself); every
+        # later gap takes the last value seen.
+        method = "time" if isinstance(frame.index, pd.DatetimeIndex) else "linear"
+        train_part = frame.iloc[:past_only_from].interpolate(method=method).ffill()
+        filled = pd.concat([train_part, frame.ffill().iloc[past_only_from:]])
+        notes.append(f"filled {count} missing values (data.missing = 'interpolate'): by linear interpolation "
+                     "within the train part, with the previous value after it, since a forecast may not "
+                     "read past its origin")
     leading = int(filled.isna().any(axis=1).sum())
     if leading:
         notes.append(f"dropped {leading} leading rows that had no earlier value to fill from")
         filled = filled.dropna()
     return filled
+
+
+def _when(stamp):
+    """A timestamp as people write it: the date alone at midnight, the hour otherwise."""
+    if isinstance(stamp, pd.Timestamp) and stamp == stamp.normalize():
+        return stamp.date()
+    return stamp

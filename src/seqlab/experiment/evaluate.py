@@ -114,7 +114,8 @@ def run_backtest(spec: Spec, data: Prepared, model, epochs_trained: int, seed: i
                              progress=not quiet, window=spec.evaluation.moving_average_window,
                              # a model trained once must see its own scaling; a refitted one gets
                              # scalers fitted on its fold's training rows only
-                             fixed_scalers=None if settings.refit else (data.x_scaler, data.y_scaler))
+                             fixed_scalers=None if settings.refit else (data.x_scaler, data.y_scaler),
+                             observed_targets=data.observed_targets)
     except ValueError as error:
         raise spec_error(spec, "evaluation.backtest", str(error)) from None
     return {

@@ -58,6 +58,7 @@ class Prepared:
     x_test: np.ndarray
     actual: np.ndarray
     test_origins: np.ndarray
+    observed_targets: np.ndarray | None = None  # ``targets`` with imputed values as NaN
 
 
 def split_bounds(spec: Spec, frame: pd.DataFrame) -> dict:
@@ -96,8 +97,12 @@ def _check_sizes(spec: Spec, bounds: dict) -> None:
                                         f"windows.horizon = {windows.horizon}")
 
 
-def prepare(spec: Spec, frame: pd.DataFrame) -> Prepared:
-    """Split, fit the scalers on the train rows only, and cut every part's windows."""
+def prepare(spec: Spec, frame: pd.DataFrame, imputed: pd.DataFrame | None = None) -> Prepared:
+    """Split, fit the scalers on the train rows only, and cut every part's windows.
+
+    ``imputed`` (True where a value was filled in) marks test targets nobody observed: they
+    stay NaN in ``actual``, so no forecast is scored on a made-up value.
+    """
     bounds = split_bounds(spec, frame)
     windows = window_spec(spec)
     inputs = frame[spec.inputs].to_numpy(np.float64)
@@ -106,6 +111,7 @@ def prepare(spec: Spec, frame: pd.DataFrame) -> Prepared:
     x_scaler = make_scaler(spec).fit(inputs[:train_end])
     y_scaler = make_scaler(spec).fit(targets[:train_end])
     x_scaled, y_scaled = scale(x_scaler, inputs), scale(y_scaler, targets)
+    observed = targets if imputed is None else np.where(imputed[spec.targets].to_numpy(), np.nan, targets)
 
     train = window_origins(windows, 0, train_end, stride=windows.stride)
     val = window_origins(windows, train_end, val_end)
@@ -115,6 +121,6 @@ def prepare(spec: Spec, frame: pd.DataFrame) -> Prepared:
         x_train=gather_inputs(x_scaled, windows, train), y_train=gather_targets(y_scaled, windows, train),
         x_val=gather_inputs(x_scaled, windows, val) if len(val) else None,
         y_val=gather_targets(y_scaled, windows, val) if len(val) else None,
-        x_test=gather_inputs(x_scaled, windows, test), actual=gather_targets(targets, windows, test),
-        test_origins=test,
+        x_test=gather_inputs(x_scaled, windows, test), actual=gather_targets(observed, windows, test),
+        test_origins=test, observed_targets=observed,
     )

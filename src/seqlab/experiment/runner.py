@@ -119,7 +119,11 @@ def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
             loaded = load_data(spec)
             artifacts.write_frame(run, "data.csv", loaded.frame, index=True)
         with _step("splitting, scaling (train part only) and cutting windows", log):
-            data = prepare(spec, loaded.frame)
+            data = prepare(spec, loaded.frame, loaded.imputed)
+            unobserved = int(np.isnan(data.actual).sum())
+            if unobserved:
+                loaded.notes.append(f"{unobserved} test forecast points fall on imputed values; they "
+                                    "are left out of the metrics (actual is empty in predictions.csv)")
             _write_scalers(run, data)
         with _step("building the model", log):
             set_random_seed(spec.training.seed)

@@ -103,11 +103,12 @@ def scale(scaler, values: np.ndarray, inverse: bool = False) -> np.ndarray:
 
 
 def prepare_fold(inputs, targets, spec: WindowSpec, fold: Fold, make_scaler: Callable[[], object],
-                 scalers: tuple | None = None) -> FoldData:
+                 scalers: tuple | None = None, observed_targets=None) -> FoldData:
     """Fit fresh scalers on the fold's training rows only, then cut and scale its windows.
 
     ``scalers`` (``(x_scaler, y_scaler)``, already fitted) replaces the fresh ones: a model that
-    is not refitted must see its inputs scaled exactly as in its training.
+    is not refitted must see its inputs scaled exactly as in its training. ``observed_targets``
+    (``targets`` with NaN where a value was imputed) gives the actual values to score.
 
     Input shape: ``inputs`` ``(T, n_inputs)``, ``targets`` ``(T, n_targets)`` in the data's units.
     """
@@ -134,7 +135,7 @@ def prepare_fold(inputs, targets, spec: WindowSpec, fold: Fold, make_scaler: Cal
         x_train=gather_inputs(x_scaled, spec, train_origins),
         y_train=gather_targets(y_scaled, spec, train_origins),
         x_test=gather_inputs(x_scaled, spec, test_origins),
-        actual=gather_targets(targets, spec, test_origins),
+        actual=gather_targets(targets if observed_targets is None else observed_targets, spec, test_origins),
         test_origins=test_origins,
     )
 
@@ -155,7 +156,8 @@ class BacktestResult:
 def backtest(inputs, targets, spec: WindowSpec, folds: list[Fold], make_scaler: Callable[[], object],
              fit_predict: Callable[[FoldData], np.ndarray], target_names, baselines=_baselines.BASELINE_NAMES,
              season: int | None = None, mase_season: int = 1, progress: bool = False,
-             window: int | None = None, fixed_scalers: tuple | None = None) -> BacktestResult:
+             window: int | None = None, fixed_scalers: tuple | None = None,
+             observed_targets=None) -> BacktestResult:
     """Run a walk-forward backtest of a model and the baselines.
 
     Args:
@@ -172,6 +174,7 @@ def backtest(inputs, targets, spec: WindowSpec, folds: list[Fold], make_scaler: 
         window: the moving-average baseline's window (default: ``spec.look_back``).
         fixed_scalers: fitted ``(x_scaler, y_scaler)`` to use in every fold instead of fresh ones
             (for a model trained once and not refitted: it must see its own scaling).
+        observed_targets: ``targets`` with NaN where a value was imputed; those are not scored.
         mase_season: MASE's in-sample lag.
         progress: show a progress bar over the folds.
 
@@ -187,7 +190,7 @@ def backtest(inputs, targets, spec: WindowSpec, folds: list[Fold], make_scaler: 
     fold_metrics, origins, actuals, scalers = [], [], [], []
     pooled: dict[str, list] = {}
     for fold in iterator:
-        data = prepare_fold(inputs, targets, spec, fold, make_scaler, fixed_scalers)
+        data = prepare_fold(inputs, targets, spec, fold, make_scaler, fixed_scalers, observed_targets)
         predicted = scale(data.y_scaler, np.asarray(fit_predict(data)).reshape(data.actual.shape), inverse=True)
         forecasts = {"model": predicted}
         forecasts.update(_baselines.all_baselines(targets, spec, data.test_origins, season=season, window=window,

@@ -125,7 +125,8 @@ def score(actual, forecasts: dict, train, season: int = 1, reference: str = "per
     """Every metric for every forecast, plus each forecast's skill against ``reference``.
 
     Args:
-        actual: the true values, any shape.
+        actual: the true values, any shape; NaN marks a point that was not observed (an
+            imputed value), which every forecast skips.
         forecasts: name -> forecast of the same shape (the model and the baselines).
         train: training values of the same series, for MASE's scale.
         season: MASE's seasonal lag (1: plain naive).
@@ -138,6 +139,12 @@ def score(actual, forecasts: dict, train, season: int = 1, reference: str = "per
     """
     functions = {"mae": mae, "rmse": rmse, "mape": mape, "smape": smape,
                  "mase": lambda a, f: mase(a, f, train, season)}
+    actual = np.asarray(actual, dtype=np.float64)
+    observed = np.isfinite(actual)
+    if not observed.all():
+        # A NaN actual is a value nobody observed (an imputed one): no forecast is scored on it.
+        actual = actual[observed]
+        forecasts = {name: np.asarray(forecast)[observed] for name, forecast in forecasts.items()}
     table: dict[str, dict] = {}
     for name, forecast in forecasts.items():
         row: dict = {}
