@@ -189,3 +189,30 @@ def test_demo_uses_one_thread_unless_told_otherwise(monkeypatch, capsys):
     assert "seqlab demo: using 1 CPU thread" in capsys.readouterr().out
     assert main(["demo", "--threads", "2"]) == 0
     assert seen == [1, 2]
+
+
+def test_sigterm_stops_a_run_and_its_folder_says_interrupted(tmp_path):
+    import json
+    import signal
+    import time
+
+    spec = tmp_path / "long.toml"
+    spec.write_text(textwrap.dedent(TINY).lstrip().replace("epochs = 2", "epochs = 100000"))
+    runs = tmp_path / "runs"
+    process = subprocess.Popen([sys.executable, "-m", "seqlab.cli.main", "run", str(spec), "--runs-dir", str(runs),
+                                "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        deadline = time.monotonic() + 120
+        while not list(runs.glob("*/status.json")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # into the training loop
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert "seqlab: interrupted" in err
+    (status_file,) = runs.glob("*/status.json")
+    status = json.loads(status_file.read_text())
+    assert status["state"] == "interrupted" and "termination signal" in status["error"] and "finished" in status

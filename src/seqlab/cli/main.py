@@ -1,11 +1,12 @@
 """The ``seqlab`` command: parses arguments and calls the library, nothing more.
 
 Exit codes: 0 success; 1 a seqlab error (one clear line on stderr; the traceback only with
-``--debug``); 2 bad usage (argparse's message); 130 interrupted.
+``--debug``); 2 bad usage (argparse's message); 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
 """
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import traceback
 
@@ -115,6 +116,7 @@ def main(argv=None) -> int:
 
     handler = {"run": commands.run, "demo": commands.demo, "predict": commands.predict,
                "report": commands.report}[args.command]
+    previous = _stop_on_sigterm()
     try:
         return handler(args)
     except SeqlabError as error:
@@ -122,9 +124,29 @@ def main(argv=None) -> int:
             traceback.print_exc()
         print(f"seqlab: error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print("seqlab: interrupted", file=sys.stderr)
-        return 130
+        return 128 + getattr(stop, "signal_number", signal.SIGINT)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``, a job scheduler), raised like Ctrl-C so that a run folder
+    records that it was stopped instead of staying "running" forever."""
+
+    signal_number = signal.SIGTERM
+
+
+def _stop_on_sigterm():
+    def stop(signum, frame):
+        raise Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (main() called from a worker): leave signals alone
+        return None
 
 
 if __name__ == "__main__":  # python -m seqlab.cli.main

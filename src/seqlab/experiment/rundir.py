@@ -134,7 +134,7 @@ class RunDir:
             return json.load(stream)
 
     def mark(self, state: str, **details) -> None:
-        """Record ``running``, ``succeeded`` or ``failed`` (with ``error=...``) in status.json."""
+        """Record ``running``, ``succeeded``, ``failed`` or ``interrupted`` (with ``error=...``) in status.json."""
         record = self.status()
         now = _dt.datetime.now().isoformat(timespec="seconds")
         record.setdefault("started", now)

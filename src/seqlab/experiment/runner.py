@@ -156,7 +156,10 @@ def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
                 report = artifacts.report_data(run)
                 report.status = "succeeded"  # status.json says so once this last file is written
                 run.write_text("report.html", render(report))
-    except BaseException as error:  # KeyboardInterrupt too: the folder must say it did not finish
+    except KeyboardInterrupt:  # Ctrl-C, or a stop signal the CLI turns into one
+        run.mark("interrupted", error="stopped before the run finished (Ctrl-C or a termination signal)")
+        raise
+    except BaseException as error:  # the folder must say it did not finish, and why
         run.mark("failed", error=f"{type(error).__name__}: {error}")
         raise
     seconds = time.perf_counter() - started
