@@ -63,6 +63,9 @@ def predict(args) -> int:
     from seqlab.experiment.predict import predict_file
 
     forecasts = predict_file(args.run, args.data)
+    if not getattr(args, "quiet", False):
+        for note in forecasts.attrs.get("notes", []):
+            print(f"note: {note}", file=sys.stderr)
     if args.output:
         forecasts.to_csv(args.output, index=False)
         if not getattr(args, "quiet", False):

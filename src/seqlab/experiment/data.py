@@ -41,11 +41,13 @@ def bundled_names() -> list[str]:
     return sorted(_bundled())
 
 
-def load_data(spec: Spec, require_targets: bool = True) -> LoadedData:
+def load_data(spec: Spec, new_data: bool = False) -> LoadedData:
     """Read, index, filter and check the spec's data (raises ``SpecError`` naming the key).
 
-    ``require_targets=False`` (new data to forecast) needs only the input columns.
+    ``new_data=True``: data a finished run forecasts, which need only the input columns and
+    whose gaps may be filled from earlier values only.
     """
+    require_targets = not new_data
     wanted = list(dict.fromkeys(spec.inputs + (spec.targets if require_targets else [])))
     notes: list[str] = []
     if spec.data.source is not None:
@@ -60,7 +62,7 @@ def load_data(spec: Spec, require_targets: bool = True) -> LoadedData:
     frame = _cut(spec, frame)
     frame = _apply_frequency(spec, frame, notes)
     missing = frame.isna()
-    frame = _handle_missing(spec, frame, notes, _past_only_from(spec, frame, require_targets))
+    frame = _handle_missing(spec, frame, notes, _past_only_from(spec, frame, require_targets), new_data)
     if len(frame) == 0:
         raise spec_error(spec, "data", f"no rows left in {description} after data.start/data.end")
     return LoadedData(frame.astype(np.float64), description, notes, imputed=missing.loc[frame.index])
@@ -136,7 +138,8 @@ def _apply_frequency(spec: Spec, frame: pd.DataFrame, notes: list[str]) -> pd.Da
     return frame.reindex(full)
 
 
-def _handle_missing(spec: Spec, frame: pd.DataFrame, notes: list[str], past_only_from: int = 0) -> pd.DataFrame:
+def _handle_missing(spec: Spec, frame: pd.DataFrame, notes: list[str], past_only_from: int = 0,
+                    new_data: bool = False) -> pd.DataFrame:
     missing = frame.isna()
     count = int(missing.to_numpy().sum())
     if count == 0:
@@ -144,8 +147,8 @@ def _handle_missing(spec: Spec, frame: pd.DataFrame, notes: list[str], past_only
     first = _when(frame.index[missing.any(axis=1).to_numpy()][0])
     policy = spec.data.missing
     if policy == "error":
-        raise spec_error(spec, "data.missing", f"the data hold {count} missing values (first at {first}); "
-                                               "choose data.missing = 'drop', 'ffill' or 'interpolate'")
+        hint = "" if new_data else "; choose data.missing = 'drop', 'ffill' or 'interpolate'"
+        raise spec_error(spec, "data.missing", f"the data hold {count} missing values (first at {first}){hint}")
     if policy == "drop":
         notes.append(f"dropped {int(missing.any(axis=1).sum())} rows with missing values (data.missing = 'drop')")
         return frame.dropna()
