@@ -116,7 +116,8 @@ def _spec(**sections):
     ({"data": {"source": "aapll", "targets": ["close"]}}, "data.source: no bundled data set 'aapll'; did you mean 'aapl'"),
     ({"data": {"source": "aapl", "path": "x.csv", "targets": ["close"]}}, "data: give exactly one of `source`"),
     ({"data": {"source": "aapl", "targets": ["close"], "frequency": "fortnightly"}}, "data.frequency: is not a pandas frequency"),
-    ({"model": {"layers": [{"type": "LSTM", "units": 0}]}}, r"model.layers\[0\]: LSTM: .*units.* 0"),
+    ({"model": {"layers": [{"type": "LSTM", "units": 0}]}},
+     r"model.layers\[0\]: LSTM: `units` must be a positive integer, got 0$"),
     ({"model": {"layers": [{"units": 1}]}}, r"model.layers\[0\]: needs `type`"),
     ({"model": {"layers": [{"type": "Input", "shape": [3, 1]}]}}, "Input is added for you"),
     ({"training": {"early_stopping": {"monitor": "val_loss"}}, "split": {"train": 0.8, "validation": 0.0, "test": 0.2}},
@@ -257,3 +258,34 @@ def test_a_data_path_that_is_a_folder_is_refused_by_name(write_spec, tmp_path):
     """)
     with pytest.raises(SpecError, match=r"data.path: 'folder.csv' is not a regular file; expected a CSV file"):
         load_spec(path)
+
+
+def test_a_layer_error_names_its_class_once():
+    with pytest.raises(SpecError) as caught:
+        spec_from_dict(_spec(model={"layers": [{"type": "LSTM", "units": -3}, {"type": "Dense", "units": 1}]}))
+    assert str(caught.value).count("LSTM") == 1
+
+
+def test_a_mistyped_key_does_not_hide_the_other_checks_of_its_section():
+    with pytest.raises(SpecError) as caught:
+        spec_from_dict(_spec(training={"epoch": 5, "optimizer": "adamm"}))
+    message = str(caught.value)
+    assert "2 problems" in message
+    assert "training.epoch: unknown key; did you mean 'epochs'?" in message
+    assert "training.optimizer: unknown optimizer 'adamm'; did you mean 'adam'?" in message
+
+
+def test_data_dependent_problems_name_the_key_that_caused_them():
+    dated = spec_from_dict(_spec(split={"validation_start": "2013-01-01", "test_start": "2099-01-01"}))
+    frame = load_data(dated).frame
+    with pytest.raises(SpecError, match="split.test_start: the test part is empty"):
+        split_bounds(dated, frame)
+    # a season longer than the history before the first test window: found before any training
+    long_season = spec_from_dict(_spec(data={"source": "aapl", "targets": ["close"], "start": "2012-09-01"},
+                                       evaluation={"season": 500}))
+    with pytest.raises(SpecError, match=r"evaluation.season: seasonal_naive: origin \d+ has less than one season "
+                                        r"\(500 rows\) of history.*leave 'seasonal_naive' out of evaluation.baselines"):
+        split_bounds(long_season, load_data(long_season).frame)
+    without = spec_from_dict(_spec(data={"source": "aapl", "targets": ["close"], "start": "2012-09-01"},
+                                   evaluation={"season": 500, "baselines": ["persistence"]}))
+    assert split_bounds(without, load_data(without).frame)["test"][1] == len(load_data(without).frame)

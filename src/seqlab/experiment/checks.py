@@ -144,7 +144,13 @@ def _check_layers(spec: Spec, fail: Fail) -> None:
             # An explicit name keeps Keras's automatic layer names (lstm, lstm_1 ...) untouched.
             cls(**{"name": "spec_check", **arguments})
         except (TypeError, ValueError) as error:
-            fail(path, f"{kind}: {error}")
+            fail(path, layer_error(kind, error))
+
+
+def layer_error(kind: str, error: Exception) -> str:
+    """A layer's own error, led by its class name once (most layer errors already start with it)."""
+    message = str(error)
+    return message if message.startswith(kind) else f"{kind}: {message}"
 
 
 def _arguments_of(cls) -> set[str]:

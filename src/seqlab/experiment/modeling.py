@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from seqlab.experiment.checks import layer_error
 from seqlab.experiment.prepare import Prepared
 from seqlab.experiment.spec import Spec
 from seqlab.experiment.validate import spec_error
@@ -34,7 +35,7 @@ def build_model(spec: Spec, n_inputs: int):
         try:
             layers.append(base.get_class(kind)(**arguments))
         except (TypeError, ValueError) as error:
-            raise spec_error(spec, f"model.layers[{i}]", f"{kind}: {error}") from None
+            raise spec_error(spec, f"model.layers[{i}]", layer_error(kind, error)) from None
     try:
         model = Sequential(layers, name=spec.name.replace(".", "_"))
     except (TypeError, ValueError) as error:

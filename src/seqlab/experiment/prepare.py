@@ -88,13 +88,33 @@ def _check_sizes(spec: Spec, bounds: dict) -> None:
             f"a window spans look_back + foresight + horizon = {windows.look_back} + {windows.foresight} + "
             f"{windows.horizon} = {windows.span} rows, longer than the train part ({train} rows); "
             "lower windows.look_back or give the train part more rows")
-    for part, key in (("validation", "split.validation"), ("test", "split.test")):
+    by_date = spec.split.test_start is not None
+    for part, key in (("validation", "split.validation_start" if by_date else "split.validation"),
+                      ("test", "split.test_start" if by_date else "split.test")):
         start, stop = bounds[part]
         if stop - start == 0 and part == "test":
             raise spec_error(spec, key, "the test part is empty; nothing would be evaluated")
         if 0 < stop - start < windows.horizon:
             raise spec_error(spec, key, f"the {part} part has {stop - start} rows, fewer than "
                                         f"windows.horizon = {windows.horizon}")
+    _check_season(spec, windows, bounds["test"])
+
+
+def _check_season(spec: Spec, windows, test_bounds) -> None:
+    # Found before training, not after it: the seasonal naive forecast of the first test window
+    # needs a whole season of history.
+    from seqlab.forecast.baselines import seasonal_naive
+
+    origins = window_origins(windows, *test_bounds)
+    if "seasonal_naive" not in spec.evaluation.baselines or len(origins) == 0:
+        return
+    try:
+        seasonal_naive(np.zeros(test_bounds[1]), windows, origins[:1], spec.evaluation.season)
+    except ValueError as error:
+        raise spec_error(spec, "evaluation.season",
+                         f"{error} (the first test window ends at row {origins[0]}); lower evaluation.season, "
+                         "give the data more rows before the test part, or leave 'seasonal_naive' out of "
+                         "evaluation.baselines") from None
 
 
 def prepare(spec: Spec, frame: pd.DataFrame, imputed: pd.DataFrame | None = None) -> Prepared:

@@ -99,9 +99,12 @@ class _Checker:
     def __init__(self, lines: dict[str, int]):
         self.lines = lines
         self.problems: list[tuple[str, int | None, str]] = []
+        self.broken_sections: set[str] = set()
 
-    def fail(self, path: str, message: str):
+    def fail(self, path: str, message: str, breaks_section: bool = True):
         self.problems.append((path, locate(self.lines, path), message))
+        if breaks_section:  # a mistyped value: cross-key checks of its section would trip over it
+            self.broken_sections.add(re.split(r"[.\[]", path)[0])
 
     def table(self, cls, data, path: str):
         if not isinstance(data, dict):
@@ -113,7 +116,8 @@ class _Checker:
             if key not in fields:
                 close = difflib.get_close_matches(key, list(fields), n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(fields)}"
-                self.fail(_join(path, key), f"unknown key{hint}")
+                # the key is ignored and its field keeps its default: the section is still checkable
+                self.fail(_join(path, key), f"unknown key{hint}", breaks_section=False)
         values = {}
         for name, spec_field in fields.items():
             key_path = _join(path, name)
@@ -188,8 +192,7 @@ def spec_from_dict(data: dict, lines: dict[str, int] | None = None, source: str 
 
     # Cross-key checks of the sections whose keys all have the right types, so one pass lists
     # every problem without tripping over a value already reported as mistyped.
-    broken = {re.split(r"[.\[]", path)[0] for path, _, _ in checker.problems}
-    check_spec(spec, checker.fail, skip=broken)
+    check_spec(spec, checker.fail, skip=checker.broken_sections)
     if checker.problems:
         raise SpecError(sorted(checker.problems, key=lambda p: (p[1] is None, p[1] or 0)), source)
     return spec
