@@ -44,6 +44,21 @@ def test_non_numeric_value_names_line_column_and_value(tmp_path):
         load_csv(path, time_column="Date")
 
 
+def test_infinite_value_names_line_column_and_value(tmp_path):
+    # Line 1 is the header and line 3 is blank, so the first infinity, on row 3, is line 5.
+    path = write(tmp_path, "Date,Open,Close\n2024-01-01,1,1.0\n\n2024-01-02,2,\n2024-01-03,3,-inf\n"
+                           "2024-01-04,4,1e999\n")
+    with pytest.raises(DataFileError, match=r"prices.csv', line 5, column 'Close': '-inf' is infinite "
+                                            r"\(2 such values in this column\); only finite numbers or missing"):
+        load_csv(path, time_column="Date")
+    assert load_csv(path, time_column="Date", columns=["Open"])["Open"].tolist() == [1, 2, 3, 4]
+
+
+def test_nan_text_is_still_a_missing_value_not_an_error(tmp_path):
+    frame = load_csv(write(tmp_path, "a,b\n1,NaN\n,2\nnan,3\n"))
+    assert frame.isna().to_numpy().tolist() == [[False, True], [True, False], [True, False]]
+
+
 def test_bad_and_missing_timestamps(tmp_path):
     path = write(tmp_path, "Date,Close\n2024-01-01,1\n2024-13-45,2\n")
     with pytest.raises(DataFileError, match=r"line 3, column 'Date': '2024-13-45' is not a timestamp"):

@@ -59,9 +59,10 @@ def test_padding_errors():
         pad_sequences(NOTES, padding="middle")
     with pytest.raises(ValueError, match=r"`truncating` must be 'pre' or 'post', got 'both'"):
         pad_sequences([], truncating="both")
-    with pytest.raises(ValueError, match=r"sequence 0 holds non-integer values such as 1.5 but `dtype` is int32"):
+    with pytest.raises(ValueError, match=r"sequence 0 holds 1.5, which `dtype` int32 cannot hold \(not an integer\); "
+                                         r"pass dtype='float32'"):
         pad_sequences([[1.5, 2.0]])
-    with pytest.raises(ValueError, match=r"padding `value`=0.5 is not an integer"):
+    with pytest.raises(ValueError, match=r"padding `value`=0.5 cannot be held by `dtype` int32 \(not an integer\)"):
         pad_sequences([[1]], value=0.5)
     with pytest.raises(ValueError, match=r"sequence 1 has steps of shape \(3,\), the first non-empty sequence \(2,\)"):
         pad_sequences([np.ones((2, 2)), np.ones((2, 3))], dtype="float32")
@@ -69,6 +70,44 @@ def test_padding_errors():
         pad_sequences([[1], 5])
     with pytest.raises(ValueError, match=r"`maxlen` must be a positive integer, got 0"):
         pad_sequences(NOTES, maxlen=0)
+
+
+def test_values_an_integer_dtype_cannot_hold_are_refused_with_the_sequence_and_value():
+    # Casting would turn 300 into 44 (int8 wraps) and NaN into an arbitrary integer, silently.
+    with pytest.raises(ValueError, match=r"sequence 1 holds 300, which `dtype` int8 cannot hold "
+                                         r"\(outside its range \[-128, 127\]\); pass a wider dtype such as 'int64'"):
+        pad_sequences([[1, 2], [3, 300]], dtype="int8")
+    with pytest.raises(ValueError, match=r"sequence 0 holds -1, which `dtype` uint8 cannot hold "
+                                         r"\(outside its range \[0, 255\]\)"):
+        pad_sequences([np.array([-1, 5])], dtype="uint8")
+    with pytest.raises(ValueError, match=r"sequence 1 holds nan, which `dtype` int32 cannot hold \(not finite\); "
+                                         r"pass dtype='float32'"):
+        pad_sequences([[1.0], [2.0, np.nan]])
+    with pytest.raises(ValueError, match=r"sequence 0 holds -inf, which `dtype` int64 cannot hold \(not finite\)"):
+        pad_sequences([[-np.inf]], dtype="int64")
+    # 2**63 is the first float64 past int64's maximum; comparing in float64 would let it through.
+    with pytest.raises(ValueError, match=r"sequence 0 holds 9.223372036854776e\+18, which `dtype` int64 cannot "
+                                         r"hold \(outside its range .*\); pass dtype='float64'"):
+        pad_sequences([[2.0 ** 63]], dtype="int64")
+    with pytest.raises(ValueError, match=r"sequence 0 holds values that do not fit `dtype` int64"):
+        pad_sequences([[2 ** 70]], dtype="int64")
+
+
+def test_a_padding_value_the_dtype_cannot_hold_is_refused():
+    with pytest.raises(ValueError, match=r"padding `value`=nan cannot be held by `dtype` int32 \(not finite\)"):
+        pad_sequences([[1]], value=np.nan)
+    with pytest.raises(ValueError, match=r"padding `value`=1000 cannot be held by `dtype` int8 "
+                                         r"\(outside its range \[-128, 127\]\)"):
+        pad_sequences([[1]], dtype="int8", value=1000)
+    with pytest.raises(ValueError, match=r"padding `value`=-1 cannot be held by `dtype` uint8"):
+        pad_sequences([[1]], dtype="uint8", value=-1)
+
+
+def test_values_at_the_edges_of_the_dtype_are_kept():
+    np.testing.assert_array_equal(pad_sequences([[127, -128], [5]], dtype="int8", value=-128),
+                                  [[127, -128], [-128, 5]])
+    assert pad_sequences([[2.0, 3.0]], dtype="uint8").dtype == np.uint8  # whole floats still convert
+    assert np.isnan(pad_sequences([[1.0]], maxlen=2, dtype="float32", value=np.nan)[0, 0])
 
 
 def test_the_mask_is_what_a_masking_layer_computes_from_the_padded_batch():

@@ -47,6 +47,42 @@ def test_split_errors():
         chronological_split(np.arange(20.0), train=0.8, val=0.1).windows(look_back=3)
 
 
+@pytest.mark.parametrize("data", [np.arange(10.0), pd.DataFrame({"x": np.arange(10.0)})],
+                         ids=["array", "range-index"])
+def test_date_bounds_need_a_datetime_index(data):
+    # A RangeIndex would compare the date with row numbers and cut somewhere arbitrary.
+    with pytest.raises(TypeError, match=r"chronological_split: `test_start`='2020-01-01' is a date, which needs "
+                                        r"data indexed by a DatetimeIndex, but the data (is a NumPy array|has a "
+                                        r"RangeIndex).*load_csv.*set_index.*or split by fractions"):
+        chronological_split(data, test_start="2020-01-01")
+    with pytest.raises(TypeError, match=r"`val_start`=Timestamp\('2020-01-01 00:00:00'\) is a date"):
+        chronological_split(data, val_start=pd.Timestamp("2020-01-01"), test_start=8)
+    # Row numbers are labels of such an index: still a valid way to cut it.
+    assert chronological_split(data, val_start=6, test_start=8).sizes == {"train": 6, "val": 2, "test": 2}
+
+
+def test_label_bounds_need_a_sorted_index():
+    shuffled = pd.Series(np.arange(4.0), index=[3, 1, 2, 0])
+    with pytest.raises(ValueError, match=r"`test_start`=2 is looked up in the data's index, which must be sorted "
+                                         r"in increasing order \(sort it with .sort_index\(\)\)"):
+        chronological_split(shuffled, test_start=2)
+
+
+@pytest.mark.parametrize("bounds", [{}, {"train": 0.5, "val": 0.25}, {"test_start": "2024-01-04"}],
+                         ids=["default-fractions", "fractions", "dates"])
+def test_a_datetime_index_out_of_time_order_is_refused(bounds):
+    unsorted = pd.Series(np.arange(5.0), index=pd.to_datetime(
+        ["2024-01-01", "2024-01-03", "2024-01-02", "2024-01-04", "2024-01-05"]))
+    with pytest.raises(ValueError, match=r"chronological_split: `data` has a DatetimeIndex out of time order: "
+                                         r"position 2 \(2024-01-02 00:00:00\) goes back in time from position 1 "
+                                         r"\(2024-01-03 00:00:00\); sort it first with .sort_index\(\)"):
+        chronological_split(unsorted, **bounds)
+    repeated = pd.DataFrame({"x": np.arange(4.0)}, index=pd.to_datetime(
+        ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-03"]))
+    with pytest.raises(ValueError, match=r"position 3 \(2024-01-03 00:00:00\) repeats position 2"):
+        chronological_split(repeated, **bounds)
+
+
 @settings(max_examples=80, deadline=None)
 @given(n=st.integers(20, 150), train=st.floats(0.3, 0.8), val=st.floats(0.0, 0.2),
        look_back=st.integers(1, 4), horizon=st.integers(1, 3), foresight=st.integers(0, 2))

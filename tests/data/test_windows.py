@@ -127,6 +127,23 @@ def test_errors_name_the_argument_and_value():
         make_windows("abc", 1)
 
 
+def test_a_datetime_index_out_of_time_order_is_refused_with_its_first_bad_position():
+    unsorted = pd.Series(np.arange(5.0), index=pd.to_datetime(
+        ["2024-01-01", "2024-01-02", "2024-01-04", "2024-01-03", "2024-01-05"]))
+    with pytest.raises(ValueError, match=r"make_windows: `data` has a DatetimeIndex out of time order: position 3 "
+                                         r"\(2024-01-03 00:00:00\) goes back in time from position 2 "
+                                         r"\(2024-01-04 00:00:00\); sort it first with .sort_index\(\)"):
+        make_windows(unsorted, 1)
+    repeated = pd.DataFrame({"x": np.arange(4.0)}, index=pd.to_datetime(
+        ["2024-01-01", "2024-01-02", "2024-01-02", "2024-01-03"]))
+    with pytest.raises(ValueError, match=r"position 2 \(2024-01-02 00:00:00\) repeats position 1 .*drop "
+                                         r"repeated timestamps.*seqlab.data.load_csv, which sorts"):
+        make_windows(repeated, 1)
+    with pytest.raises(ValueError, match=r"make_windows: `index` has a DatetimeIndex out of time order: position 3"):
+        make_windows(np.arange(5.0), 1, index=unsorted.index)
+    assert make_windows(unsorted.sort_index(), 1).X[:, 0, 0].tolist() == [0, 1, 3, 2]
+
+
 @settings(max_examples=80, deadline=None)
 @given(n=st.integers(1, 120), look_back=st.integers(1, 15), horizon=st.integers(1, 5),
        foresight=st.integers(0, 6), stride=st.integers(1, 5), features=st.integers(1, 3))

@@ -2,7 +2,8 @@
 
 Every error names the file, and where it applies the line (as numbered in the file, the header
 being line 1), the column and the value: a missing column (listing those that exist), a value
-that is not a number, a timestamp that cannot be parsed, duplicate timestamps, an empty file.
+that is not a number or is infinite (``inf``, ``-inf``, ``1e999``), a timestamp that cannot be
+parsed, duplicate timestamps, an empty file.
 Missing values (empty cells, ``NA``, ``NaN``, ``null``) are not errors: they load as NaN and
 are handled by :mod:`seqlab.data.missing`. Empty lines are skipped.
 """
@@ -109,6 +110,13 @@ def _numbers(name, text: pd.Series, column, lines) -> np.ndarray:
         k = bad[0]
         raise DataFileError(f"load_csv: {name}, line {lines[k]}, column {column!r}: {text.iat[k]!r} is not a "
                             f"number ({bad.size} such values in this column)")
+    # 'inf', '-Infinity' or '1e999' parse as numbers, but no scaler or loss survives them.
+    infinite = np.flatnonzero(np.isinf(numbers))
+    if infinite.size:
+        k = infinite[0]
+        raise DataFileError(f"load_csv: {name}, line {lines[k]}, column {column!r}: {text.iat[k]!r} is infinite "
+                            f"({infinite.size} such values in this column); only finite numbers or missing "
+                            "values (empty, NA, NaN) are allowed")
     return numbers
 
 

@@ -2,9 +2,11 @@
 
 Same arguments, defaults and results as ``keras.utils.pad_sequences`` (also reachable as
 ``seqlab.utils.pad_sequences`` and ``seqlab.preprocessing.sequence.pad_sequences``), with two
-deliberate differences, both about refusing silent changes: non-integral values or a
-non-integral ``value`` are refused for an integer ``dtype`` (Keras truncates ``1.5`` to ``1``
-without a word), and bad ``padding``/``truncating`` are refused even for empty input.
+deliberate differences, both about refusing silent changes: values (or a padding ``value``)
+that an integer ``dtype`` cannot hold exactly are refused, naming the sequence and the value —
+non-integers (Keras truncates ``1.5`` to ``1`` without a word), NaN and infinity, and values
+outside the dtype's range (Keras lets ``300`` wrap to ``44`` in ``int8``) — and bad
+``padding``/``truncating`` are refused even for empty input.
 
 ``padding_mask`` (or ``return_mask=True``) says which positions hold real steps: it is the
 mask a ``Masking`` layer would compute from the padded batch, but it stays exact even when a
@@ -65,10 +67,14 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     if isinstance(value, str) and dtype != object and not np.issubdtype(dtype, np.str_):
         raise ValueError(f"{where}: `dtype` {dtype} cannot hold the string padding `value`={value!r}; "
                          "use dtype=object")
-    if integer and isinstance(value, numbers.Real) and value != int(value):
-        raise ValueError(f"{where}: the padding `value`={value!r} is not an integer but `dtype` is {dtype}")
+    misfit = _misfit(np.asarray(value), dtype) if integer and isinstance(value, numbers.Real) else None
+    if misfit:
+        raise ValueError(f"{where}: the padding `value`={value!r} cannot be held by `dtype` {dtype} ({misfit[1]})")
 
-    padded = np.full((len(lengths), maxlen) + step_shape, value, dtype=dtype)
+    try:
+        padded = np.full((len(lengths), maxlen) + step_shape, value, dtype=dtype)
+    except OverflowError as error:  # a Python int beyond even int64/uint64
+        raise ValueError(f"{where}: the padding `value`={value!r} does not fit `dtype` {dtype} ({error})") from None
     mask = np.zeros((len(lengths), maxlen), dtype=bool)
     for i, sequence in enumerate(sequences):
         if not len(sequence):
@@ -78,14 +84,39 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         if kept.shape[1:] != step_shape:
             raise ValueError(f"{where}: sequence {i} has steps of shape {kept.shape[1:]}, the first "
                              f"non-empty sequence {step_shape}")
-        if integer and np.issubdtype(kept.dtype, np.floating) and np.any(kept != np.round(kept)):
-            raise ValueError(f"{where}: sequence {i} holds non-integer values such as "
-                             f"{kept[kept != np.round(kept)].ravel()[0].item()!r} but `dtype` is {dtype}; "
-                             "pass dtype='float32'")
+        misfit = _misfit(kept, dtype) if integer else None
+        if misfit:
+            bad, problem = misfit
+            wider = "a wider dtype such as 'int64'" if dtype.itemsize < 8 else "dtype='float64'"
+            hint = wider if "range" in problem else "dtype='float32'"
+            raise ValueError(f"{where}: sequence {i} holds {bad!r}, which `dtype` {dtype} cannot hold "
+                             f"({problem}); pass {hint}")
         steps = slice(0, len(kept)) if padding == "post" else slice(maxlen - len(kept), maxlen)
-        padded[i, steps] = kept
+        try:
+            padded[i, steps] = kept
+        except OverflowError as error:  # Python ints beyond even int64/uint64 (an object array)
+            raise ValueError(f"{where}: sequence {i} holds values that do not fit `dtype` {dtype} "
+                             f"({error})") from None
         mask[i, steps] = True
     return (padded, mask) if return_mask else padded
+
+
+def _misfit(values: np.ndarray, dtype: np.dtype):
+    """The first value the integer ``dtype`` cannot hold exactly, and why; None when all fit.
+
+    Casting would not say: NaN and inf become arbitrary integers, 300 wraps to 44 in int8.
+    """
+    if values.dtype.kind == "f":
+        for problem, bad in (("not finite", ~np.isfinite(values)), ("not an integer", values != np.round(values))):
+            if bad.any():
+                return values[bad].ravel()[0].item(), problem
+    if values.dtype.kind in "iuf" and values.size:
+        info = np.iinfo(dtype)
+        # .item() gives Python numbers, whose int/float comparisons are exact (no rounding of 2**63).
+        for extreme in (values.min().item(), values.max().item()):
+            if not info.min <= extreme <= info.max:
+                return extreme, f"outside its range [{info.min}, {info.max}]"
+    return None
 
 
 def padding_mask(sequences, maxlen=None, padding="pre", truncating="pre") -> np.ndarray:

@@ -6,12 +6,13 @@ validation and test parts must lie after everything the model trained on.
 """
 from __future__ import annotations
 
+import datetime
 import numbers
 
 import numpy as np
 import pandas as pd
 
-from seqlab.data._checks import check_data
+from seqlab.data._checks import check_data, check_time_order
 from seqlab.data.windows import Windows, make_windows
 from seqlab.errors import describe
 
@@ -119,6 +120,9 @@ def chronological_split(data, train=None, val=None, test=None, *, val_start=None
     ``trainPortion``/``valPortion``. ``test`` may be given as a check that the three add to 1.
     By dates: ``val_start`` and ``test_start`` are the first labels of those parts (strings are
     parsed as timestamps on a DatetimeIndex); rows before ``val_start`` are the train part.
+    Dates need a DatetimeIndex (``TypeError`` otherwise); on an array or a RangeIndex the
+    labels are row numbers. A DatetimeIndex must be sorted with unique timestamps (``ValueError``
+    naming the first step out of order).
 
     Args:
         data: array ``(timesteps[, features])``, Series or DataFrame, in time order.
@@ -135,12 +139,13 @@ def chronological_split(data, train=None, val=None, test=None, *, val_start=None
     where = "chronological_split"
     data = check_data(where, data)
     index = _index_of(data)
+    check_time_order(where, "data", index)
     n = len(index)
     if val_start is not None or test_start is not None:
         if train is not None or val is not None or test is not None:
             raise ValueError(f"{where}: give either fractions (train/val/test) or dates "
                              "(val_start/test_start), not both")
-        train_end, val_end = _date_bounds(where, index, val_start, test_start)
+        train_end, val_end = _date_bounds(where, data, index, val_start, test_start)
     else:
         train = 0.7 if train is None else _fraction(where, "train", train)
         val = 0.15 if val is None else _fraction(where, "val", val)
@@ -171,10 +176,7 @@ def _fraction(where, argument, value) -> float:
     return float(value)
 
 
-def _date_bounds(where, index, val_start, test_start):
-    if not index.is_monotonic_increasing:
-        raise ValueError(f"{where}: splitting by dates needs an index sorted in time order")
-
+def _date_bounds(where, data, index, val_start, test_start):
     def position(argument, label):
         if label is None:
             return None
@@ -183,6 +185,18 @@ def _date_bounds(where, index, val_start, test_start):
                 label = pd.Timestamp(label)
             except (TypeError, ValueError):
                 raise ValueError(f"{where}: `{argument}` must be a timestamp, got {describe(label)}") from None
+        elif isinstance(label, (str, datetime.date, np.datetime64)):
+            # A string index would compare dates as text, a RangeIndex as row numbers: refuse both.
+            has = "is a NumPy array (rows have positions, not dates)" if isinstance(data, np.ndarray) \
+                else f"has a {type(index).__name__} of dtype {index.dtype}"
+            raise TypeError(
+                f"{where}: `{argument}`={label!r} is a date, which needs data indexed by a DatetimeIndex, "
+                f"but the data {has}; load it with seqlab.data.load_csv(..., time_column=...) or index it "
+                "with df.set_index(pd.to_datetime(...)), or split by fractions (train=, val=)"
+            )
+        elif not index.is_monotonic_increasing:
+            raise ValueError(f"{where}: `{argument}`={label!r} is looked up in the data's index, which must be "
+                             f"sorted in increasing order (sort it with .sort_index())")
         try:
             return int(index.searchsorted(label, side="left"))
         except TypeError:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from seqlab.data._checks import check_data, check_int
+from seqlab.data._checks import check_data, check_int, check_time_order
 from seqlab.errors import describe
 
 
@@ -127,6 +127,9 @@ def make_windows(
         allow_nan: NaN values are refused by default (they would turn the loss into NaN); fill
             them first (:mod:`seqlab.data.missing`) or pass ``True``.
 
+    A DatetimeIndex (the data's own, or ``index``) must be sorted without repeated timestamps:
+    otherwise a window's targets could come before its inputs (``ValueError``).
+
     Returns:
         :class:`Windows`: unpacks as ``X, y``; ``X`` is ``(samples, look_back, features)``.
 
@@ -150,9 +153,11 @@ def make_windows(
             data = data[[c for c in data.columns if c in wanted]]
     values, names, own_index = _as_2d(data)
     n_steps = values.shape[0]
-    index = own_index if index is None else pd.Index(index)
+    index_given = index is not None
+    index = pd.Index(index) if index_given else own_index
     if len(index) != n_steps:
         raise ValueError(f"{where}: `index` has {len(index)} labels but the data has {n_steps} steps")
+    check_time_order(where, "index" if index_given else "data", index)
     span = look_back + foresight + horizon
     if n_steps < span:
         raise ValueError(
