@@ -61,6 +61,13 @@ def test_date_bounds_need_a_datetime_index(data):
     assert chronological_split(data, val_start=6, test_start=8).sizes == {"train": 6, "val": 2, "test": 2}
 
 
+def test_a_row_number_is_not_a_date_bound_on_a_datetime_index():
+    daily = pd.Series(np.arange(10.0), index=pd.date_range("2020-01-01", periods=10))
+    with pytest.raises(TypeError, match=r"`test_start`=8 is a number, but the data are indexed by dates; "
+                                        r"give a date such as '2020-01-01'"):
+        chronological_split(daily, test_start=8)
+
+
 def test_label_bounds_need_a_sorted_index():
     shuffled = pd.Series(np.arange(4.0), index=[3, 1, 2, 0])
     with pytest.raises(ValueError, match=r"`test_start`=2 is looked up in the data's index, which must be sorted "

@@ -181,6 +181,10 @@ def _date_bounds(where, data, index, val_start, test_start):
         if label is None:
             return None
         if isinstance(index, pd.DatetimeIndex):
+            if isinstance(label, (numbers.Number, np.number)):
+                # pd.Timestamp(8) is 8 ns after 1970: a row number would silently split nothing
+                raise TypeError(f"{where}: `{argument}`={label!r} is a number, but the data are indexed by "
+                                "dates; give a date such as '2020-01-01', or split by fractions (train=, val=)")
             try:
                 label = pd.Timestamp(label)
             except (TypeError, ValueError):
