@@ -45,6 +45,18 @@ def test_rank_change_after_build_is_an_error():
         layer(torch.zeros(2, 7, 5))
 
 
+def test_a_bad_first_input_is_named_with_the_shape_received():
+    # Before the fix the error showed the shape the layer was to be built for, "(None, 28, 28)".
+    from seqlab.layers import Conv2D
+    with pytest.raises(ValueError, match=r"expects 4-D input \(batch, height, width, channels\), got shape \(6, 28, 28\)\. "):
+        Conv2D(2, 3)(torch.zeros(6, 28, 28))
+    with pytest.raises(ValueError, match=r"\(Dense\) needs inputs whose last axis has a fixed size, got shape \(5,\)"):
+        Dense(3)(torch.zeros(5))
+    layer = Dense(3)
+    layer(torch.zeros(6, 4))
+    assert layer.input_shape_ == (None, 4)  # still built for any batch size
+
+
 @pytest.mark.parametrize(
     "make, error, message",
     [

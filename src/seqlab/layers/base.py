@@ -111,6 +111,9 @@ class Layer(nn.Module):
 
     def forward(self, inputs, training: bool | None = None, mask=None):
         if not self.built:
+            # Checked on the shape received first, so an error shows the batch size given
+            # ("got shape (60000, 28, 28)"); the weights are then built for any batch size.
+            self.validate_input_shape(tuple(inputs.shape))
             self.build_from_shape((None, *tuple(inputs.shape[1:])))
         else:
             self.check_input_shape(tuple(inputs.shape))

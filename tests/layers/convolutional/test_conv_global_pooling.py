@@ -56,7 +56,7 @@ def test_round_trip_and_errors():
     assert repr(GlobalAveragePooling1D()) == "GlobalAveragePooling1D()"
     with pytest.raises(TypeError, match=r"GlobalMaxPooling1D: `keepdims` must be True or False, got 1"):
         GlobalMaxPooling1D(keepdims=1)
-    with pytest.raises(ValueError, match=r"expects 3-D input \(batch, steps, channels\), got shape \(None, 7\)\. "
+    with pytest.raises(ValueError, match=r"expects 3-D input \(batch, steps, channels\), got shape \(2, 7\)\. "
                                          r".*use x\.reshape\(-1, 7, 1\)"):
         GlobalAveragePooling1D()(torch.zeros(2, 7))
 

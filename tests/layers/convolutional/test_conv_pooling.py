@@ -109,5 +109,5 @@ def test_bad_settings_are_named(make, error, message):
 
 def test_missing_channel_axis_is_explained():
     with pytest.raises(ValueError, match=r"expects 4-D input \(batch, height, width, channels\), got shape "
-                                         r"\(None, 28, 28\)\. .* use x\.reshape\(-1, 28, 28, 1\)"):
+                                         r"\(2, 28, 28\)\. .* use x\.reshape\(-1, 28, 28, 1\)"):
         MaxPooling2D()(torch.zeros(2, 28, 28))

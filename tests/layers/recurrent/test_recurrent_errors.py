@@ -62,7 +62,7 @@ def test_initial_state_count_and_shape_are_checked():
 
 
 def test_time_distributed_needs_a_time_axis():
-    with pytest.raises(ValueError, match=r"needs input of at least 3 dimensions \(samples, timesteps, ...\), got shape \(None, 4\)"):
+    with pytest.raises(ValueError, match=r"needs input of at least 3 dimensions \(samples, timesteps, ...\), got shape \(3, 4\)"):
         TimeDistributed(Dense(2))(torch.zeros(3, 4))
 
 
