@@ -122,6 +122,20 @@ def test_flatten_and_reshape_shapes():
     assert Reshape((-1, 2)).compute_output_shape((None, 3, 4)) == (None, 6, 2)
 
 
+def test_floating_inputs_take_the_dtype_of_the_weights_as_in_keras():
+    from seqlab.layers import Conv1D
+
+    x64 = torch.randn(2, 5, 3, dtype=torch.float64)
+    for layer in (Dense(2), Conv1D(2, 2)):
+        out = layer(x64)  # float64 data into a float32 layer: cast, not torch's dtype error
+        assert out.dtype == torch.float32
+        torch.testing.assert_close(out, layer(x64.float()), rtol=0, atol=0)
+    dense = Dense(2)
+    dense(torch.zeros(1, 3))
+    dense.double()  # torch's own way to change a module's dtype is followed too
+    assert dense(torch.zeros(1, 3)).dtype == torch.float64
+
+
 def test_float64_layers_hold_float64_weights():
     layer = Dense(2, dtype="float64")
     out = layer(torch.zeros(1, 3, dtype=torch.float64))

@@ -119,7 +119,7 @@ class Layer(nn.Module):
             self.check_input_shape(tuple(inputs.shape))
         if training is None:
             training = self.training
-        return self.call(inputs, training=training, mask=mask)
+        return self.call(_in_dtype_of(self, inputs), training=training, mask=mask)
 
     def build_from_shape(self, input_shape: Shape) -> None:
         """Validate ``input_shape``, create the weights and remember the shape."""
@@ -276,6 +276,15 @@ def _fmt(shape: Shape) -> str:
 
 def format_shape(shape: Shape) -> str:
     return _fmt(tuple(shape))
+
+
+def _in_dtype_of(layer: nn.Module, inputs):
+    # As Keras does, floating inputs take the dtype of the layer's weights (float64 NumPy data
+    # into a float32 Dense, or a model turned .double()); integer ids (Embedding) stay as they are.
+    weight = next(layer.parameters(recurse=False), None)
+    if weight is None or not torch.is_tensor(inputs) or not inputs.is_floating_point() or inputs.dtype == weight.dtype:
+        return inputs
+    return inputs.to(weight.dtype)
 
 
 def _check_dtype(name: str, dtype) -> str:
