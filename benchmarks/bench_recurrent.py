@@ -7,7 +7,13 @@ Dense(1) head) and inference, for:
 * seqlab fused: ``Sequential([LSTM(H), Dense(1)])`` on torch's fused kernels;
 * seqlab loop: the same model forced onto the step loop (``use_cudnn=False``), the path that
   non-standard activations, recurrent dropout and tracing take;
-* seqlab trace: :func:`seqlab.inspect.trace` (inference only; records every gate).
+* seqlab trace: :func:`seqlab.inspect.trace` (inference only; records every gate);
+* hand loop: the eager ceiling for a step loop — a plain torch loop written as PERF_NOTES.md
+  advises (input projected for all steps in one matmul, one recurrent matmul per step on the
+  concatenated gates, ``unbind`` over time). seqlab's loop is also printed against it
+  (``loop/hand``): on the notes' Intel machine the hand loop runs at 0.50x raw torch, the
+  0.5x target; on a CPU where the fused kernel pulls further ahead (seen: AMD EPYC, 0.3x), the
+  ``loop/hand`` ratio says whether seqlab's loop costs anything beyond what eager torch allows.
 
 The variants are timed in interleaved rounds, so a machine busy with other work slows all of them
 alike, and the best round of each is kept (``--statistic median`` for medians): the printed
@@ -46,6 +52,34 @@ class RawModel(nn.Module):
     def forward(self, x):
         out, _ = self.rnn(x)
         return self.head(out[:, -1])
+
+
+class HandLoopModel(nn.Module):
+    """A step loop in plain eager torch, the fastest way PERF_NOTES.md knows to write one."""
+
+    def __init__(self, kind, features, units):
+        super().__init__()
+        gates = 4 if kind == "LSTM" else 3
+        self.kind, self.units = kind, units
+        self.input = nn.Linear(features, gates * units)
+        self.recurrent = nn.Linear(units, gates * units, bias=kind != "LSTM")  # GRU: reset_after bias
+        self.head = nn.Linear(units, 1)
+
+    def forward(self, x):
+        h = x.new_zeros(x.shape[0], self.units)
+        c = h
+        for projected in self.input(x).unbind(1):
+            recurrent = self.recurrent(h)
+            if self.kind == "LSTM":
+                i, f, g, o = (projected + recurrent).chunk(4, 1)
+                c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                h = torch.sigmoid(o) * torch.tanh(c)
+            else:
+                xz, xr, xn = projected.chunk(3, 1)
+                hz, hr, hn = recurrent.chunk(3, 1)
+                z, r = torch.sigmoid(xz + hz), torch.sigmoid(xr + hr)
+                h = z * h + (1 - z) * torch.tanh(xn + r * hn)
+        return self.head(h)
 
 
 def seqlab_model(kind, timesteps, features, units, **options):
@@ -103,21 +137,25 @@ def run(kind, workload, rounds, statistic):
     x, y = torch.randn(batch, steps, features), torch.randn(batch, 1)
     xi = torch.randn(infer_batch, steps, features)
     raw = RawModel(kind, features, units)
+    hand = HandLoopModel(kind, features, units)
     fused_model = seqlab_model(kind, steps, features, units)
     loop_model = seqlab_model(kind, steps, features, units, use_cudnn=False)
     iterations = max(3, int(2e6 / (batch * steps * units)))
     train = measure({"raw": train_step_fn(raw, x, y), "fused": train_step_fn(fused_model, x, y),
-                     "loop": train_step_fn(loop_model, x, y)}, rounds, iterations, statistic)
+                     "loop": train_step_fn(loop_model, x, y), "hand loop": train_step_fn(hand, x, y)},
+                    rounds, iterations, statistic)
     infer = measure({"raw": infer_fn(raw.eval(), xi), "fused": infer_fn(fused_model.eval(), xi),
-                     "loop": infer_fn(loop_model.eval(), xi), "trace": trace_fn(fused_model, xi)},
+                     "loop": infer_fn(loop_model.eval(), xi), "trace": trace_fn(fused_model, xi),
+                     "hand loop": infer_fn(hand.eval(), xi)},
                     rounds, max(2, iterations // 4), statistic)
     print(f"\n{kind} — {name}")
     for label, table, samples in (("train", train, batch), ("inference", infer, infer_batch)):
         reference = table["raw"]
         parts = [f"raw torch {samples / reference:8.0f} samples/s"]
-        for variant in ("fused", "loop", "trace"):
+        for variant in ("fused", "loop", "trace", "hand loop"):
             if variant in table:
                 parts.append(f"{variant} {reference / table[variant]:.2f}x")
+        parts.append(f"loop/hand {table['hand loop'] / table['loop']:.2f}x")
         print(f"  {label:9s} " + " | ".join(parts))
 
 
