@@ -161,7 +161,7 @@ def run(kind, workload, rounds, statistic):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds (median kept)")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds (see --statistic)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--statistic", choices=["min", "median"], default="min",
                         help="per-variant reduction over rounds: 'min' (default; other processes "

@@ -57,7 +57,7 @@ def main() -> None:
         X.sum(axis=0)  # touch every window once so the views are shown to be usable
 
     short = long64[:200_000]
-    t_naive, m_naive, (Xn, yn) = measure(lambda: naive_windows(short, look_back), repeats=1)
+    t_naive, m_naive, (Xn, yn) = measure(lambda: naive_windows(short, look_back), repeats=3)
     t_fast, m_fast, (Xf, yf) = measure(lambda: make_windows(short, look_back, dtype=None))
     if not (np.array_equal(Xn, Xf) and np.array_equal(yn, yf)):
         raise SystemExit("make_windows differs from the naive loop")

@@ -95,3 +95,11 @@ def test_ragged_rows_are_a_file_error(tmp_path):
     path = write(tmp_path, "a,b\n1,2\n3,4,5\n")
     with pytest.raises(DataFileError, match=r"cannot be read as CSV: .*Expected 2 fields in line 3, saw 3"):
         load_csv(path)
+
+
+def test_a_first_line_longer_than_the_header_is_refused_not_shifted(tmp_path):
+    # pandas would read "1,1,5" as row label 1 and values (1, 5): every column shifted by one.
+    path = write(tmp_path, "a,b\n1,1,5\n2,3\n")
+    with pytest.raises(DataFileError, match=r"prices.csv', line 2: more fields than the header's 2 columns "
+                                            r"\('a', 'b'\); a trailing ','"):
+        load_csv(path)

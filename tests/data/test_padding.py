@@ -87,10 +87,10 @@ def test_values_an_integer_dtype_cannot_hold_are_refused_with_the_sequence_and_v
         pad_sequences([[-np.inf]], dtype="int64")
     # 2**63 is the first float64 past int64's maximum; comparing in float64 would let it through.
     with pytest.raises(ValueError, match=r"sequence 0 holds 9.223372036854776e\+18, which `dtype` int64 cannot "
-                                         r"hold \(outside its range .*\); pass dtype='float64'"):
+                                         r"hold \(outside its range .*\); pass dtype='uint64'"):
         pad_sequences([[2.0 ** 63]], dtype="int64")
-    with pytest.raises(ValueError, match=r"sequence 0 holds values that do not fit `dtype` int64"):
-        pad_sequences([[2 ** 70]], dtype="int64")
+    with pytest.raises(ValueError, match=r"sequence 0 holds values that do not fit `dtype` float32"):
+        pad_sequences([[2 ** 5000]], dtype="float32")  # beyond any float: Python's OverflowError, named
 
 
 def test_a_padding_value_the_dtype_cannot_hold_is_refused():
@@ -119,3 +119,24 @@ def test_the_mask_is_what_a_masking_layer_computes_from_the_padded_batch():
     padded, mask = pad_sequences(sequences, dtype="float32", padding="post", return_mask=True)
     layer_mask = Masking(mask_value=0.0).compute_mask(torch.from_numpy(padded), None)
     np.testing.assert_array_equal(layer_mask.numpy(), mask)
+
+
+def test_object_complex_and_time_values_are_checked_too():
+    from decimal import Decimal
+    from fractions import Fraction
+
+    for sequence, shown in (([Fraction(3, 2)], r"Fraction\(3, 2\)"), ([Decimal("1.5")], r"Decimal\('1.5'\)"),
+                            (np.array([2, 1.5], dtype=object), "1.5")):
+        with pytest.raises(ValueError, match=rf"sequence 0 holds {shown}, which `dtype` int32 cannot hold "
+                                             r"\(not an integer\)"):
+            pad_sequences([sequence])
+    with pytest.raises(ValueError, match=r"holds nan, which `dtype` int32 cannot hold \(not finite\)"):
+        pad_sequences([np.array([np.nan], dtype=object)])
+    with pytest.raises(ValueError, match=r"holds \(1\+2j\), which `dtype` int32 cannot hold \(a complex number\)"):
+        pad_sequences([[1 + 2j]])
+    with pytest.raises(ValueError, match=r"\(a timedelta64\[s\] value\); convert it to numbers first"):
+        pad_sequences([np.array([1000], dtype="timedelta64[s]")], dtype="int8")
+    with pytest.raises(ValueError, match=r"holds 1180591620717411303424, .*; pass dtype=object"):
+        pad_sequences([[2**70]], dtype="int64")
+    # whole Python numbers of any type, up to the dtype's exact edge, are kept
+    assert pad_sequences([[2**63 - 1, Fraction(4, 2)]], dtype="int64").tolist() == [[2**63 - 1, 2]]

@@ -113,3 +113,21 @@ def test_no_window_crosses_a_split_boundary(n, train, val, look_back, horizon, f
         np.testing.assert_array_equal(w.input_positions, w.X[:, :, 0])  # positions in the whole series
         np.testing.assert_array_equal(w.target_times, index.to_numpy()[w.target_positions])
         assert isinstance(split, Split)
+
+
+def test_time_order_checks_cover_period_indexes_and_missing_times():
+    months = pd.Series(np.arange(5.0), index=pd.PeriodIndex(["2020-01", "2020-03", "2020-02", "2020-04", "2020-05"],
+                                                            freq="M"))
+    with pytest.raises(ValueError, match=r"`data` has a PeriodIndex out of time order: position 2 \(2020-02\) "
+                                         r"goes back in time from position 1 \(2020-03\)"):
+        chronological_split(months)
+    gap = pd.Series(np.arange(4.0), index=pd.DatetimeIndex(["2020-01-01", None, "2020-01-03", "2020-01-04"]))
+    with pytest.raises(ValueError, match=r"`data` has no time at position 1 \(NaT\)"):
+        chronological_split(gap)
+
+
+def test_a_plain_date_bound_on_zoned_times_is_read_in_their_zone():
+    berlin = pd.Series(np.arange(10.0), index=pd.date_range("2024-01-01", periods=10, tz="Europe/Berlin"))
+    split = chronological_split(berlin, val_start="2024-01-05", test_start="2024-01-08")
+    assert split.sizes == {"train": 4, "val": 3, "test": 3}
+    assert split.test.index[0] == pd.Timestamp("2024-01-08", tz="Europe/Berlin")

@@ -96,11 +96,6 @@ def page_line(error: BaseException, page: Path) -> str:
     return f" (raised at line {frames[-1].lineno})" if frames else ""
 
 
-def not_run_reasons() -> list[tuple[str, int, str]]:
-    return [(page.name, block.line, block.not_run) for page in PAGES for block in python_blocks(page)
-            if block.not_run is not None]
-
-
 @pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
 def test_doc_examples_run(page, tmp_path, monkeypatch):
     blocks = python_blocks(page)
@@ -120,13 +115,6 @@ def test_doc_examples_run(page, tmp_path, monkeypatch):
             failure = f"{where}: {type(error).__name__}: {error}"
         if failure:  # outside `except`, so the report is this line, not a chained traceback
             pytest.fail(failure, pytrace=False)
-
-
-def test_not_run_markers_give_reasons():
-    # python_blocks refuses an empty reason; this lists the opted-out blocks for `pytest -rA` readers.
-    reasons = not_run_reasons()
-    assert all(reason for _, _, reason in reasons)
-    print("\n".join(f"{name}:{line}: not run: {reason}" for name, line, reason in reasons))
 
 
 def test_parser_reads_markers_and_indented_fences(tmp_path):

@@ -129,6 +129,10 @@ def _spec(**sections):
     ({"evaluation": {"baselines": ["persistence", "naive"]}}, r"evaluation.baselines\[1\]: must be one of"),
     ({"evaluation": {"backtest": {"folds": 2, "train_size": 100}}}, "evaluation.backtest.train_size: only applies to mode = 'sliding'"),
     ({"windows": {"look_back": 5.5}}, "windows.look_back: expected an integer, got number 5.5"),
+    ({"data": {"path": "x.csv", "targets": ["y"]}, "split": {"test_start": "2020-01-01"}},
+     r"split.test_start: splitting by dates needs data.time_column"),
+    ({"model": {"layers": [{"type": "LSTM", "units": 3, "dtype": "float16"}]}},
+     r"model.layers\[0\]: LSTM: `dtype` must be 'float32' or 'float64', got 'float16'$"),
 ])
 def test_cross_key_checks(sections, message):
     with pytest.raises(SpecError, match=message):
@@ -233,7 +237,7 @@ def _gappy_spec(write_spec, prices_csv, missing):
 
 def test_missing_time_steps_are_an_error_unless_a_policy_is_chosen(write_spec, prices_csv):
     spec = _gappy_spec(write_spec, prices_csv, "error")
-    with pytest.raises(SpecError, match=r"line 6: data.missing: the data hold 3 missing values \(first at 2020-01-15\); choose"):
+    with pytest.raises(SpecError, match=r"line 6: data.missing: the data hold 3 missing time steps at frequency 'B' \(first: 2020-01-15\); choose"):
         load_data(spec)
 
 

@@ -53,8 +53,33 @@ def test_a_gap_in_new_data_is_refused_when_the_run_refuses_missing_values(tmp_pa
         predict_file(run.path, _new_data_with_a_gap(tmp_path))
     message = str(caught.value)
     assert "new.csv cannot be forecast by run" in message
-    assert "the data hold 3 missing values (first at 2024-04-01 10:00:00)" in message
-    assert "data.missing = 'error' refuses them" in message and "invalid spec" not in message
+    assert ("the data hold 3 missing time steps at frequency 'h' (first: 2024-04-01 10:00:00) (the run's data "
+            "were spaced 'h', inferred from its data.csv)") in message
+    assert "data.missing = 'error' refuses them: add or fill them in the file" in message
+    assert "invalid spec" not in message
+    # an empty cell is a missing value, told apart from the absent steps
+    frame = pd.read_csv(tmp_path / "new.csv")
+    frame.loc[20, "load"] = None
+    frame.to_csv(tmp_path / "holey.csv", index=False)
+    with pytest.raises(NewDataError, match=r"3 missing time steps at frequency 'h' \(first: 2024-04-01 10:00:00\) "
+                                           r"and 1 missing values \(first at 2024-04-01 23:00:00\)"):
+        predict_file(run.path, tmp_path / "holey.csv")
+
+
+def test_a_run_that_drops_rows_refuses_gaps_in_new_data_on_its_frequency(tmp_path):
+    # Dropping the absent hours would make a window read across the gap and mislabel its times.
+    run = _run(tmp_path, "drop")
+    with pytest.raises(NewDataError, match=r"data.missing = 'drop' cannot apply to new data on a fixed frequency"):
+        predict_file(run.path, _new_data_with_a_gap(tmp_path))
+    _hourly(30).to_csv(tmp_path / "complete.csv", index=False)
+    assert len(predict_file(run.path, tmp_path / "complete.csv")) == 25
+
+
+def test_interpolate_fills_new_data_from_the_past_and_says_so(tmp_path):
+    run = _run(tmp_path, "interpolate")
+    forecasts = predict_file(run.path, _new_data_with_a_gap(tmp_path))
+    assert any("with the previous value: new data are filled from the past only" in note
+               for note in forecasts.attrs["notes"])
 
 
 def test_a_gap_in_new_data_is_filled_forward_and_said(tmp_path, capsys):

@@ -141,6 +141,9 @@ class Terminated(KeyboardInterrupt):
 
 def _stop_on_sigterm():
     def stop(signum, frame):
+        # One stop is enough: a second TERM while the run folder records the first must not
+        # interrupt that record and leave the folder saying "running".
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise Terminated()
 
     try:

@@ -70,20 +70,25 @@ def steps_of(where: str, argument: str, value, index) -> int:
 
 
 def check_time_order(where: str, argument: str, index) -> None:
-    """Refuse a DatetimeIndex that is not strictly increasing (unsorted, or repeating a timestamp).
+    """Refuse a DatetimeIndex or PeriodIndex that is not strictly increasing (unsorted, repeating a
+    timestamp, or holding NaT).
 
     Positions are what splits and windows cut by, so rows out of time order would put later
     data in the train part, or inputs after their targets. Other indexes are not time: left alone.
     """
-    if not isinstance(index, pd.DatetimeIndex):
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
         return
     # Cheap when sorted: pandas computes both in one pass and caches them on the index.
-    if index.is_monotonic_increasing and index.is_unique:
+    if index.is_monotonic_increasing and index.is_unique and not index.hasnans:
         return
+    if index.hasnans:
+        k = int(np.flatnonzero(index.isna())[0])
+        raise ValueError(f"{where}: `{argument}` has no time at position {k} (NaT); drop or fix that row, "
+                         "since a row without a time has no place in the sequence")
     k = int(np.flatnonzero(np.diff(index.asi8) <= 0)[0]) + 1
     problem = "repeats" if index[k] == index[k - 1] else "goes back in time from"
     raise ValueError(
-        f"{where}: `{argument}` has a DatetimeIndex out of time order: position {k} ({index[k]}) "
+        f"{where}: `{argument}` has a {type(index).__name__} out of time order: position {k} ({index[k]}) "
         f"{problem} position {k - 1} ({index[k - 1]}); sort it first with .sort_index() (and drop "
         "repeated timestamps, e.g. data[~data.index.duplicated()]), or load it with "
         "seqlab.data.load_csv, which sorts and refuses duplicates"

@@ -58,6 +58,12 @@ def load_csv(path, time_column=None, columns=None, *, date_format=None, sort: bo
         raise DataFileError(f"load_csv: {name} is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         raise DataFileError(f"load_csv: {name} cannot be read as CSV: {error}") from None
+    if not isinstance(raw.index, pd.RangeIndex):
+        # pandas takes a first data line longer than the header as "row labels + values" and
+        # silently shifts every column: refuse instead.
+        raise DataFileError(f"load_csv: {name}, line 2: more fields than the header's {len(raw.columns)} "
+                            f"columns ({', '.join(map(repr, raw.columns))}); a trailing {sep!r} or a value "
+                            f"holding {sep!r} without quotes?")
     # Line numbers as in the file: the header is line 1, so data row i is line i + 2.
     lines = np.arange(len(raw)) + 2
     # Empty lines, and lines of empty fields only, carry nothing: skipped (their numbers are kept).

@@ -14,6 +14,7 @@ real step happens to equal the padding value.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -86,11 +87,9 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
                              f"non-empty sequence {step_shape}")
         misfit = _misfit(kept, dtype) if integer else None
         if misfit:
-            bad, problem = misfit
-            wider = "a wider dtype such as 'int64'" if dtype.itemsize < 8 else "dtype='float64'"
-            hint = wider if "range" in problem else "dtype='float32'"
+            bad, problem, hint = misfit
             raise ValueError(f"{where}: sequence {i} holds {bad!r}, which `dtype` {dtype} cannot hold "
-                             f"({problem}); pass {hint}")
+                             f"({problem}); {hint}")
         steps = slice(0, len(kept)) if padding == "post" else slice(maxlen - len(kept), maxlen)
         try:
             padded[i, steps] = kept
@@ -102,21 +101,61 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
 
 
 def _misfit(values: np.ndarray, dtype: np.dtype):
-    """The first value the integer ``dtype`` cannot hold exactly, and why; None when all fit.
+    """The first value the integer ``dtype`` cannot hold exactly, why, and what to do; None when all fit.
 
-    Casting would not say: NaN and inf become arbitrary integers, 300 wraps to 44 in int8.
+    Casting would not say: NaN and inf become arbitrary integers, 300 wraps to 44 in int8, an
+    object 1.5 or a Fraction becomes 1, a complex number loses its imaginary part.
     """
-    if values.dtype.kind == "f":
+    kind = values.dtype.kind
+    if kind == "c":
+        return values.ravel()[0].item(), "a complex number", "pass its real part (x.real)"
+    if kind in "mM":
+        return values.ravel()[0], f"a {values.dtype} value", "convert it to numbers first"
+    if kind == "O":
+        return _object_misfit(values.ravel().tolist(), dtype)
+    if kind == "f":
         for problem, bad in (("not finite", ~np.isfinite(values)), ("not an integer", values != np.round(values))):
             if bad.any():
-                return values[bad].ravel()[0].item(), problem
-    if values.dtype.kind in "iuf" and values.size:
-        info = np.iinfo(dtype)
+                return values[bad].ravel()[0].item(), problem, "pass dtype='float32'"
+    if kind in "iuf" and values.size:
         # .item() gives Python numbers, whose int/float comparisons are exact (no rounding of 2**63).
         for extreme in (values.min().item(), values.max().item()):
-            if not info.min <= extreme <= info.max:
-                return extreme, f"outside its range [{info.min}, {info.max}]"
+            misfit = _out_of_range(extreme, dtype)
+            if misfit:
+                return misfit
     return None
+
+
+def _object_misfit(items: list, dtype: np.dtype):
+    # Python numbers of any kind (int, float, Decimal, Fraction), checked one by one and exactly.
+    for item in items:
+        if isinstance(item, complex):
+            return item, "a complex number", "pass its real part"
+        try:
+            finite = math.isfinite(item)
+        except TypeError:
+            continue  # not a number: numpy's own conversion error names it
+        if not finite:
+            return item, "not finite", "pass dtype='float32'"
+        if item != int(item):
+            return item, "not an integer", "pass dtype='float32'"
+        misfit = _out_of_range(int(item), dtype)
+        if misfit:
+            return misfit
+    return None
+
+
+def _out_of_range(value, dtype: np.dtype):
+    info = np.iinfo(dtype)
+    if info.min <= value <= info.max:
+        return None
+    if dtype.itemsize < 8:
+        hint = "pass a wider dtype such as 'int64'"
+    elif 0 <= value <= np.iinfo(np.uint64).max:
+        hint = "pass dtype='uint64'"
+    else:
+        hint = "pass dtype=object, which holds any Python int"
+    return value, f"outside its range [{info.min}, {info.max}]", hint
 
 
 def padding_mask(sequences, maxlen=None, padding="pre", truncating="pre") -> np.ndarray:

@@ -189,6 +189,8 @@ def _date_bounds(where, data, index, val_start, test_start):
                 label = pd.Timestamp(label)
             except (TypeError, ValueError):
                 raise ValueError(f"{where}: `{argument}` must be a timestamp, got {describe(label)}") from None
+            if index.tz is not None and label.tz is None:
+                label = label.tz_localize(index.tz)  # as pandas' .loc reads a plain date on zoned times
         elif isinstance(label, (str, datetime.date, np.datetime64)):
             # A string index would compare dates as text, a RangeIndex as row numbers: refuse both.
             has = "is a NumPy array (rows have positions, not dates)" if isinstance(data, np.ndarray) \

@@ -23,7 +23,7 @@ def check_spec(spec: Spec, fail: Fail, skip=frozenset()) -> None:
     checks = [
         ({"name"}, _check_name), ({"data"}, _check_data), ({"split"}, _check_split),
         ({"scaling"}, _check_scaling), ({"model"}, _check_layers), ({"training", "split"}, _check_training),
-        ({"evaluation", "data", "windows"}, _check_evaluation),
+        ({"evaluation", "data", "windows"}, _check_evaluation), ({"split", "data"}, _check_split_dates_have_times),
     ]
     for sections, check in checks:
         if not sections & set(skip) and "" not in skip:
@@ -109,6 +109,13 @@ def _check_split(spec: Spec, fail: Fail) -> None:
             pass  # already reported by _check_date
 
 
+def _check_split_dates_have_times(spec: Spec, fail: Fail) -> None:
+    # A CSV without a time column is indexed by row numbers, against which a date means nothing.
+    if spec.split.test_start is not None and spec.data.source is None and spec.data.time_column is None:
+        fail("split.test_start", "splitting by dates needs data.time_column (the CSV's column of timestamps); "
+                                 "without one, split by fractions with split.train / split.validation / split.test")
+
+
 def _check_layers(spec: Spec, fail: Fail) -> None:
     import seqlab.layers as public
     from seqlab.layers import base
@@ -142,14 +149,17 @@ def _check_layers(spec: Spec, fail: Fail) -> None:
             continue
         try:
             # An explicit name keeps Keras's automatic layer names (lstm, lstm_1 ...) untouched.
-            cls(**{"name": "spec_check", **arguments})
+            cls(**{"name": _TRIAL_NAME, **arguments})
         except (TypeError, ValueError) as error:
             fail(path, layer_error(kind, error))
 
 
+_TRIAL_NAME = "spec_check"  # the name of the trial layer built above, which the user never chose
+
+
 def layer_error(kind: str, error: Exception) -> str:
     """A layer's own error, led by its class name once (most layer errors already start with it)."""
-    message = str(error)
+    message = str(error).replace(f"layer '{_TRIAL_NAME}': ", "").replace(f"layer '{_TRIAL_NAME}' ", "")
     return message if message.startswith(kind) else f"{kind}: {message}"
 
 

@@ -60,9 +60,9 @@ def load_data(spec: Spec, new_data: bool = False) -> LoadedData:
     _check_columns(spec, list(frame.columns), description, require_targets)
     frame = frame[wanted]
     frame = _cut(spec, frame)
-    frame = _apply_frequency(spec, frame, notes)
+    frame, absent = _apply_frequency(spec, frame, notes)
     missing = frame.isna()
-    frame = _handle_missing(spec, frame, notes, _past_only_from(spec, frame, require_targets), new_data)
+    frame = _handle_missing(spec, frame, notes, absent, _past_only_from(spec, frame, require_targets), new_data)
     if len(frame) == 0:
         raise spec_error(spec, "data", f"no rows left in {description} after data.start/data.end")
     return LoadedData(frame.astype(np.float64), description, notes, imputed=missing.loc[frame.index])
@@ -121,9 +121,10 @@ def _cut(spec: Spec, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[spec.data.start:spec.data.end]
 
 
-def _apply_frequency(spec: Spec, frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+def _apply_frequency(spec: Spec, frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, pd.Index]:
+    """The frame on the frequency's full grid, and the timestamps that grid added (absent rows)."""
     if spec.data.frequency is None or len(frame) == 0:
-        return frame
+        return frame, frame.index[:0]
     if not isinstance(frame.index, pd.DatetimeIndex):
         raise spec_error(spec, "data.frequency", "a frequency needs data.time_column")
     full = pd.date_range(frame.index[0], frame.index[-1], freq=spec.data.frequency, name=frame.index.name)
@@ -131,24 +132,44 @@ def _apply_frequency(spec: Spec, frame: pd.DataFrame, notes: list[str]) -> pd.Da
     if len(off_grid):
         raise spec_error(spec, "data.frequency", f"{len(off_grid)} timestamps are not on the "
                                                  f"{spec.data.frequency!r} grid, the first {off_grid[0]}")
-    absent = len(full) - len(frame)
-    if absent:
-        notes.append(f"{absent} missing time steps at frequency {spec.data.frequency!r} (first: "
-                     f"{_when(full.difference(frame.index)[0])}) became missing values")
-    return frame.reindex(full)
+    absent = full.difference(frame.index)
+    if len(absent):
+        notes.append(f"{_absent_steps(spec, absent)} became missing values")
+    return frame.reindex(full), absent
 
 
-def _handle_missing(spec: Spec, frame: pd.DataFrame, notes: list[str], past_only_from: int = 0,
-                    new_data: bool = False) -> pd.DataFrame:
+def _absent_steps(spec: Spec, absent: pd.Index) -> str:
+    return f"{len(absent)} missing time steps at frequency {spec.data.frequency!r} (first: {_when(absent[0])})"
+
+
+def _what_is_missing(spec: Spec, frame: pd.DataFrame, missing: pd.DataFrame, absent: pd.Index) -> str:
+    # Rows the frequency added are absent time steps, not empty cells of the file: say which is which.
+    observed = ~frame.index.isin(absent)
+    empty = missing.to_numpy()[observed]
+    parts = [_absent_steps(spec, absent)] if len(absent) else []
+    if empty.any():
+        first = frame.index[observed][empty.any(axis=1)][0]
+        parts.append(f"{int(empty.sum())} missing values (first at {_when(first)})")
+    return " and ".join(parts)
+
+
+def _handle_missing(spec: Spec, frame: pd.DataFrame, notes: list[str], absent: pd.Index,
+                    past_only_from: int = 0, new_data: bool = False) -> pd.DataFrame:
     missing = frame.isna()
     count = int(missing.to_numpy().sum())
     if count == 0:
         return frame
-    first = _when(frame.index[missing.any(axis=1).to_numpy()][0])
     policy = spec.data.missing
     if policy == "error":
         hint = "" if new_data else "; choose data.missing = 'drop', 'ffill' or 'interpolate'"
-        raise spec_error(spec, "data.missing", f"the data hold {count} missing values (first at {first}){hint}")
+        raise spec_error(spec, "data.missing",
+                         f"the data hold {_what_is_missing(spec, frame, missing, absent)}{hint}")
+    if policy == "drop" and new_data and spec.data.frequency is not None:
+        # Forecast times are counted in steps of the frequency: a dropped row would make a window
+        # read across the gap and put every later forecast at the wrong time.
+        raise spec_error(spec, "data.missing",
+                         f"the data hold {_what_is_missing(spec, frame, missing, absent)}; data.missing = 'drop' "
+                         "cannot apply to new data on a fixed frequency (a window would read across the gap)")
     if policy == "drop":
         notes.append(f"dropped {int(missing.any(axis=1).sum())} rows with missing values (data.missing = 'drop')")
         return frame.dropna()
@@ -162,9 +183,10 @@ def _handle_missing(spec: Spec, frame: pd.DataFrame, notes: list[str], past_only
         method = "time" if isinstance(frame.index, pd.DatetimeIndex) else "linear"
         train_part = frame.iloc[:past_only_from].interpolate(method=method).ffill()
         filled = pd.concat([train_part, frame.ffill().iloc[past_only_from:]])
-        notes.append(f"filled {count} missing values (data.missing = 'interpolate'): by linear interpolation "
-                     "within the train part, with the previous value after it, since a forecast may not "
-                     "read past its origin")
+        how = ("with the previous value: new data are filled from the past only" if new_data else
+               "by linear interpolation within the train part, with the previous value after it")
+        notes.append(f"filled {count} missing values (data.missing = 'interpolate'): {how}, since a forecast "
+                     "may not read past its origin")
     leading = int(filled.isna().any(axis=1).sum())
     if leading:
         notes.append(f"dropped {leading} leading rows that had no earlier value to fill from")

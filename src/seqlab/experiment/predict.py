@@ -118,8 +118,10 @@ def _in_predict_terms(error: SpecError, data_path, run: RunDir, spec, inferred) 
         elif key == "data.frequency" and inferred is not None:
             message += f" (the run's data were spaced {inferred!r}, and so must the new rows be)"
         elif key == "data.missing":
-            message += (f"; the run's data.missing = {spec.data.missing!r} refuses them: fill them in the file, "
-                        "or train a run with data.missing = 'ffill' or 'interpolate'")
+            if inferred is not None:
+                message += f" (the run's data were spaced {inferred!r}, inferred from its data.csv)"
+            message += (f"; the run's data.missing = {spec.data.missing!r} refuses them: add or fill them in the "
+                        "file, or train a run with data.missing = 'ffill' or 'interpolate'")
         messages.append(message)
     return f"{data_path} cannot be forecast by run {run.path}: " + "; ".join(messages)
 

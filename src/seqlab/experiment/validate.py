@@ -192,7 +192,7 @@ def spec_from_dict(data: dict, lines: dict[str, int] | None = None, source: str 
 
     # Cross-key checks of the sections whose keys all have the right types, so one pass lists
     # every problem without tripping over a value already reported as mistyped.
-    check_spec(spec, checker.fail, skip=checker.broken_sections)
+    check_spec(spec, checker.fail, skip=frozenset(checker.broken_sections))
     if checker.problems:
         raise SpecError(sorted(checker.problems, key=lambda p: (p[1] is None, p[1] or 0)), source)
     return spec
