@@ -133,6 +133,8 @@ def _spec(**sections):
      r"split.test_start: splitting by dates needs data.time_column"),
     ({"model": {"layers": [{"type": "LSTM", "units": 3, "dtype": "float16"}]}},
      r"model.layers\[0\]: LSTM: `dtype` must be 'float32' or 'float64', got 'float16'$"),
+    ({"model": {"layers": [{"type": "Dense", "units": 1, "kernel_regularizer": "l3"}]}},
+     r"model.layers\[0\]: Dense: `kernel_regularizer`: unknown regularizer 'l3'; expected one of"),
 ])
 def test_cross_key_checks(sections, message):
     with pytest.raises(SpecError, match=message):
@@ -217,6 +219,30 @@ def test_the_resolved_spec_round_trips_through_toml(write_spec, tmp_path):
     again = load_spec(again_path)
     for section in ("name", "data", "windows", "split", "scaling", "model", "training", "evaluation", "report"):
         assert getattr(again, section) == getattr(spec, section), section
+
+
+def test_layer_regularizers_pass_through_and_round_trip_through_toml(write_spec, prices_csv, tmp_path):
+    from seqlab.experiment.modeling import build_model
+
+    spec = load_spec(write_spec(f"""
+        [data]
+        path = "{prices_csv.name}"
+        targets = ["Close"]
+        [[model.layers]]
+        type = "LSTM"
+        units = 4
+        recurrent_regularizer = "l2"
+        [[model.layers]]
+        type = "Dense"
+        units = 1
+        bias_regularizer = {{ class_name = "L1", config = {{ l1 = 0.001 }} }}
+    """))
+    again_path = tmp_path / "again.toml"
+    again_path.write_text(dump_spec(spec))
+    assert load_spec(again_path).model == spec.model
+    lstm, dense = build_model(spec, n_inputs=1).layers
+    assert lstm.recurrent_regularizer.get_config() == {"l2": 0.01}
+    assert dense.bias_regularizer.get_config() == {"l1": 0.001}
 
 
 def _gappy_spec(write_spec, prices_csv, missing):

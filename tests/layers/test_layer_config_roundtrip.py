@@ -17,6 +17,7 @@ from seqlab.layers import (
     MaxPooling1D, MaxPooling2D, Reshape, SimpleRNN, TimeDistributed,
 )
 from seqlab.layers.base import deserialize, registered, serialize
+from seqlab.regularizers import L1, L1L2, L2
 
 # Base classes that are never instantiated on their own.
 ABSTRACT = {"BaseConv", "BaseGlobalPooling", "BasePooling", "RecurrentLayer", "_Wrapper"}
@@ -51,6 +52,22 @@ EXAMPLES = [
     (Embedding(11, 4, mask_zero=True), (6,), True),
 ]
 
+# The same classes with regularizers: the configs must bring them back, and the penalties
+# (`layer.losses`) must come out equal.
+REGULARIZED = [
+    (Dense(3, kernel_regularizer="l2", bias_regularizer=L1(0.3), activity_regularizer=L1L2(l1=0.1, l2=0.2)),
+     (4,), False),
+    (Conv1D(2, 3, kernel_regularizer=L1(0.05), activity_regularizer="l2"), (7, 2), False),
+    (Conv2D(2, 2, bias_regularizer="l1_l2"), (4, 4, 1), False),
+    (SimpleRNN(3, kernel_regularizer="l1", recurrent_regularizer="l2", bias_regularizer=L2(0.5)), (5, 2), False),
+    (LSTM(3, recurrent_regularizer=L2(0.2), bias_regularizer="l1", return_sequences=True), (5, 2), False),
+    (GRU(3, kernel_regularizer="l2", activity_regularizer="l1"), (5, 2), False),
+    (Bidirectional(LSTM(2, kernel_regularizer="l2"), activity_regularizer=L1(0.2)), (5, 2), False),
+    (TimeDistributed(Dense(2, kernel_regularizer="l1")), (5, 3), False),
+    (Embedding(11, 4, embeddings_regularizer=L2(0.1), activity_regularizer="l1"), (6,), True),
+    (Flatten(activity_regularizer="l2"), (3, 2), False),
+]
+
 
 def _label(example):
     return type(example[0]).__name__
@@ -64,7 +81,8 @@ def test_every_registered_layer_has_an_example():
     assert ABSTRACT <= shipped
 
 
-@pytest.mark.parametrize("layer, shape, integer_input", EXAMPLES, ids=[_label(e) for e in EXAMPLES])
+@pytest.mark.parametrize("layer, shape, integer_input", EXAMPLES + REGULARIZED,
+                         ids=[_label(e) for e in EXAMPLES] + [f"{_label(e)}-regularized" for e in REGULARIZED])
 def test_config_round_trips_through_json_with_identical_outputs(layer, shape, integer_input):
     torch.manual_seed(0)
     generator = np.random.default_rng(0)
@@ -84,3 +102,6 @@ def test_config_round_trips_through_json_with_identical_outputs(layer, shape, in
     clone(x)  # build from the same input shape, then take the original's weights
     clone.set_weights(layer.get_weights())
     np.testing.assert_array_equal(clone(x).detach().numpy(), expected.detach().numpy())
+    layer(x)  # the activity penalties of the same call on both
+    np.testing.assert_array_equal([t.item() for t in clone.losses], [t.item() for t in layer.losses])
+    assert bool(layer.losses) == ('_regularizer": {' in json.dumps(spec))

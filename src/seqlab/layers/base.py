@@ -17,8 +17,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from seqlab import initializers
+from seqlab import initializers, regularizers
 from seqlab.errors import NotBuiltError, describe
+from seqlab.layers import penalties
 
 _REGISTRY: dict[str, type["Layer"]] = {}
 _NAME_COUNTS: dict[str, int] = {}
@@ -71,9 +72,13 @@ class Layer(nn.Module):
         input_dim: shorthand for ``input_shape=(input_dim,)`` (Keras 2).
         trainable: whether the weights are updated by ``fit``.
         dtype: ``'float32'`` (default) or ``'float64'``.
+        activity_regularizer: a penalty on the layer's output, added to the loss (see
+            :mod:`seqlab.regularizers`); every layer takes it, as in Keras 3.
     """
 
     supports_masking = False
+    # Keras weight name -> the argument holding its regularizer ({"kernel": "kernel_regularizer"})
+    weight_regularizer_arguments: dict[str, str] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -89,6 +94,7 @@ class Layer(nn.Module):
         input_dim: int | None = None,
         trainable: bool = True,
         dtype: str | None = None,
+        activity_regularizer=None,
     ):
         super().__init__()
         if name is not None and (not isinstance(name, str) or not name or "/" in name or "." in name):
@@ -101,6 +107,8 @@ class Layer(nn.Module):
         self.dtype_name = _check_dtype(self.name, dtype)
         self.built = False
         self.input_shape_: Shape | None = None
+        self._activity_hooked = False
+        self.activity_regularizer = activity_regularizer
 
     # ---- life cycle -------------------------------------------------------------------
     def build(self, input_shape: Shape) -> None:
@@ -219,6 +227,32 @@ class Layer(nn.Module):
             with torch.no_grad():
                 self.set_keras_weight(name, value.to(current.device))
 
+    # ---- regularization ---------------------------------------------------------------
+    @property
+    def activity_regularizer(self):
+        return self._activity_regularizer
+
+    @activity_regularizer.setter
+    def activity_regularizer(self, value):
+        self._activity_regularizer = penalties.check_regularizer(type(self).__name__, "activity_regularizer", value)
+        self._activity_losses: list[torch.Tensor] = []
+        penalties.watch_activity(self)
+
+    @property
+    def losses(self) -> list[torch.Tensor]:
+        """Scalar penalties of this layer and the layers inside it: the weights' now, the
+        activity's of the last call (Keras's ``layer.losses``)."""
+        return penalties.collect(m for m in self.modules() if isinstance(m, Layer))
+
+    def regularizer_arguments(self) -> dict[str, Any]:
+        """Every regularizer argument the layer takes, as live objects (None where unset)."""
+        arguments = [*self.weight_regularizer_arguments.values(), "activity_regularizer"]
+        return {name: getattr(self, name) for name in arguments}
+
+    def regularizer_config(self) -> dict[str, Any]:
+        """The same, serialized for ``get_config`` (Keras's keys and form)."""
+        return {name: regularizers.serialize(value) for name, value in self.regularizer_arguments().items()}
+
     def count_params(self) -> int:
         self._require_built("count_params")
         return sum(p.numel() for p in self.parameters())
@@ -237,6 +271,8 @@ class Layer(nn.Module):
             config["dtype"] = self.dtype_name
         if self.batch_input_shape is not None:
             config["batch_input_shape"] = list(self.batch_input_shape)
+        if self.activity_regularizer is not None:  # else left out: most layers' configs never had it
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
     @classmethod

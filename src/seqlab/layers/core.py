@@ -5,6 +5,7 @@ import torch
 
 from seqlab import activations, initializers
 from seqlab.layers.base import Layer, check_positive_int
+from seqlab.layers.penalties import check_regularizer
 
 
 class Dense(Layer):
@@ -19,6 +20,8 @@ class Dense(Layer):
         activation: a name from :mod:`seqlab.activations` or a callable; default linear.
         use_bias: whether to add a bias.
         kernel_initializer / bias_initializer: names or initialisers.
+        kernel_regularizer / bias_regularizer / activity_regularizer: penalties on the kernel,
+            the bias and the output, added to the loss (see :mod:`seqlab.regularizers`).
 
     >>> import torch, seqlab
     >>> layer = seqlab.layers.Dense(3, activation='relu')
@@ -27,6 +30,7 @@ class Dense(Layer):
     """
 
     supports_masking = True
+    weight_regularizer_arguments = {"kernel": "kernel_regularizer", "bias": "bias_regularizer"}
 
     def __init__(
         self,
@@ -35,14 +39,19 @@ class Dense(Layer):
         use_bias: bool = True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = check_positive_int("Dense", "units", units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = check_regularizer("Dense", "kernel_regularizer", kernel_regularizer)
+        self.bias_regularizer = check_regularizer("Dense", "bias_regularizer", bias_regularizer)
 
     def validate_input_shape(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
@@ -74,6 +83,7 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            **self.regularizer_config(),
         }
 
 

@@ -14,9 +14,9 @@ The file is a zip archive (stored, not compressed; every entry CRC-checked on re
 ==========================  =================================================================
 
 Nothing is pickled and ``torch.load`` is never used: loading rebuilds layers by class name from
-the registry and fills in plain tensors, so an untrusted file runs no code. A user's loss or
-metric function cannot be stored; it is saved by name and must be passed back through
-``custom_objects``. Writes are atomic (temporary file in the same directory, fsync,
+the registry and fills in plain tensors, so an untrusted file runs no code. A user's loss,
+metric or regularizer function cannot be stored; it is saved by name and must be passed back
+through ``custom_objects``. Writes are atomic (temporary file in the same directory, fsync,
 ``os.replace``): an interrupted save leaves the previous file untouched.
 """
 from __future__ import annotations
@@ -36,6 +36,7 @@ from safetensors import SafetensorError
 from safetensors.numpy import save as save_numpy
 from safetensors.torch import load as load_tensors, save as save_tensors
 
+from seqlab import regularizers
 from seqlab.errors import ModelFileError
 
 FORMAT = "seqlab.model"
@@ -185,7 +186,8 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
 
     Args:
         filepath: the ``.seqlab`` file.
-        custom_objects: ``{'rmse': rmse}`` for user loss/metric functions saved by name.
+        custom_objects: ``{'rmse': rmse}`` for user loss, metric and regularizer functions (or
+            Regularizer classes) saved by name.
         compile: restore the loss, metrics, optimizer and optimizer state.
 
     Raises:
@@ -215,10 +217,15 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     if spec.get("class_name") != "Sequential":
         raise ModelFileError(f"'{path}' holds a {spec.get('class_name')!r} model; seqlab builds Sequential models")
     try:
-        model = Sequential.from_config(spec["config"])
+        with regularizers.custom_object_scope(custom_objects):
+            model = Sequential.from_config(spec["config"])
         shape = spec.get("build_input_shape")
         if shape is not None and not model.built:
             model.build(tuple(shape))
+    except regularizers.UnknownRegularizerError as error:
+        name = error.name
+        raise ValueError(f"model file '{path}': {error}; pass load_model('{path}', "
+                         f"custom_objects={{'{name}': {name}}})") from None
     except (KeyError, TypeError, ValueError) as error:
         raise ModelFileError(f"'{path}' holds a model config that cannot be rebuilt: {error}") from error
     assign_weights(model, weights, f"model file '{path}'")

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from seqlab.errors import NotBuiltError, describe
-from seqlab.layers import base
+from seqlab.layers import base, penalties
 from seqlab.layers.base import OUTPUT_MASK, Layer, Shape
 from seqlab.layers.input_layer import InputLayer
 from seqlab.models.summary import format_summary
@@ -162,6 +162,13 @@ class Sequential(nn.Module):
             # Keras's convention: a sequence output carries its timestep mask.
             setattr(outputs, OUTPUT_MASK, mask)
         return outputs
+
+    @property
+    def losses(self) -> list[torch.Tensor]:
+        """Regularization penalties as scalar tensors: every weight penalty from the current
+        weights, and the activity penalties of the last forward pass (Keras's ``model.losses``).
+        Training adds their sum to the loss."""
+        return penalties.collect(m for m in self.modules() if isinstance(m, Layer))
 
     def reset_states(self) -> None:
         """Forget the state carried by every stateful layer."""

@@ -20,7 +20,7 @@ from seqlab.training import adapter, data, sources
 from seqlab.training.callbacks import CallbackList
 from seqlab.training.compile import prepare, require_compiled
 from seqlab.training.progress import Progress, resolve_verbose
-from seqlab.training.steps import Tracker, test_step, train_step
+from seqlab.training.steps import Tracker, regularized_layers, test_step, train_step
 
 
 def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -73,6 +73,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                            steps_per_epoch, validation_steps)
 
     steps = run.train.steps
+    regularized = regularized_layers(model)
     callback_list = CallbackList(callbacks, model, {"verbose": verbose, "epochs": epochs, "steps": steps},
                                  add_history=True)
     progress = Progress(verbose, steps, epochs)
@@ -88,13 +89,14 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         for epoch in range(initial_epoch, epochs):
             callback_list.call("on_epoch_begin", epoch, {})
             progress.begin(epoch)
-            logs = _train_epoch(model, setup, run, shuffle, tracker, callback_list, progress)
+            logs = _train_epoch(model, setup, run, shuffle, tracker, callback_list, progress, regularized)
             if not nan_reported and not np.isfinite(logs.get("loss", 0.0)):
                 nan_reported = True
                 _warn_nan(epoch, epochs, tracker, steps)
             if run.validation is not None and (epoch + 1) % validation_freq == 0:
                 modes.set(False)
-                val_logs = _evaluate_batches(model, setup, run.validation, val_tracker, callback_list)
+                val_logs = _evaluate_batches(model, setup, run.validation, val_tracker, callback_list,
+                                             regularized=regularized)
                 modes.set(True)
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
             callback_list.call("on_epoch_end", epoch, logs)
@@ -227,14 +229,15 @@ def _refuse_with_stream(x, where: str, **arguments) -> None:
             )
 
 
-def _train_epoch(model, setup, run: _FitData, shuffle: bool, tracker: Tracker, callback_list, progress) -> dict:
+def _train_epoch(model, setup, run: _FitData, shuffle: bool, tracker: Tracker, callback_list, progress,
+                 regularized) -> dict:
     """One pass over the training data; returns the epoch's logs (one host sync)."""
     tracker.reset()
     batch_hooks = callback_list.batch_hooks["train"]
     for step, batch in enumerate(run.train.batches(shuffle)):
         if batch_hooks:
             callback_list.call("on_train_batch_begin", step, {})
-        train_step(model, setup, batch.x, batch.y, batch.sample_weight, tracker)
+        train_step(model, setup, batch.x, batch.y, batch.sample_weight, tracker, regularized)
         if batch_hooks:
             callback_list.call("on_train_batch_end", step, tracker.results())
         progress.update(step, tracker.results)
@@ -261,7 +264,8 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     modes.set(False)
     try:
         progress.begin()
-        logs = _evaluate_batches(model, setup, source, Tracker(setup, device), callback_list, progress)
+        logs = _evaluate_batches(model, setup, source, Tracker(setup, device), callback_list, progress,
+                                 regularized_layers(model))
         progress.end(logs)
     finally:
         modes.restore()
@@ -331,14 +335,14 @@ def _inference_source(model, setup, x, y, sample_weight, batch_size, steps, wher
     return sources.ArraySource(batch.to(device), batch_size), device
 
 
-def _evaluate_batches(model, setup, source, tracker, callback_list, progress=None) -> dict:
+def _evaluate_batches(model, setup, source, tracker, callback_list, progress=None, regularized=None) -> dict:
     tracker.reset()
     callback_list.call("on_test_begin", {})
     hooks = callback_list.batch_hooks["test"]
     for step, batch in enumerate(source.batches()):
         if hooks:
             callback_list.call("on_test_batch_begin", step, {})
-        test_step(model, setup, batch.x, batch.y, batch.sample_weight, tracker)
+        test_step(model, setup, batch.x, batch.y, batch.sample_weight, tracker, regularized)
         if hooks:
             callback_list.call("on_test_batch_end", step, tracker.results())
         if progress is not None:
@@ -381,7 +385,7 @@ def _one_batch(model, what, x, y, sample_weight, class_weight, return_dict, *, t
     modes.set(training)
     try:
         step = train_step if training else test_step
-        step(model, setup, batch.x, batch.y, batch.sample_weight, tracker)
+        step(model, setup, batch.x, batch.y, batch.sample_weight, tracker, regularized_layers(model))
     finally:
         modes.restore()
     return _returned(tracker.results(), return_dict)

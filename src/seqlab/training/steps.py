@@ -11,6 +11,8 @@ import math
 
 import torch
 
+from seqlab.layers import penalties
+from seqlab.layers.base import Layer
 from seqlab.training.compile import CompiledSetup
 
 
@@ -61,10 +63,26 @@ class Tracker:
         return int(bad[0]) if len(bad) else None
 
 
-def train_step(model, setup: CompiledSetup, x, y, sample_weight, tracker: Tracker) -> None:
+def regularized_layers(model) -> list[Layer] | None:
+    """The layers whose penalties join the loss, found once per ``fit``/``evaluate`` call;
+    None when there are none, so that a model without regularizers pays nothing per step."""
+    layers = [m for m in model.modules() if isinstance(m, Layer) and penalties.has_regularizers(m)]
+    return layers or None
+
+
+def compute_loss(setup: CompiledSetup, regularized: list[Layer] | None, y, y_pred, sample_weight):
+    """The compiled loss plus, as Keras 3's ``Trainer.compute_loss``, every regularization
+    penalty (``model.losses``), in training and evaluation alike."""
+    loss = setup.loss(y, y_pred, sample_weight)
+    if regularized is not None:
+        loss = loss + sum(penalties.collect(regularized))
+    return loss
+
+
+def train_step(model, setup: CompiledSetup, x, y, sample_weight, tracker: Tracker, regularized=None) -> None:
     """Forward, loss, backward, update; adds the batch to ``tracker``."""
     y_pred = model(x, training=True)
-    loss = setup.loss(y, y_pred, sample_weight)
+    loss = compute_loss(setup, regularized, y, y_pred, sample_weight)
     optimizer = setup.optimizer
     if loss.requires_grad:  # a fully frozen model trains nothing, as in Keras
         optimizer.zero_grad()
@@ -73,10 +91,10 @@ def train_step(model, setup: CompiledSetup, x, y, sample_weight, tracker: Tracke
     tracker.update(loss, y, y_pred, x.shape[0])
 
 
-def test_step(model, setup: CompiledSetup, x, y, sample_weight, tracker: Tracker) -> None:
+def test_step(model, setup: CompiledSetup, x, y, sample_weight, tracker: Tracker, regularized=None) -> None:
     with torch.no_grad():
         y_pred = model(x, training=False)
-        loss = setup.loss(y, y_pred, sample_weight)
+        loss = compute_loss(setup, regularized, y, y_pred, sample_weight)
     tracker.update(loss, y, y_pred, x.shape[0])
 
 

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from seqlab import activations, initializers
 from seqlab.layers.base import Layer, check_positive_int
 from seqlab.layers.convolutional import spatial
+from seqlab.layers.penalties import check_regularizer
 from seqlab.layers.convolutional.arithmetic import (
     normalize_padding,
     normalize_tuple,
@@ -32,6 +33,8 @@ class BaseConv(Layer):
     borders (see :mod:`seqlab.layers.convolutional.arithmetic` for the sizes).
     """
 
+    weight_regularizer_arguments = {"kernel": "kernel_regularizer", "bias": "bias_regularizer"}
+
     def __init__(
         self,
         rank: int,
@@ -46,9 +49,12 @@ class BaseConv(Layer):
         use_bias: bool = True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         who = type(self).__name__
         self.rank = rank
         self.filters = check_positive_int(who, "filters", filters)
@@ -68,6 +74,8 @@ class BaseConv(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = check_regularizer(who, "kernel_regularizer", kernel_regularizer)
+        self.bias_regularizer = check_regularizer(who, "bias_regularizer", bias_regularizer)
 
     # ---- shapes -----------------------------------------------------------------------
     def validate_input_shape(self, input_shape):
@@ -154,6 +162,7 @@ class BaseConv(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            **self.regularizer_config(),
         }
 
     def __repr__(self):
@@ -162,6 +171,7 @@ class BaseConv(Layer):
             "strides": ones, "padding": "valid", "data_format": "channels_last",
             "dilation_rate": ones, "groups": 1, "activation": "linear", "use_bias": True,
             "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros",
+            "kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
         }
         positional = {"filters": self.filters, "kernel_size": list(self.kernel_size)}
         return spatial.settings_repr(self, positional, defaults)
@@ -187,6 +197,8 @@ class Conv1D(BaseConv):
         activation: name or callable applied to the output; default linear.
         use_bias: whether to add one bias per filter.
         kernel_initializer / bias_initializer: Keras names or initialisers.
+        kernel_regularizer / bias_regularizer / activity_regularizer: penalties added to the
+            loss (see :mod:`seqlab.regularizers`).
 
     Weights: ``kernel`` ``(kernel_size, channels // groups, filters)``, ``bias`` ``(filters,)``:
     ``kernel_size * channels * filters + filters`` parameters (the notes' ``Conv1D(64, 5)`` on
@@ -211,11 +223,15 @@ class Conv1D(BaseConv):
         use_bias: bool = True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
         **kwargs,
     ):
         super().__init__(
             1, filters, kernel_size, strides, padding, data_format, dilation_rate, groups,
-            activation, use_bias, kernel_initializer, bias_initializer, **kwargs,
+            activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+            bias_regularizer, activity_regularizer, **kwargs,
         )
 
 
@@ -235,7 +251,8 @@ class Conv2D(BaseConv):
             puts the extra row/column at the bottom/right, as Keras).
         data_format: ``'channels_last'`` (default) or ``'channels_first'``.
         dilation_rate: spacing of the window's taps, an int or a pair. Default ``(1, 1)``.
-        groups, activation, use_bias, kernel_initializer, bias_initializer: as :class:`Conv1D`.
+        groups, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+            bias_regularizer, activity_regularizer: as :class:`Conv1D`.
 
     Weights: ``kernel`` ``(kh, kw, channels // groups, filters)`` and ``bias`` ``(filters,)``:
     ``(F * F * D1) * K + K`` parameters in the notes' terms (the notes' first MNIST layer,
@@ -260,11 +277,15 @@ class Conv2D(BaseConv):
         use_bias: bool = True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
         **kwargs,
     ):
         super().__init__(
             2, filters, kernel_size, strides, padding, data_format, dilation_rate, groups,
-            activation, use_bias, kernel_initializer, bias_initializer, **kwargs,
+            activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+            bias_regularizer, activity_regularizer, **kwargs,
         )
 
 

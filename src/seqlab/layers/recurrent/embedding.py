@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from seqlab import initializers
 from seqlab.layers.base import Layer, check_positive_int
+from seqlab.layers.penalties import check_regularizer
 
 
 class Embedding(Layer):
@@ -23,6 +24,8 @@ class Embedding(Layer):
         input_dim: number of ids, the largest id + 1.
         output_dim: size of each vector.
         embeddings_initializer: uniform in [-0.05, 0.05] by default (Keras's ``'uniform'``).
+        embeddings_regularizer / activity_regularizer: penalties on the vectors table and on the
+            output, added to the loss (see :mod:`seqlab.regularizers`).
         mask_zero: treat id 0 as padding and emit a mask.
         input_length: Keras 2's way to declare ``input_shape=(input_length,)``.
 
@@ -33,14 +36,19 @@ class Embedding(Layer):
     (torch.Size([1, 3, 3]), [[False, True, True]])
     """
 
-    def __init__(self, input_dim, output_dim, embeddings_initializer="random_uniform", mask_zero=False,
+    weight_regularizer_arguments = {"embeddings": "embeddings_regularizer"}
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="random_uniform",
+                 embeddings_regularizer=None, activity_regularizer=None, mask_zero=False,
                  input_length=None, **kwargs):
         if input_length is not None and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.input_dim = check_positive_int("Embedding", "input_dim", input_dim)
         self.output_dim = check_positive_int("Embedding", "output_dim", output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = check_regularizer("Embedding", "embeddings_regularizer",
+                                                        embeddings_regularizer)
         if not isinstance(mask_zero, (bool, np.bool_)):
             raise TypeError(f"Embedding: `mask_zero` must be True or False, got {mask_zero!r}")
         self.mask_zero = bool(mask_zero)
@@ -90,7 +98,7 @@ class Embedding(Layer):
     def get_config(self):
         config = {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
                   "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-                  "mask_zero": self.mask_zero}
+                  **self.regularizer_config(), "mask_zero": self.mask_zero}
         if self.input_length is not None:
             config["input_length"] = self.input_length
         return config

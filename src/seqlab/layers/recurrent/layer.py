@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from seqlab import activations, initializers
 from seqlab.errors import describe
 from seqlab.layers.base import Layer, check_positive_int, check_rate, format_shape
+from seqlab.layers.penalties import check_regularizer
 from seqlab.layers.recurrent import fused
 from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks
 from seqlab.layers.recurrent.loop import StepRecord, run_loop
@@ -49,13 +50,17 @@ class RecurrentLayer(Layer):
     """
 
     supports_masking = True
+    # Regularizers see the weights in Keras's layout (`keras_weight`), not the stored torch one.
+    weight_regularizer_arguments = {"kernel": "kernel_regularizer", "recurrent_kernel": "recurrent_regularizer",
+                                    "bias": "bias_regularizer"}
 
     def __init__(self, units, *, activation="tanh", recurrent_activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", dropout=0.0, recurrent_dropout=0.0,
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, dropout=0.0, recurrent_dropout=0.0,
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, use_cudnn="auto", seed=None, zero_output_for_mask=False, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         cls = type(self).__name__
         self.units = check_positive_int(cls, "units", units)
         self.activation = check_activation(cls, "activation", activation)
@@ -65,6 +70,9 @@ class RecurrentLayer(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = check_regularizer(cls, "kernel_regularizer", kernel_regularizer)
+        self.recurrent_regularizer = check_regularizer(cls, "recurrent_regularizer", recurrent_regularizer)
+        self.bias_regularizer = check_regularizer(cls, "bias_regularizer", bias_regularizer)
         self.dropout = check_rate(cls, "dropout", dropout)
         self.recurrent_dropout = check_rate(cls, "recurrent_dropout", recurrent_dropout)
         self.return_sequences = check_bool(cls, "return_sequences", return_sequences)
@@ -335,6 +343,7 @@ class RecurrentLayer(Layer):
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            **self.regularizer_config(),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "return_sequences": self.return_sequences,

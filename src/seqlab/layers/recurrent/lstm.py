@@ -35,6 +35,9 @@ class LSTM(RecurrentLayer):
         kernel_initializer / recurrent_initializer / bias_initializer: Keras defaults
             ``'glorot_uniform'`` / ``'orthogonal'`` / ``'zeros'``.
         unit_forget_bias: start the forget-gate bias at 1 (Jozefowicz et al. 2015).
+        kernel_regularizer / recurrent_regularizer / bias_regularizer: penalties on the weights
+            in Keras's layout, added to the loss (see :mod:`seqlab.regularizers`).
+        activity_regularizer: a penalty on the output (and the states with ``return_state``).
         dropout: fraction of the inputs dropped while training (one mask per sequence).
         recurrent_dropout: fraction of the recurrent state dropped while training.
         return_sequences: output every timestep instead of the last.
@@ -56,8 +59,9 @@ class LSTM(RecurrentLayer):
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", unit_forget_bias=True, dropout=0.0,
-                 recurrent_dropout=0.0, return_sequences=False, return_state=False,
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 dropout=0.0, recurrent_dropout=0.0, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, use_cudnn="auto", seed=None,
                  zero_output_for_mask=False, **kwargs):
         self.unit_forget_bias = check_bool(type(self).__name__, "unit_forget_bias", unit_forget_bias)
@@ -65,6 +69,8 @@ class LSTM(RecurrentLayer):
             units, activation=activation, recurrent_activation=recurrent_activation,
             use_bias=use_bias, kernel_initializer=kernel_initializer,
             recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
             dropout=dropout, recurrent_dropout=recurrent_dropout,
             return_sequences=return_sequences, return_state=return_state,
             go_backwards=go_backwards, stateful=stateful, unroll=unroll, use_cudnn=use_cudnn,

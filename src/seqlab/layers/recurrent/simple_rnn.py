@@ -24,13 +24,16 @@ class SimpleRNN(RecurrentLayer):
 
     def __init__(self, units, activation="tanh", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", dropout=0.0, recurrent_dropout=0.0,
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, dropout=0.0, recurrent_dropout=0.0,
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, use_cudnn="auto", seed=None, zero_output_for_mask=False, **kwargs):
         super().__init__(
             units, activation=activation, recurrent_activation=None, use_bias=use_bias,
             kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, dropout=dropout,
+            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, dropout=dropout,
             recurrent_dropout=recurrent_dropout, return_sequences=return_sequences,
             return_state=return_state, go_backwards=go_backwards, stateful=stateful,
             unroll=unroll, use_cudnn=use_cudnn, seed=seed,

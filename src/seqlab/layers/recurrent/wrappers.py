@@ -46,6 +46,8 @@ def _copy_layer(layer: Layer, name: str, **changes) -> Layer:
     spec = base.serialize(layer)
     spec["config"].update(name=name, **changes)
     spec["config"].pop("batch_input_shape", None)
+    # The regularizers themselves, not their configs: a user's function has no config.
+    spec["config"].update(layer.regularizer_arguments())
     return base.deserialize(spec)
 
 
