@@ -136,6 +136,26 @@ def test_floating_inputs_take_the_dtype_of_the_weights_as_in_keras():
     assert dense(torch.zeros(1, 3)).dtype == torch.float64
 
 
+def test_numpy_integer_and_complex_inputs_follow_one_rule():
+    import numpy as np
+
+    from seqlab.layers import LSTM, Embedding
+
+    dense = Dense(2)
+    x = np.arange(6).reshape(2, 3)
+    expected = dense(torch.tensor(x, dtype=torch.float32))
+    torch.testing.assert_close(dense(x), expected, rtol=0, atol=0)          # NumPy integers
+    torch.testing.assert_close(dense(x.tolist()), expected, rtol=0, atol=0)  # nested lists
+    with pytest.raises(TypeError, match=r"layer 'dense_\d+' got complex input \(dtype torch.complex64\); its "
+                                        r"weights are torch.float32: pass the real part"):
+        dense(torch.zeros(2, 3, dtype=torch.complex64))
+    with pytest.raises(TypeError, match=r"got complex input"):  # the recurrent layers share the rule
+        LSTM(2)(torch.zeros(2, 3, 1, dtype=torch.complex64))
+    # ids are not cast to the float32 weights: a float id off by 1e-9 is still refused
+    with pytest.raises(ValueError, match=r"needs integer ids, got non-integer values such as 2.000000001"):
+        Embedding(10, 4)(torch.tensor([[2 + 1e-9]], dtype=torch.float64))
+
+
 def test_float64_layers_hold_float64_weights():
     layer = Dense(2, dtype="float64")
     out = layer(torch.zeros(1, 3, dtype=torch.float64))

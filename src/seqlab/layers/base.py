@@ -14,6 +14,7 @@ import inspect
 import re
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -77,6 +78,8 @@ class Layer(nn.Module):
     """
 
     supports_masking = False
+    # Inputs are cast to the weights' dtype before ``call``; False for inputs that are ids (Embedding).
+    inputs_take_weight_dtype = True
     # Keras weight name -> the argument holding its regularizer ({"kernel": "kernel_regularizer"})
     weight_regularizer_arguments: dict[str, str] = {}
 
@@ -118,6 +121,7 @@ class Layer(nn.Module):
         raise NotImplementedError
 
     def forward(self, inputs, training: bool | None = None, mask=None):
+        inputs = as_tensor_input(inputs)
         if not self.built:
             # Checked on the shape received first, so an error shows the batch size given
             # ("got shape (60000, 28, 28)"); the weights are then built for any batch size.
@@ -127,7 +131,9 @@ class Layer(nn.Module):
             self.check_input_shape(tuple(inputs.shape))
         if training is None:
             training = self.training
-        return self.call(_in_dtype_of(self, inputs), training=training, mask=mask)
+        weight = next(self.parameters(recurse=False), None) if self.inputs_take_weight_dtype else None
+        return self.call(inputs if weight is None else in_dtype_of(weight, inputs, self.name),
+                         training=training, mask=mask)
 
     def build_from_shape(self, input_shape: Shape) -> None:
         """Validate ``input_shape``, create the weights and remember the shape."""
@@ -314,12 +320,20 @@ def format_shape(shape: Shape) -> str:
     return _fmt(tuple(shape))
 
 
-def _in_dtype_of(layer: nn.Module, inputs):
-    # As Keras does, floating inputs take the dtype of the layer's weights (float64 NumPy data
-    # into a float32 Dense, or a model turned .double()); integer ids (Embedding) stay as they are.
-    weight = next(layer.parameters(recurse=False), None)
-    if weight is None or not torch.is_tensor(inputs) or not inputs.is_floating_point() or inputs.dtype == weight.dtype:
+def as_tensor_input(inputs):
+    """A layer's input as a tensor: NumPy arrays and nested lists are taken, as Keras layers take them."""
+    return inputs if torch.is_tensor(inputs) else torch.as_tensor(np.asarray(inputs))
+
+
+def in_dtype_of(weight: torch.Tensor, inputs: torch.Tensor, layer_name: str) -> torch.Tensor:
+    """``inputs`` in the dtype of the layer's ``weight``: float64 NumPy data into a float32 layer,
+    integers or booleans into a Dense, a model turned ``.double()``. Complex input has no such
+    real value: refused rather than stripped of its imaginary part."""
+    if inputs.dtype == weight.dtype:
         return inputs
+    if inputs.is_complex():
+        raise TypeError(f"layer '{layer_name}' got complex input (dtype {inputs.dtype}); its weights are "
+                        f"{weight.dtype}: pass the real part (x.real) or the magnitude (x.abs())")
     return inputs.to(weight.dtype)
 
 

@@ -36,6 +36,8 @@ class Embedding(Layer):
     (torch.Size([1, 3, 3]), [[False, True, True]])
     """
 
+    inputs_take_weight_dtype = False  # ids stay ids: 16777217 must not become the float32 16777216
+
     weight_regularizer_arguments = {"embeddings": "embeddings_regularizer"}
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="random_uniform",
@@ -56,11 +58,6 @@ class Embedding(Layer):
 
     def build(self, input_shape):
         self.add_weight("embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer)
-
-    def forward(self, inputs, training=None, mask=None):
-        if not torch.is_tensor(inputs):
-            inputs = torch.as_tensor(np.asarray(inputs))
-        return super().forward(inputs, training=training, mask=mask)
 
     def check_input_shape(self, shape):
         # Sequences of any length may follow the first one; only the rank must stay.
