@@ -189,15 +189,19 @@ def test_the_real_files_are_the_canonical_split():
     assert y_test[:5].tolist() == [7, 2, 1, 0, 4]
 
 
-def load_cnn_example():
+def load_example(name="mnist_cnn"):
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "examples" / "mnist_cnn.py"
-    spec = importlib.util.spec_from_file_location("mnist_cnn_example", path)
+    path = Path(__file__).resolve().parents[2] / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_example", path)
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
     return example
+
+
+def load_cnn_example():
+    return load_example("mnist_cnn")
 
 
 def test_error_inspection_saves_indices_and_a_titled_grid(tmp_path, monkeypatch):
@@ -232,3 +236,12 @@ def test_the_cnn_example_runs_the_notes_steps_on_small_files(tmp_path):
     image = (out / "misclassified.png").read_bytes()
     assert image[:8] == b"\x89PNG\r\n\x1a\n"
     assert arrays["test_labels"].shape == (24,)
+
+
+def test_the_lstm_example_runs_on_small_files(tmp_path, capsys):
+    example = load_example("mnist_lstm")
+    write_split(tmp_path, n_train=40, n_test=24)
+    score = example.main(["--data", str(tmp_path), "--epochs", "2", "--batch-size", "16", "--units", "8"])
+    assert len(score) == 2 and 0.0 <= score[1] <= 1.0
+    out = capsys.readouterr().out
+    assert "Test accuracy:" in out and "misclassified test images" in out
