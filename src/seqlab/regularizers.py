@@ -155,13 +155,14 @@ def get(identifier):
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
     if isinstance(identifier, str):
-        try:
-            return _BY_NAME[identifier]()
-        except KeyError:
+        # Keras 3 takes the class names too ('L2' is L2() with its defaults)
+        found = _BY_NAME.get(identifier) or _BY_CLASS.get(identifier)
+        if found is None:
             raise ValueError(
-                f"unknown regularizer {identifier!r}; expected one of {sorted(_BY_NAME)}, a "
-                "Regularizer or a function of a tensor"
-            ) from None
+                f"unknown regularizer {identifier!r}; expected one of {sorted(_BY_NAME) + sorted(_BY_CLASS)}, "
+                "a Regularizer or a function of a tensor"
+            )
+        return found()
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if inspect.isclass(identifier) and issubclass(identifier, Regularizer):
@@ -177,17 +178,22 @@ def get(identifier):
 def serialize(regularizer):
     """Keras's ``{'class_name': 'L2', 'config': {'l2': 0.01}}``, or None.
 
-    A function, or a Regularizer without ``get_config``, is stored by name as
-    ``{'custom': name}``: code is never saved, so it must be passed back through
-    ``custom_objects`` when the config is rebuilt.
+    A function is stored by name as ``{'custom': name}``: code is never saved, so it must be
+    passed back through ``custom_objects`` when the config is rebuilt. A Regularizer subclass
+    needs ``get_config`` (as in Keras): without it, its settings could not come back, and a
+    model rebuilt with the defaults would train with a different penalty.
     """
     if regularizer is None:
         return None
     if isinstance(regularizer, Regularizer):
         try:
-            return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+            config = regularizer.get_config()
         except NotImplementedError:
-            return {"custom": type(regularizer).__name__}
+            raise NotImplementedError(
+                f"the regularizer {type(regularizer).__name__} has no get_config(): define one returning "
+                "its constructor's arguments, so that a saved model can rebuild it with the same settings"
+            ) from None
+        return {"class_name": type(regularizer).__name__, "config": config}
     return {"custom": getattr(regularizer, "__name__", type(regularizer).__name__)}
 
 

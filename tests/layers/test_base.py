@@ -146,14 +146,35 @@ def test_numpy_integer_and_complex_inputs_follow_one_rule():
     expected = dense(torch.tensor(x, dtype=torch.float32))
     torch.testing.assert_close(dense(x), expected, rtol=0, atol=0)          # NumPy integers
     torch.testing.assert_close(dense(x.tolist()), expected, rtol=0, atol=0)  # nested lists
-    with pytest.raises(TypeError, match=r"layer 'dense_\d+' got complex input \(dtype torch.complex64\); its "
-                                        r"weights are torch.float32: pass the real part"):
+    with pytest.raises(TypeError, match=r"layer 'dense_\d+' got complex input \(dtype torch.complex64\); it "
+                                        r"computes in torch.float32: pass the real part"):
         dense(torch.zeros(2, 3, dtype=torch.complex64))
     with pytest.raises(TypeError, match=r"got complex input"):  # the recurrent layers share the rule
         LSTM(2)(torch.zeros(2, 3, 1, dtype=torch.complex64))
     # ids are not cast to the float32 weights: a float id off by 1e-9 is still refused
     with pytest.raises(ValueError, match=r"needs integer ids, got non-integer values such as 2.000000001"):
         Embedding(10, 4)(torch.tensor([[2 + 1e-9]], dtype=torch.float64))
+
+
+def test_layers_without_weights_wrappers_and_bad_inputs_follow_the_rule_too():
+    import numpy as np
+
+    from seqlab.layers import LSTM, AveragePooling1D, Bidirectional, Flatten, MaxPooling1D
+
+    ints = np.array([[[1], [2], [4], [7]]])
+    assert AveragePooling1D(2)(ints).flatten().tolist() == [1.5, 5.5]  # not integer division
+    assert MaxPooling1D(2)(ints).flatten().tolist() == [2.0, 7.0]
+    assert Flatten()(torch.zeros(1, 2, dtype=torch.float64)).dtype == torch.float64  # floats kept
+    for call in (lambda: Flatten()(np.ones((1, 2), np.complex64)),
+                 lambda: Bidirectional(LSTM(2))(np.ones((2, 3, 1), np.complex64) + 1j)):
+        with pytest.raises(TypeError, match=r"got complex input \(dtype torch.complex64\); it computes in "
+                                            r"torch.float32"):
+            call()
+    with pytest.raises(TypeError, match=r"layer 'dense_\d+' takes a tensor, a NumPy array or nested lists of "
+                                        r"numbers \(equal lengths\), got \[\[1, 2, 3\], \[1, 2\]\]"):
+        Dense(2)([[1, 2, 3], [1, 2]])
+    with pytest.raises(ValueError, match=r"layer 'flatten_\d+' got the single number 3.0; it takes a batch"):
+        Flatten()(3.0)
 
 
 def test_float64_layers_hold_float64_weights():

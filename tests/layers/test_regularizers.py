@@ -84,7 +84,7 @@ def test_serialize_gives_keras_form_and_round_trips():
     (lambda: L1("0.1"), TypeError, r"L1: `l1` must be a number >= 0, got '0.1'"),
     (lambda: L2(True), TypeError, r"L2: `l2` must be a number >= 0, got True"),
     (lambda: regularizers.get("l3"), ValueError,
-     r"unknown regularizer 'l3'; expected one of \['l1', 'l1_l2', 'l2'\]"),
+     r"unknown regularizer 'l3'; expected one of \['l1', 'l1_l2', 'l2', 'L1', 'L1L2', 'L2'\]"),
     (lambda: regularizers.get(3), TypeError, r"a regularizer must be None, a name such as 'l2'.*got 3"),
     (lambda: regularizers.get({"class_name": "Orthogonal", "config": {}}), ValueError,
      r"the custom regularizer 'Orthogonal' is stored by name only .* not given in custom_objects"),

@@ -121,3 +121,59 @@ def test_save_and_load_keep_the_regularizers_and_the_loss(tmp_path):
     assert loaded.layers[1].kernel_regularizer is my_penalty
     assert loaded.evaluate(x, y, verbose=0) == model.evaluate(x, y, verbose=0)
     np.testing.assert_array_equal([t.item() for t in loaded.losses], [t.item() for t in model.losses])
+
+
+def test_a_model_without_regularizers_never_collects_penalties(monkeypatch):
+    from seqlab.layers import penalties
+
+    def refuse(layers):
+        raise AssertionError("penalties collected for a model without regularizers")
+
+    monkeypatch.setattr(penalties, "collect", refuse)
+    model = dense_model()
+    model.fit(X, Y, batch_size=3, epochs=2, validation_split=0.34, verbose=0)
+    model.evaluate(X, Y, verbose=0)
+    model.train_on_batch(X, Y)
+
+
+def test_a_penalty_per_weight_is_summed_as_keras_does():
+    elementwise = dense_model(kernel_regularizer=lambda w: 0.01 * w ** 2)
+    w, _ = elementwise.get_weights()
+    assert float(sum(elementwise.losses).detach()) == pytest.approx(0.01 * (w ** 2).sum(), rel=1e-12)
+    loss = elementwise.evaluate(X, Y, verbose=0)
+    with torch.no_grad():
+        plain = float(elementwise.compiled.loss(torch.as_tensor(Y), elementwise(torch.as_tensor(X))))
+    assert loss == pytest.approx(plain + 0.01 * (w ** 2).sum(), rel=1e-9)
+    elementwise.fit(X, Y, epochs=1, verbose=0)  # a scalar loss: the step runs
+
+
+def test_freezing_after_build_freezes_the_weights_and_drops_their_penalties():
+    model = dense_model(kernel_regularizer=L2(0.5))
+    before = [w.copy() for w in model.get_weights()]
+    assert len(model.losses) == 1
+    model.layers[0].trainable = False
+    assert model.losses == []
+    model.fit(X, Y, epochs=2, verbose=0)
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)
+    model.layers[0].trainable = True
+    model.layers[0].bias.requires_grad_(False)  # one weight frozen by hand: its own penalty only counts
+    assert len(model.losses) == 1
+    model.fit(X, Y, epochs=1, verbose=0)
+    assert not np.array_equal(before[0], model.get_weights()[0])
+    np.testing.assert_array_equal(before[1], model.get_weights()[1])
+
+
+def test_a_regularizer_class_without_get_config_cannot_be_saved(tmp_path):
+    class Scaled(seqlab.regularizers.Regularizer):
+        def __init__(self, factor=1.0):
+            self.factor = factor
+
+        def __call__(self, x):
+            return self.factor * x.abs().sum()
+
+    model = dense_model(kernel_regularizer=Scaled(5.0))
+    with pytest.raises(NotImplementedError, match=r"the regularizer Scaled has no get_config\(\): define one"):
+        model.save(tmp_path / "scaled.seqlab")
+    assert not (tmp_path / "scaled.seqlab").exists()
+    assert seqlab.regularizers.get("L2").l2 == 0.01 and seqlab.regularizers.get("L1L2").l1 == 0.0

@@ -121,7 +121,7 @@ class Layer(nn.Module):
         raise NotImplementedError
 
     def forward(self, inputs, training: bool | None = None, mask=None):
-        inputs = as_tensor_input(inputs)
+        inputs = as_tensor_input(inputs, self)
         if not self.built:
             # Checked on the shape received first, so an error shows the batch size given
             # ("got shape (60000, 28, 28)"); the weights are then built for any batch size.
@@ -131,9 +131,7 @@ class Layer(nn.Module):
             self.check_input_shape(tuple(inputs.shape))
         if training is None:
             training = self.training
-        weight = next(self.parameters(recurse=False), None) if self.inputs_take_weight_dtype else None
-        return self.call(inputs if weight is None else in_dtype_of(weight, inputs, self.name),
-                         training=training, mask=mask)
+        return self.call(in_layer_dtype(self, inputs), training=training, mask=mask)
 
     def build_from_shape(self, input_shape: Shape) -> None:
         """Validate ``input_shape``, create the weights and remember the shape."""
@@ -233,6 +231,21 @@ class Layer(nn.Module):
             with torch.no_grad():
                 self.set_keras_weight(name, value.to(current.device))
 
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value) -> None:
+        # As in Keras: freezing a built layer freezes its weights and the layers inside it, so
+        # `model.layers[0].trainable = False` before the next fit really leaves them alone.
+        self._trainable = bool(value)
+        for module in self.modules():
+            if isinstance(module, Layer):
+                module._trainable = self._trainable
+        for parameter in self.parameters():
+            parameter.requires_grad_(self._trainable)
+
     # ---- regularization ---------------------------------------------------------------
     @property
     def activity_regularizer(self):
@@ -320,21 +333,45 @@ def format_shape(shape: Shape) -> str:
     return _fmt(tuple(shape))
 
 
-def as_tensor_input(inputs):
-    """A layer's input as a tensor: NumPy arrays and nested lists are taken, as Keras layers take them."""
-    return inputs if torch.is_tensor(inputs) else torch.as_tensor(np.asarray(inputs))
+def as_tensor_input(inputs, layer: nn.Module) -> torch.Tensor:
+    """A layer's (or model's) input as a tensor with a batch axis. NumPy arrays and nested lists
+    are taken, as Keras layers take them, and put on the device of the weights."""
+    if not torch.is_tensor(inputs):
+        try:
+            array = np.asarray(inputs)
+            if array.dtype == object:  # ragged lists, None, strings: nothing a layer computes with
+                raise TypeError("not an array of numbers")
+            inputs = torch.as_tensor(array)
+        except (TypeError, ValueError, RuntimeError) as error:
+            raise TypeError(f"layer '{layer.name}' takes a tensor, a NumPy array or nested lists of numbers "
+                            f"(equal lengths), got {describe(inputs)} ({error})") from None
+        weight = next(layer.parameters(), None)
+        if weight is not None:
+            inputs = inputs.to(weight.device)
+    if inputs.dim() == 0:
+        raise ValueError(f"layer '{layer.name}' got the single number {inputs.item()!r}; it takes a batch "
+                         "with samples on the first axis")
+    return inputs
 
 
-def in_dtype_of(weight: torch.Tensor, inputs: torch.Tensor, layer_name: str) -> torch.Tensor:
-    """``inputs`` in the dtype of the layer's ``weight``: float64 NumPy data into a float32 layer,
-    integers or booleans into a Dense, a model turned ``.double()``. Complex input has no such
-    real value: refused rather than stripped of its imaginary part."""
-    if inputs.dtype == weight.dtype:
+def in_layer_dtype(layer: "Layer", inputs: torch.Tensor) -> torch.Tensor:
+    """``inputs`` in the dtype of the layer's weights: float64 NumPy data into a float32 layer,
+    integers or booleans into a Dense, a model turned ``.double()``. A layer without weights
+    keeps floating inputs as they come and takes integers or booleans as its own float dtype.
+    Complex input has no real value: refused rather than stripped of its imaginary part."""
+    if not layer.inputs_take_weight_dtype:
+        return inputs
+    weight = next(layer.parameters(recurse=False), None)
+    if weight is not None:
+        target = weight.dtype
+    else:
+        target = inputs.dtype if inputs.is_floating_point() else layer.torch_dtype
+    if inputs.dtype == target:
         return inputs
     if inputs.is_complex():
-        raise TypeError(f"layer '{layer_name}' got complex input (dtype {inputs.dtype}); its weights are "
-                        f"{weight.dtype}: pass the real part (x.real) or the magnitude (x.abs())")
-    return inputs.to(weight.dtype)
+        raise TypeError(f"layer '{layer.name}' got complex input (dtype {inputs.dtype}); it computes in "
+                        f"{target}: pass the real part (x.real) or the magnitude (x.abs())")
+    return inputs.to(target)
 
 
 def _check_dtype(name: str, dtype) -> str:

@@ -38,21 +38,31 @@ def _record_activity(layer, inputs, outputs) -> None:
     tensors = outputs if isinstance(outputs, (list, tuple)) else [outputs]
     # Keras divides by the batch size (divide_no_nan: an empty batch gives 0, not NaN).
     layer._activity_losses = [
-        regularizer(t) / max(t.shape[0] if t.dim() else 1, 1) for t in tensors if torch.is_tensor(t)
+        _summed(regularizer(t)) / max(t.shape[0] if t.dim() else 1, 1) for t in tensors if torch.is_tensor(t)
     ]
+
+
+def _summed(penalty) -> torch.Tensor:
+    # Keras sums whatever a regularizer returns: a function giving one value per weight
+    # (lambda w: 0.01 * w**2) is a penalty too, not a broadcast into the loss.
+    return penalty.sum() if torch.is_tensor(penalty) else torch.as_tensor(penalty)
 
 
 def weight_penalties(layer) -> list[torch.Tensor]:
     """The penalties of ``layer``'s own weights, now; none for frozen weights (Keras counts
-    only trainable weights)."""
-    if not layer.built or not any(p.requires_grad for p in layer.parameters(recurse=False)):
+    only trainable weights), each weight judged by itself."""
+    if not layer.built:
         return []
     present = layer.weight_names()
     penalties = []
     for weight, argument in layer.weight_regularizer_arguments.items():
         regularizer = getattr(layer, argument)
-        if regularizer is not None and weight in present:
-            penalties.append(regularizer(layer.keras_weight(weight)))
+        if regularizer is None or weight not in present:
+            continue
+        with torch.enable_grad():  # a view of a trainable parameter requires grad, even in evaluate
+            value = layer.keras_weight(weight)
+        if value.requires_grad:
+            penalties.append(_summed(regularizer(value)))
     return penalties
 
 

@@ -13,7 +13,7 @@ from torch import nn
 
 from seqlab.errors import NotBuiltError, describe
 from seqlab.layers import base, penalties
-from seqlab.layers.base import OUTPUT_MASK, Layer, Shape
+from seqlab.layers.base import OUTPUT_MASK, Layer, Shape, as_tensor_input
 from seqlab.layers.input_layer import InputLayer
 from seqlab.models.summary import format_summary
 
@@ -149,6 +149,7 @@ class Sequential(nn.Module):
     def forward(self, inputs: torch.Tensor, training: bool | None = None, mask=None):
         if not self._layers:
             raise NotBuiltError(f"model '{self.name}' has no layers")
+        inputs = as_tensor_input(inputs, self)
         if not self.built:
             self.build((None, *tuple(inputs.shape[1:])))
             if self._placement is None and self.device != inputs.device:

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from seqlab import activations, initializers
 from seqlab.errors import describe
-from seqlab.layers.base import Layer, as_tensor_input, check_positive_int, check_rate, format_shape, in_dtype_of
+from seqlab.layers.base import Layer, as_tensor_input, check_positive_int, check_rate, format_shape, in_layer_dtype
 from seqlab.layers.penalties import check_regularizer
 from seqlab.layers.recurrent import fused
 from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks
@@ -200,7 +200,7 @@ class RecurrentLayer(Layer):
 
     # ---- running -----------------------------------------------------------------------
     def forward(self, inputs, training=None, mask=None, initial_state=None):
-        inputs = as_tensor_input(inputs)
+        inputs = as_tensor_input(inputs, self)
         if inputs.dim() != 3:
             raise self.rank_error(tuple(inputs.shape))
         if not self.built:
@@ -213,7 +213,7 @@ class RecurrentLayer(Layer):
         return self.call(inputs, training=training, mask=mask, initial_state=initial_state)
 
     def call(self, inputs, training=False, mask=None, initial_state=None):
-        x = in_dtype_of(self.weight_ih, inputs, self.name)
+        x = in_layer_dtype(self, inputs)
         batch, steps, features = x.shape
         if steps == 0:
             raise ValueError(f"layer '{self.name}' got a sequence of 0 timesteps, shape {tuple(x.shape)}")

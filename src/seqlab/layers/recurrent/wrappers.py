@@ -1,12 +1,11 @@
 """Wrappers: ``Bidirectional`` (a recurrent layer run both ways) and ``TimeDistributed``."""
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from seqlab.errors import describe
 from seqlab.layers import base
-from seqlab.layers.base import Layer
+from seqlab.layers.base import Layer, as_tensor_input
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -136,8 +135,7 @@ class Bidirectional(_Wrapper):
                 sub.build_from_shape(input_shape)
 
     def forward(self, inputs, training=None, mask=None, initial_state=None):
-        if not torch.is_tensor(inputs):
-            inputs = torch.as_tensor(np.asarray(inputs), dtype=self.torch_dtype)
+        inputs = as_tensor_input(inputs, self)  # the directions cast it to their weights' dtype
         if inputs.dim() != 3:
             raise self.forward_layer.rank_error(tuple(inputs.shape))
         if not self.built:
