@@ -177,3 +177,29 @@ def test_a_regularizer_class_without_get_config_cannot_be_saved(tmp_path):
         model.save(tmp_path / "scaled.seqlab")
     assert not (tmp_path / "scaled.seqlab").exists()
     assert seqlab.regularizers.get("L2").l2 == 0.01 and seqlab.regularizers.get("L1L2").l1 == 0.0
+
+
+def test_a_whole_model_is_frozen_by_one_assignment():
+    model = dense_model()
+    before = [w.copy() for w in model.get_weights()]
+    model.trainable = False
+    assert model.trainable is False and model.layers[0].trainable is False
+    model.fit(X, Y, epochs=1, verbose=0)
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)
+    model.trainable = True
+    model.fit(X, Y, epochs=1, verbose=0)
+    assert not np.array_equal(before[0], model.get_weights()[0])
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "rmsprop"])
+def test_freezing_between_fits_leaves_the_weights_alone_whatever_the_optimizer_state(optimizer):
+    # The optimizer has moments for these weights from the first fit; they must not move them.
+    model = Sequential([Dense(3, input_shape=(3,)), Dense(2)])
+    model.compile(optimizer=optimizer, loss="mse")
+    model.fit(X, Y, epochs=2, verbose=0)
+    model.layers[0].trainable = False
+    before = [w.copy() for w in model.layers[0].get_weights()]
+    model.fit(X, Y, epochs=2, verbose=0)
+    for old, new in zip(before, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(old, new)

@@ -110,6 +110,16 @@ class Sequential(nn.Module):
     def output_shape(self) -> Shape | None:
         return self.output_shapes[-1] if self.output_shapes else None
 
+    @property
+    def trainable(self) -> bool:
+        """True while any layer trains; setting it sets every layer's (Keras's ``model.trainable``)."""
+        return any(layer.trainable for layer in self._layers)
+
+    @trainable.setter
+    def trainable(self, value) -> None:
+        for layer in self._layers:
+            layer.trainable = value
+
     # ---- build and run ----------------------------------------------------------------
     def build(self, input_shape: Shape | None = None) -> None:
         """Create every layer's weights for inputs of ``input_shape`` (batch axis included)."""
