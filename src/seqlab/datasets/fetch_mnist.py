@@ -24,7 +24,6 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-import numpy as np
 
 from seqlab.datasets.mnist import FILES, IdxFileError, default_data_dir, read_idx
 

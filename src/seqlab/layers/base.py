@@ -14,13 +14,13 @@ import inspect
 import re
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
 from seqlab import initializers, regularizers
 from seqlab.errors import NotBuiltError, describe
 from seqlab.layers import penalties
+from seqlab.layers.inputs import as_tensor_input, in_layer_dtype
 
 _REGISTRY: dict[str, type["Layer"]] = {}
 _NAME_COUNTS: dict[str, int] = {}
@@ -331,47 +331,6 @@ def _fmt(shape: Shape) -> str:
 
 def format_shape(shape: Shape) -> str:
     return _fmt(tuple(shape))
-
-
-def as_tensor_input(inputs, layer: nn.Module) -> torch.Tensor:
-    """A layer's (or model's) input as a tensor with a batch axis. NumPy arrays and nested lists
-    are taken, as Keras layers take them, and put on the device of the weights."""
-    if not torch.is_tensor(inputs):
-        try:
-            array = np.asarray(inputs)
-            if array.dtype == object:  # ragged lists, None, strings: nothing a layer computes with
-                raise TypeError("not an array of numbers")
-            inputs = torch.as_tensor(array)
-        except (TypeError, ValueError, RuntimeError) as error:
-            raise TypeError(f"layer '{layer.name}' takes a tensor, a NumPy array or nested lists of numbers "
-                            f"(equal lengths), got {describe(inputs)} ({error})") from None
-        weight = next(layer.parameters(), None)
-        if weight is not None:
-            inputs = inputs.to(weight.device)
-    if inputs.dim() == 0:
-        raise ValueError(f"layer '{layer.name}' got the single number {inputs.item()!r}; it takes a batch "
-                         "with samples on the first axis")
-    return inputs
-
-
-def in_layer_dtype(layer: "Layer", inputs: torch.Tensor) -> torch.Tensor:
-    """``inputs`` in the dtype of the layer's weights: float64 NumPy data into a float32 layer,
-    integers or booleans into a Dense, a model turned ``.double()``. A layer without weights
-    keeps floating inputs as they come and takes integers or booleans as its own float dtype.
-    Complex input has no real value: refused rather than stripped of its imaginary part."""
-    if not layer.inputs_take_weight_dtype:
-        return inputs
-    weight = next(layer.parameters(recurse=False), None)
-    if weight is not None:
-        target = weight.dtype
-    else:
-        target = inputs.dtype if inputs.is_floating_point() else layer.torch_dtype
-    if inputs.dtype == target:
-        return inputs
-    if inputs.is_complex():
-        raise TypeError(f"layer '{layer.name}' got complex input (dtype {inputs.dtype}); it computes in "
-                        f"{target}: pass the real part (x.real) or the magnitude (x.abs())")
-    return inputs.to(target)
 
 
 def _check_dtype(name: str, dtype) -> str:

@@ -1,8 +1,6 @@
 """Dense and Activation: the feed-forward layers of the notes."""
 from __future__ import annotations
 
-import torch
-
 from seqlab import activations, initializers
 from seqlab.layers.base import Layer, check_positive_int
 from seqlab.layers.penalties import check_regularizer

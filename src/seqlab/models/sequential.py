@@ -13,7 +13,8 @@ from torch import nn
 
 from seqlab.errors import NotBuiltError, describe
 from seqlab.layers import base, penalties
-from seqlab.layers.base import OUTPUT_MASK, Layer, Shape, as_tensor_input
+from seqlab.layers.base import OUTPUT_MASK, Layer, Shape
+from seqlab.layers.inputs import as_tensor_input
 from seqlab.layers.input_layer import InputLayer
 from seqlab.models.summary import format_summary
 

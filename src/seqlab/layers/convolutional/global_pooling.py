@@ -1,8 +1,6 @@
 """Global pooling: the maximum or mean over every step (or pixel), one value per channel."""
 from __future__ import annotations
 
-import torch
-
 from seqlab.layers.base import Layer
 from seqlab.layers.convolutional import spatial
 

@@ -15,7 +15,8 @@ import torch.nn.functional as F
 
 from seqlab import activations, initializers
 from seqlab.errors import describe
-from seqlab.layers.base import Layer, as_tensor_input, check_positive_int, check_rate, format_shape, in_layer_dtype
+from seqlab.layers.base import Layer, check_positive_int, check_rate, format_shape
+from seqlab.layers.inputs import as_tensor_input, in_layer_dtype
 from seqlab.layers.penalties import check_regularizer
 from seqlab.layers.recurrent import fused
 from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks

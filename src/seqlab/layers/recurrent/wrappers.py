@@ -5,7 +5,8 @@ import torch
 
 from seqlab.errors import describe
 from seqlab.layers import base
-from seqlab.layers.base import Layer, as_tensor_input
+from seqlab.layers.base import Layer
+from seqlab.layers.inputs import as_tensor_input
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
