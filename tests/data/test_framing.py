@@ -28,5 +28,5 @@ def test_dropnan_and_multivariate_names():
 def test_framing_errors():
     with pytest.raises(ValueError, match=r"`n_out` must be a positive integer, got 0"):
         series_to_supervised(np.arange(5.0), n_out=0)
-    with pytest.raises(ValueError, match=r"`n_in` must be an integer >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"`n_in` must be a non-negative integer, got -1"):
         series_to_supervised(np.arange(5.0), n_in=-1)

@@ -105,7 +105,7 @@ def test_stride_keeps_every_kth_window():
 def test_errors_name_the_argument_and_value():
     with pytest.raises(ValueError, match=r"`look_back` must be a positive integer, got 0"):
         make_windows(np.arange(10.0), 0)
-    with pytest.raises(TypeError, match=r"`foresight` must be an integer >= 0, got 1.5"):
+    with pytest.raises(TypeError, match=r"`foresight` must be a non-negative integer, got 1.5"):
         make_windows(np.arange(10.0), 2, foresight=1.5)
     with pytest.raises(ValueError, match=r"series of 10 steps is too short for look_back=7 \+ foresight=6 "
                                          r"\+ horizon=1 = 14 steps"):

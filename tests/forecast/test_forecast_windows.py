@@ -39,11 +39,12 @@ def test_too_short_a_part_gives_no_windows():
     assert window_origins(WindowSpec(5), 0, 5).size == 0
 
 
-@pytest.mark.parametrize("argument, value, error", [
-    ("look_back", 0, ValueError), ("horizon", 0, ValueError), ("foresight", -1, ValueError),
-    ("stride", 1.5, TypeError), ("look_back", True, TypeError),
+@pytest.mark.parametrize("argument, value, error, expected", [
+    ("look_back", 0, ValueError, "a positive integer, got 0"), ("horizon", 0, ValueError, "a positive integer, got 0"),
+    ("foresight", -1, ValueError, "a non-negative integer, got -1"),
+    ("stride", 1.5, TypeError, "a positive integer, got 1.5"), ("look_back", True, TypeError, "a positive integer, got True"),
 ])
-def test_window_spec_rejects_bad_values(argument, value, error):
+def test_window_spec_rejects_bad_values(argument, value, error, expected):
     settings = {"look_back": 3, argument: value}
-    with pytest.raises(error, match=f"WindowSpec: `{argument}` must be an integer"):
+    with pytest.raises(error, match=f"WindowSpec: `{argument}` must be {expected}$"):
         WindowSpec(**settings)

@@ -44,7 +44,7 @@ def with_nans(array, positions):
     (lambda m: m.fit(X, Y, validation_data=X, verbose=0), TypeError, r"`validation_data` must be a tuple \(x_val, y_val\)"),
     (lambda m: m.fit(X, Y, batch_size=0, verbose=0), ValueError, r"fit: `batch_size` must be a positive integer, got 0"),
     (lambda m: m.fit(X, Y, batch_size=-3, verbose=0), ValueError, r"fit: `batch_size` must be a positive integer, got -3"),
-    (lambda m: m.predict(X, batch_size=2.5), TypeError, r"predict: `batch_size` must be an integer, got 2.5"),
+    (lambda m: m.predict(X, batch_size=2.5), TypeError, r"predict: `batch_size` must be a positive integer, got 2.5"),
     (lambda m: m.fit(X, Y, validation_split=1.0, verbose=0), ValueError, r"fit: `validation_split` must be a number in \[0, 1\), got 1.0"),
     (lambda m: m.fit(X, Y, validation_split=-0.1, verbose=0), ValueError, r"`validation_split` must be a number in \[0, 1\), got -0.1"),
     (lambda m: m.fit(X[:1], Y[:1], validation_split=0.2, verbose=0), ValueError,

@@ -1,30 +1,11 @@
 """Argument checks shared by the data modules (messages name function, argument and value)."""
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
 
+from seqlab.checks import check_int
 from seqlab.errors import describe
-
-
-def check_int(where: str, argument: str, value, minimum: int = 1) -> int:
-    """An integer >= ``minimum``; bools are refused (``True`` is not a window length)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise TypeError(f"{where}: `{argument}` must be {kind}, got {describe(value)}")
-    if value < minimum:
-        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise ValueError(f"{where}: `{argument}` must be {kind}, got {value}")
-    return int(value)
-
-
-def check_choice(where: str, argument: str, value, choices: tuple) -> str:
-    if value not in choices:
-        options = " or ".join(repr(c) for c in choices)
-        raise ValueError(f"{where}: `{argument}` must be {options}, got {describe(value)}")
-    return value
 
 
 def check_data(where: str, data):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from seqlab.data._checks import check_data, check_int
+from seqlab.checks import check_int
+from seqlab.data._checks import check_data
 
 
 def series_to_supervised(data, n_in: int = 1, n_out: int = 1, dropnan: bool = True) -> pd.DataFrame:

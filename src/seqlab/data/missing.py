@@ -13,7 +13,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from seqlab.data._checks import check_int, steps_of
+from seqlab.checks import check_int
+from seqlab.data._checks import steps_of
 from seqlab.errors import describe
 
 

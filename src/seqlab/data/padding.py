@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from seqlab.data._checks import check_choice, check_int
+from seqlab.checks import check_choice, check_int
 from seqlab.errors import describe
 
 

@@ -14,7 +14,7 @@ from collections import Counter
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from seqlab.data._checks import check_choice, check_int
+from seqlab.checks import check_choice, check_int
 from seqlab.errors import NotBuiltError, describe
 
 _WORD = re.compile(r"[\w']+")

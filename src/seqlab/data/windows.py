@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from seqlab.data._checks import check_data, check_int, check_time_order
+from seqlab.checks import check_int
+from seqlab.data._checks import check_data, check_time_order
 from seqlab.errors import describe
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from seqlab.data._checks import check_choice
+from seqlab.checks import check_choice
 
 SENTIMENT_SOURCES = ("imdb", "amazon", "yelp")
 _SENTIMENT_FILES = {"imdb": "imdb_labelled.txt", "amazon": "amazon_cells_labelled.txt",

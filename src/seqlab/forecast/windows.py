@@ -17,15 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seqlab.errors import describe
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"WindowSpec: `{name}` must be an integer >= {minimum}, got {describe(value)}")
-    if value < minimum:
-        raise ValueError(f"WindowSpec: `{name}` must be an integer >= {minimum}, got {value}")
-    return int(value)
+from seqlab.checks import check_int
 
 
 @dataclass(frozen=True)
@@ -48,10 +40,10 @@ class WindowSpec:
     stride: int = 1
 
     def __post_init__(self):
-        _check_int("look_back", self.look_back, 1)
-        _check_int("horizon", self.horizon, 1)
-        _check_int("foresight", self.foresight, 0)
-        _check_int("stride", self.stride, 1)
+        check_int("WindowSpec", "look_back", self.look_back)
+        check_int("WindowSpec", "horizon", self.horizon)
+        check_int("WindowSpec", "foresight", self.foresight, minimum=0)
+        check_int("WindowSpec", "stride", self.stride)
 
     @property
     def span(self) -> int:

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from seqlab import initializers, regularizers
+from seqlab.checks import format_shape
 from seqlab.errors import NotBuiltError, describe
 from seqlab.layers import penalties
 from seqlab.layers.inputs import as_tensor_input, in_layer_dtype
@@ -43,23 +44,6 @@ def unique_name(prefix: str) -> str:
     count = _NAME_COUNTS.get(prefix, 0)
     _NAME_COUNTS[prefix] = count + 1
     return prefix if count == 0 else f"{prefix}_{count}"
-
-
-def check_positive_int(layer: str, argument: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{layer}: `{argument}` must be a positive integer, got {describe(value)}")
-    if value <= 0:
-        raise ValueError(f"{layer}: `{argument}` must be a positive integer, got {value}")
-    return value
-
-
-def check_rate(layer: str, argument: str, value) -> float:
-    """A dropout-like rate: a number in [0, 1). Never clamped."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{layer}: `{argument}` must be a number in [0, 1), got {describe(value)}")
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{layer}: `{argument}` must be in [0, 1), got {value}")
-    return float(value)
 
 
 class Layer(nn.Module):
@@ -155,13 +139,13 @@ class Layer(nn.Module):
         if len(shape) != len(expected):
             raise ValueError(
                 f"layer '{self.name}' expects {len(expected)}-D input with shape "
-                f"{_fmt(expected)}, got shape {tuple(shape)}"
+                f"{format_shape(expected)}, got shape {tuple(shape)}"
             )
         for axis, (want, got) in enumerate(zip(expected[1:], shape[1:]), start=1):
             if want is not None and want != got and axis == len(expected) - 1:
                 raise ValueError(
                     f"layer '{self.name}' was built for {want} features on its last axis, "
-                    f"got input of shape {tuple(shape)}; expected {_fmt(expected)}"
+                    f"got input of shape {tuple(shape)}; expected {format_shape(expected)}"
                 )
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
@@ -323,14 +307,6 @@ def _plain(value):
     if isinstance(value, tuple):
         return list(value)
     return value
-
-
-def _fmt(shape: Shape) -> str:
-    return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def format_shape(shape: Shape) -> str:
-    return _fmt(tuple(shape))
 
 
 def _check_dtype(name: str, dtype) -> str:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from seqlab import activations, initializers
-from seqlab.layers.base import Layer, check_positive_int
+from seqlab.checks import check_int
+from seqlab.layers.base import Layer
 from seqlab.layers.penalties import check_regularizer
 
 
@@ -43,7 +44,7 @@ class Dense(Layer):
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.units = check_positive_int("Dense", "units", units)
+        self.units = check_int("Dense", "units", units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)

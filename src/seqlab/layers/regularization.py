@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
-from seqlab.layers.base import Layer, check_rate
+from seqlab.checks import check_rate
+from seqlab.layers.base import Layer
 
 
 class Dropout(Layer):

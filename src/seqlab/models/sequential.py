@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from seqlab.checks import format_shape
 from seqlab.errors import NotBuiltError, describe
 from seqlab.layers import base, penalties
 from seqlab.layers.base import OUTPUT_MASK, Layer, Shape
@@ -153,7 +154,7 @@ class Sequential(nn.Module):
             layer = self._layers[index]
             raise ValueError(
                 f"layer '{layer.name}' ({type(layer).__name__}) gets the output of '{previous.name}' "
-                f"({type(previous).__name__}) of shape {base.format_shape(shape)}: only its last timestep. "
+                f"({type(previous).__name__}) of shape {format_shape(shape)}: only its last timestep. "
                 f"Give '{previous.name}' return_sequences=True to pass every timestep on"
             ) from None
 

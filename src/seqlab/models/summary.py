@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import textwrap
 
-from seqlab.layers.base import format_shape
+from seqlab.checks import format_shape
 
 
 def format_summary(model, line_length: int = 65) -> str:

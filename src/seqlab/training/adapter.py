@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from seqlab.checks import format_shape
 from seqlab.errors import describe
 
 _AXES = {
@@ -133,7 +134,7 @@ def check_input_shape(model, expected, shape: tuple, name: str, where: str) -> N
     axes = _AXES.get(len(expected), "")
     raise ValueError(
         f"{where}: model '{model.name}' expects {len(expected)}-D input {axes} of shape "
-        f"{_fmt(expected)}, got `{name}` of shape {tuple(shape)}{_shape_hint(expected, tuple(shape), name)}"
+        f"{format_shape(expected)}, got `{name}` of shape {tuple(shape)}{_shape_hint(expected, tuple(shape), name)}"
     )
 
 
@@ -148,17 +149,3 @@ def _shape_hint(expected: tuple, shape: tuple, name: str) -> str:
     wrong = [f"{axis} {got} where the model takes {want}"
              for axis, want, got in zip(names[1:], expected[1:], shape[1:]) if want is not None and want != got]
     return ": " + "; ".join(wrong) if wrong else ""
-
-
-def _fmt(shape) -> str:
-    inner = ", ".join("None" if s is None else str(s) for s in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
-
-
-def check_positive_int(where: str, name: str, value, allow_zero: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{where}: `{name}` must be an integer, got {describe(value)}")
-    if value < 0 or (value == 0 and not allow_zero):
-        kind = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{where}: `{name}` must be a {kind} integer, got {value}")
-    return int(value)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
+from seqlab.checks import check_int
 from seqlab.errors import describe
 from seqlab.training import adapter
 
@@ -185,7 +186,7 @@ def resolve_batch_size(info: ModelInfo, batch_size, where: str, batch_input_shap
             batch_size = wanted[0]
     if batch_size is None:
         return fixed or 32
-    batch_size = adapter.check_positive_int(where, "batch_size", batch_size)
+    batch_size = check_int(where, "batch_size", batch_size)
     if fixed is not None and batch_size != fixed:
         raise ValueError(
             f"{where}: model '{info.model.name}' declares a fixed batch size of {fixed} "

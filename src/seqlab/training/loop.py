@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import torch
 
+from seqlab.checks import check_int
 from seqlab.errors import describe
 from seqlab.training import adapter, data, sources
 from seqlab.training.callbacks import CallbackList
@@ -53,9 +54,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     """
     where = "fit"
     setup = require_compiled(model, where)
-    epochs = adapter.check_positive_int(where, "epochs", epochs, allow_zero=True)
-    initial_epoch = adapter.check_positive_int(where, "initial_epoch", initial_epoch, allow_zero=True)
-    validation_freq = adapter.check_positive_int(where, "validation_freq", validation_freq)
+    epochs = check_int(where, "epochs", epochs, minimum=0)
+    initial_epoch = check_int(where, "initial_epoch", initial_epoch, minimum=0)
+    validation_freq = check_int(where, "validation_freq", validation_freq)
     verbose = resolve_verbose(verbose, where)
     if not isinstance(shuffle, (bool, np.bool_)):
         raise TypeError(f"fit: `shuffle` must be True or False, got {describe(shuffle)}")
@@ -65,9 +66,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     if class_weight is not None and sample_weight is not None:
         raise ValueError("fit: pass either `class_weight` or `sample_weight`, not both")
     if steps_per_epoch is not None:
-        steps_per_epoch = adapter.check_positive_int(where, "steps_per_epoch", steps_per_epoch)
+        steps_per_epoch = check_int(where, "steps_per_epoch", steps_per_epoch)
     if validation_steps is not None:
-        validation_steps = adapter.check_positive_int(where, "validation_steps", validation_steps)
+        validation_steps = check_int(where, "validation_steps", validation_steps)
     run = _FitData.prepare(model, setup, x, y, sample_weight, class_weight, batch_size, batch_input_shape,
                            validation_split, validation_data, validation_batch_size,
                            steps_per_epoch, validation_steps)
@@ -317,7 +318,7 @@ def _inference_source(model, setup, x, y, sample_weight, batch_size, steps, wher
     if sources.is_stream(x):
         _refuse_with_stream(x, where, y=y, sample_weight=sample_weight, batch_size=batch_size)
         if steps is not None:
-            steps = adapter.check_positive_int(where, "steps", steps)
+            steps = check_int(where, "steps", steps)
         source = sources.StreamSource(x, _converter(model, info, setup, where, "x", inputs_only=inputs_only),
                                       steps, where, "x")
         return source, _place(model, setup, source, where)

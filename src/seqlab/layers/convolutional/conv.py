@@ -11,7 +11,8 @@ from __future__ import annotations
 import torch.nn.functional as F
 
 from seqlab import activations, initializers
-from seqlab.layers.base import Layer, check_positive_int
+from seqlab.checks import check_int
+from seqlab.layers.base import Layer
 from seqlab.layers.convolutional import spatial
 from seqlab.layers.penalties import check_regularizer
 from seqlab.layers.convolutional.arithmetic import (
@@ -57,13 +58,13 @@ class BaseConv(Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         who = type(self).__name__
         self.rank = rank
-        self.filters = check_positive_int(who, "filters", filters)
+        self.filters = check_int(who, "filters", filters)
         self.kernel_size = normalize_tuple(who, "kernel_size", kernel_size, rank)
         self.strides = normalize_tuple(who, "strides", strides, rank)
         self.padding = normalize_padding(who, padding, allow_causal=rank == 1)
         self.data_format = spatial.normalize_data_format(who, data_format)
         self.dilation_rate = normalize_tuple(who, "dilation_rate", dilation_rate, rank)
-        self.groups = check_positive_int(who, "groups", groups)
+        self.groups = check_int(who, "groups", groups)
         if self.filters % self.groups:
             raise ValueError(
                 f"{who}: `filters`={self.filters} must be divisible by `groups`={self.groups}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from seqlab.layers.base import format_shape
+from seqlab.checks import format_shape
 
 DATA_FORMATS = ("channels_last", "channels_first")
 _AXES = {1: ("steps",), 2: ("height", "width")}

@@ -6,7 +6,8 @@ import torch
 import torch.nn.functional as F
 
 from seqlab import initializers
-from seqlab.layers.base import Layer, check_positive_int
+from seqlab.checks import check_int
+from seqlab.layers.base import Layer
 from seqlab.layers.penalties import check_regularizer
 
 
@@ -46,8 +47,8 @@ class Embedding(Layer):
         if input_length is not None and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.input_dim = check_positive_int("Embedding", "input_dim", input_dim)
-        self.output_dim = check_positive_int("Embedding", "output_dim", output_dim)
+        self.input_dim = check_int("Embedding", "input_dim", input_dim)
+        self.output_dim = check_int("Embedding", "output_dim", output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = check_regularizer("Embedding", "embeddings_regularizer",
                                                         embeddings_regularizer)

@@ -1,8 +1,7 @@
 """``GRU`` in Keras 3's ``reset_after=True`` form (and Keras 2's ``CuDNNGRU`` name for it)."""
 from __future__ import annotations
 
-import numpy as np
-
+from seqlab.checks import check_bool
 from seqlab.layers.recurrent.cells import gru_cell
 from seqlab.layers.recurrent.layer import RecurrentLayer
 
@@ -45,9 +44,7 @@ class GRU(RecurrentLayer):
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, use_cudnn="auto", seed=None, zero_output_for_mask=False,
                  reset_after=True, **kwargs):
-        if not isinstance(reset_after, (bool, np.bool_)):
-            raise TypeError(f"{type(self).__name__}: `reset_after` must be True or False, got {reset_after!r}")
-        self.reset_after = bool(reset_after)
+        self.reset_after = check_bool(type(self).__name__, "reset_after", reset_after)
         super().__init__(
             units, activation=activation, recurrent_activation=recurrent_activation,
             use_bias=use_bias, kernel_initializer=kernel_initializer,

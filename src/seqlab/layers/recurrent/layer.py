@@ -15,7 +15,8 @@ import torch.nn.functional as F
 
 from seqlab import activations, initializers
 from seqlab.errors import describe
-from seqlab.layers.base import Layer, check_positive_int, check_rate, format_shape
+from seqlab.checks import check_bool, check_int, check_rate, format_shape
+from seqlab.layers.base import Layer
 from seqlab.layers.inputs import as_tensor_input, in_layer_dtype
 from seqlab.layers.penalties import check_regularizer
 from seqlab.layers.recurrent import fused
@@ -34,12 +35,6 @@ def check_activation(layer: str, argument: str, value):
         return activations.get(value)
     except (ValueError, TypeError) as error:
         raise type(error)(f"{layer}: `{argument}`: {error}") from None
-
-
-def check_bool(layer: str, argument: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{layer}: `{argument}` must be True or False, got {describe(value)}")
-    return bool(value)
 
 
 class RecurrentLayer(Layer):
@@ -63,7 +58,7 @@ class RecurrentLayer(Layer):
                  unroll=False, use_cudnn="auto", seed=None, zero_output_for_mask=False, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         cls = type(self).__name__
-        self.units = check_positive_int(cls, "units", units)
+        self.units = check_int(cls, "units", units)
         self.activation = check_activation(cls, "activation", activation)
         self.recurrent_activation = (None if recurrent_activation is None else
                                      check_activation(cls, "recurrent_activation", recurrent_activation))

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from seqlab.layers.recurrent.cells import lstm_cell
-from seqlab.layers.recurrent.layer import RecurrentLayer, check_bool
+from seqlab.checks import check_bool
+from seqlab.layers.recurrent.layer import RecurrentLayer
 
 
 class LSTM(RecurrentLayer):
