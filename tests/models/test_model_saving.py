@@ -11,6 +11,7 @@ import seqlab
 from seqlab.errors import ModelFileError
 from seqlab.layers import Dense, Dropout, Input
 from seqlab.models import Sequential, load_model, saving
+from seqlab.training.compile import MissingCustomObjectError
 from seqlab.utils import set_random_seed
 
 
@@ -286,3 +287,40 @@ def test_a_keras_file_name_gets_a_warning_but_still_round_trips(tmp_path, name):
         save(path)
     if save == model.save:
         np.testing.assert_array_equal(load_model(path).get_weights()[0], model.get_weights()[0])
+
+
+def test_compile_config_is_none_before_compile_and_round_trips_keras_style():
+    model = Sequential([Input(shape=(4,)), Dense(2)])
+    assert model.get_compile_config() is None
+    model.compile(optimizer=seqlab.optimizers.Adam(learning_rate=0.01), loss="mse", metrics=["mae", rmse])
+    config = model.get_compile_config()
+    assert json.loads(json.dumps(config)) == config  # plain JSON
+    twin = Sequential([Input(shape=(4,)), Dense(2)])
+    twin.compile_from_config(config, custom_objects={"rmse": rmse})
+    assert twin.get_compile_config() == config
+    assert twin.optimizer is not model.optimizer and twin.optimizer.get_config() == model.optimizer.get_config()
+    assert twin.metrics_names == ["loss", "mae", "rmse"]
+
+
+def test_compile_from_config_names_a_missing_custom_function():
+    model = make_model(loss=rmse)
+    twin = Sequential([Input(shape=(4,)), Dense(2)])
+    with pytest.raises(MissingCustomObjectError, match="the compile config names a custom loss 'rmse'") as caught:
+        twin.compile_from_config(model.get_compile_config())
+    assert (caught.value.kind, caught.value.name) == ("loss", "rmse")
+
+
+def test_load_model_builds_the_class_the_file_names_from_the_class_table(tmp_path, monkeypatch):
+    # The next model class saves and loads through the same code by adding one entry.
+    class Stack(Sequential):
+        pass
+
+    model = Stack([Input(shape=(4,)), Dense(2, name="out")])
+    model.compile(loss="mse", optimizer="sgd")
+    path = tmp_path / "stack.seqlab"
+    model.save(path)
+    with pytest.raises(ModelFileError, match=r"holds a 'Stack' model; seqlab builds Sequential models"):
+        load_model(path)
+    monkeypatch.setitem(seqlab.models.MODEL_CLASSES, "Stack", Stack)
+    loaded = load_model(path)
+    assert type(loaded) is Stack and loaded.get_compile_config() == model.get_compile_config()

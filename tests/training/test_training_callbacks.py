@@ -10,6 +10,7 @@ import torch
 from seqlab import callbacks
 from seqlab.layers import Dense
 from seqlab.models import Sequential
+from seqlab.training.monitoring import MonitorCallback
 
 
 def tiny_model(metrics=()):
@@ -260,3 +261,52 @@ def test_a_misspelt_monitor_is_named_with_the_logged_values():
                                          r"did you mean 'val_loss'\? logged: loss, val_loss"):
         model.fit(np.ones((8, 2)), np.ones((8, 1)), epochs=2, verbose=0, validation_split=0.25,
                   callbacks=[callbacks.EarlyStopping(monitor="val_los")])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: callbacks.EarlyStopping(monitor="val_loss", min_delta=0.25),
+    lambda: callbacks.ReduceLROnPlateau(monitor="val_loss", min_delta=0.25),
+    lambda: callbacks.ModelCheckpoint("x", monitor="val_loss"),  # min_delta 0
+])
+def test_the_three_monitors_share_one_improvement_test(make):
+    callback = make()
+    assert isinstance(callback, MonitorCallback)
+    callback.set_model(tiny_model())
+    callback._resolve_direction({"val_loss": 1.0})
+    assert callback._direction == "min"
+    delta = callback.min_delta  # binary fractions: the sums below are exact
+    assert callback._is_improvement(1.0, None)  # anything beats "nothing seen yet"
+    assert callback._is_improvement(0.5, 0.5 + delta + 0.125)
+    assert not callback._is_improvement(0.5, 0.5 + delta)  # better by exactly min_delta is not enough
+    callback._direction = "max"
+    assert callback._is_improvement(0.5 + delta + 0.125, 0.5)
+    assert not callback._is_improvement(0.5 + delta, 0.5)
+
+
+def test_min_delta_is_a_distance_whatever_its_sign():
+    # Keras's MonitorCallback takes abs(min_delta); ReduceLROnPlateau now does too.
+    assert callbacks.ReduceLROnPlateau(min_delta=-0.1).min_delta == 0.1
+    assert callbacks.EarlyStopping(min_delta=-0.1).min_delta == 0.1
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: callbacks.EarlyStopping(patience=1.5), TypeError, "EarlyStopping: `patience` must be a non-negative integer, got 1.5"),
+    (lambda: callbacks.EarlyStopping(start_from_epoch=-2), ValueError, "EarlyStopping: `start_from_epoch` must be a non-negative integer, got -2"),
+    (lambda: callbacks.ReduceLROnPlateau(cooldown=-1), ValueError, "ReduceLROnPlateau: `cooldown` must be a non-negative integer, got -1"),
+    (lambda: callbacks.ReduceLROnPlateau(factor="half"), TypeError, r"ReduceLROnPlateau: `factor` must be a number in \[0, 1\), got"),
+    (lambda: callbacks.ModelCheckpoint("x", mode="up"), ValueError, "ModelCheckpoint: `mode` must be 'auto', 'min' or 'max', got 'up'"),
+])
+def test_monitor_settings_are_checked_with_the_shared_checks(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+@pytest.mark.parametrize("weights_only, method", [(False, "save"), (True, "save_weights")])
+def test_model_checkpoint_saves_through_the_models_own_methods(tmp_path, monkeypatch, weights_only, method):
+    model = tiny_model()
+    saved = []
+    monkeypatch.setattr(model, method, lambda path, **kwargs: saved.append(path), raising=False)
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "ckpt-{epoch}.seqlab"), save_weights_only=weights_only)
+    checkpoint.set_model(model)
+    checkpoint.on_epoch_end(0, {"val_loss": 1.0})
+    assert saved == [str(tmp_path / "ckpt-1.seqlab")]

@@ -9,6 +9,7 @@ import torch
 from seqlab import optimizers
 from seqlab.layers import Dense
 from seqlab.models import Sequential
+from seqlab.training import optimizer_state
 
 STEPS = 5
 
@@ -181,3 +182,41 @@ def test_a_zero_learning_rate_is_accepted_and_leaves_the_weights_alone():
     model.fit(np.ones((4, 2)), np.zeros((4, 1)), epochs=2, verbose=0)
     for weight, expected in zip(model.get_weights(), start):
         np.testing.assert_array_equal(weight, expected)
+
+
+def test_optimizer_state_is_none_before_the_first_step_and_round_trips_by_parameter_name():
+    x = np.random.default_rng(0).random((8, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+
+    def model():
+        built = Sequential([Dense(2, input_shape=(3,), name="hidden"), Dense(1, name="out")])
+        built.compile(optimizer="adam", loss="mse")
+        return built
+
+    trained = model()
+    assert optimizer_state.get_optimizer_state(trained) is None
+    trained.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    tensors, spec = optimizer_state.get_optimizer_state(trained)
+    assert sorted(tensors) == sorted(f"{layer}/{weight}/{slot}" for layer in ("hidden", "out")
+                                     for weight in ("kernel", "bias") for slot in ("m", "v"))
+    assert spec["param_names"] == ["hidden/kernel", "hidden/bias", "out/kernel", "out/bias"]
+    twin = model()
+    twin.set_weights(trained.get_weights())
+    optimizer_state.set_optimizer_state(twin, tensors, spec)
+    assert twin.optimizer.iterations == trained.optimizer.iterations == 2
+    trained.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False)
+    twin.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False)
+    for a, b in zip(twin.get_weights(), trained.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_optimizer_state_for_other_parameters_is_refused_by_name():
+    trained = Sequential([Dense(1, input_shape=(3,), name="first")])
+    trained.compile(optimizer="adam", loss="mse")
+    trained.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=1, verbose=0)
+    tensors, spec = optimizer_state.get_optimizer_state(trained)
+    other = Sequential([Dense(1, input_shape=(3,), name="second")])
+    other.compile(optimizer="adam", loss="mse")
+    with pytest.raises(ValueError, match=r"the optimizer state is for parameters \['first/kernel', 'first/bias'\], "
+                                         r"the model has \['second/kernel', 'second/bias'\]"):
+        optimizer_state.set_optimizer_state(other, tensors, spec)

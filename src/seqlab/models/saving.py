@@ -8,9 +8,12 @@ The file is a zip archive (stored, not compressed; every entry CRC-checked on re
                             "build_input_shape": [null, 7, 1]}``
 ``model.weights.safetensors``  every weight in Keras's layout (``layer.get_weights()``), keyed
                             ``"<layer name>/<weight name>"``: independent of torch module paths
-``compile.json``            loss, metrics and optimizer by name and settings (if compiled)
+``compile.json``            ``model.get_compile_config()``: loss, metrics and optimizer by name
+                            and settings (if compiled; see :mod:`seqlab.training.compile`)
 ``optimizer.safetensors``   optimizer state (moments, step counts), keyed
                             ``"<layer name>/<parameter path>/<slot>"`` (if it has any)
+``optimizer.json``          the rest of that state: parameter names, groups, scalar slots
+                            (see :mod:`seqlab.training.optimizer_state`)
 ==========================  =================================================================
 
 Nothing is pickled and ``torch.load`` is never used: loading rebuilds layers by class name from
@@ -18,10 +21,13 @@ the registry and fills in plain tensors, so an untrusted file runs no code. A us
 metric or regularizer function cannot be stored; it is saved by name and must be passed back
 through ``custom_objects``. Writes are atomic (temporary file in the same directory, fsync,
 ``os.replace``): an interrupted save leaves the previous file untouched.
+
+This module knows only the archive and the weights: what the compile settings and the optimizer
+state are is training's business, and which class a file may name is chosen by
+:func:`seqlab.models.load_model`.
 """
 from __future__ import annotations
 
-import inspect
 import io
 import json
 import os
@@ -31,13 +37,15 @@ import warnings
 import zipfile
 
 import numpy as np
-import torch
 from safetensors import SafetensorError
 from safetensors.numpy import save as save_numpy
 from safetensors.torch import load as load_tensors, save as save_tensors
 
+import seqlab
 from seqlab import regularizers
 from seqlab.errors import ModelFileError
+from seqlab.training.compile import MissingCustomObjectError
+from seqlab.training.optimizer_state import get_optimizer_state, set_optimizer_state
 
 FORMAT = "seqlab.model"
 WEIGHTS_FORMAT = "seqlab.weights"
@@ -152,24 +160,25 @@ def _warn_foreign_suffix(filepath, what: str) -> None:
 
 
 def save_model(model, filepath, include_optimizer: bool = True) -> None:
-    """Write ``model`` (architecture, weights, compile settings, optimizer state) to one file."""
-    _warn_foreign_suffix(filepath, "save")
-    from seqlab.training import compile as compile_module
+    """Write ``model`` (architecture, weights, compile settings, optimizer state) to one file.
 
+    The compile settings are ``model.get_compile_config()``; the optimizer state comes from
+    :mod:`seqlab.training.optimizer_state`. This module only lays them out in the archive.
+    """
+    _warn_foreign_suffix(filepath, "save")
     input_shape = model.input_shape if model.built else None
     entries = {
-        _MARKER: _json({"format": FORMAT, "format_version": FORMAT_VERSION, "seqlab_version": _version()}),
+        _MARKER: _json({"format": FORMAT, "format_version": FORMAT_VERSION, "seqlab_version": seqlab.__version__}),
         _MODEL: _json({"class_name": type(model).__name__, "config": model.get_config(),
                        "build_input_shape": None if input_shape is None else list(input_shape)}),
         _WEIGHTS: save_numpy(weight_arrays(model)),
     }
-    setup = getattr(model, "compiled", None)
-    if setup is not None:
-        entries[_COMPILE] = _json(compile_config(setup))
-        optimizer = setup.optimizer
-        if include_optimizer and optimizer.built:
-            names = dict(compile_module.named_parameters(model))
-            tensors, state_json = optimizer_state(optimizer, names)
+    compile_config = model.get_compile_config()
+    if compile_config is not None:
+        entries[_COMPILE] = _json(compile_config)
+        state = get_optimizer_state(model) if include_optimizer else None
+        if state is not None:
+            tensors, state_json = state
             entries[_OPTIMIZER] = save_tensors(tensors)
             entries[_OPTIMIZER_JSON] = _json(state_json)
 
@@ -181,11 +190,13 @@ def save_model(model, filepath, include_optimizer: bool = True) -> None:
     atomic_write(filepath, write)
 
 
-def load_model(filepath, custom_objects: dict | None = None, compile: bool = True):
+def load_model(filepath, model_classes: dict, custom_objects: dict | None = None, compile: bool = True):
     """Rebuild a model saved by :func:`save_model`.
 
     Args:
         filepath: the ``.seqlab`` file.
+        model_classes: ``{"Sequential": Sequential, ...}``: the classes a file may name (chosen by
+            :func:`seqlab.models.load_model`; each has ``from_config`` and ``compile_from_config``).
         custom_objects: ``{'rmse': rmse}`` for user loss, metric and regularizer functions (or
             Regularizer classes) saved by name.
         compile: restore the loss, metrics, optimizer and optimizer state.
@@ -193,8 +204,6 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     Raises:
         ModelFileError: the file is missing, not a seqlab model file, truncated or corrupted.
     """
-    from seqlab.models.sequential import Sequential
-
     path = os.fspath(filepath)
     with _open_archive(path) as archive:
         marker = _json_entry(archive, path, _MARKER, missing="it has no 'seqlab.json' marker, so it "
@@ -209,16 +218,18 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
             )
         spec = _json_entry(archive, path, _MODEL)
         weights = _safetensors(_entry(archive, path, _WEIGHTS), path, _WEIGHTS)
-        compile_spec = _json_entry(archive, path, _COMPILE) if _COMPILE in archive.namelist() else None
+        compile_config = _json_entry(archive, path, _COMPILE) if _COMPILE in archive.namelist() else None
         optimizer_tensors = optimizer_json = None
         if _OPTIMIZER in archive.namelist():
             optimizer_tensors = _safetensors(_entry(archive, path, _OPTIMIZER), path, _OPTIMIZER)
             optimizer_json = _json_entry(archive, path, _OPTIMIZER_JSON)
-    if spec.get("class_name") != "Sequential":
-        raise ModelFileError(f"'{path}' holds a {spec.get('class_name')!r} model; seqlab builds Sequential models")
+    cls = model_classes.get(spec.get("class_name"))
+    if cls is None:
+        raise ModelFileError(f"'{path}' holds a {spec.get('class_name')!r} model; seqlab builds "
+                             f"{' and '.join(model_classes)} models")
     try:
         with regularizers.custom_object_scope(custom_objects):
-            model = Sequential.from_config(spec["config"])
+            model = cls.from_config(spec["config"])
         shape = spec.get("build_input_shape")
         if shape is not None and not model.built:
             model.build(tuple(shape))
@@ -229,102 +240,28 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     except (KeyError, TypeError, ValueError) as error:
         raise ModelFileError(f"'{path}' holds a model config that cannot be rebuilt: {error}") from error
     assign_weights(model, weights, f"model file '{path}'")
-    if compile and compile_spec is not None:
-        _restore_compile(model, compile_spec, custom_objects, path)
+    if compile and compile_config is not None:
+        _compile_from_file(model, compile_config, custom_objects, path)
         if optimizer_tensors is not None:
-            _restore_optimizer(model, optimizer_tensors, optimizer_json, path)
+            try:
+                set_optimizer_state(model, optimizer_tensors, optimizer_json)
+            except ValueError as error:
+                raise ModelFileError(f"'{path}': {error}") from error
     return model
 
 
-# ---- compile settings and optimizer state ---------------------------------------------------------
-def compile_config(setup) -> dict:
-    from seqlab.training import losses, metrics, optimizers
-
-    return {
-        "loss": None if setup.loss_identifier is None else losses.serialize(setup.loss_identifier),
-        "metrics": [metrics.serialize(m) for m in setup.metric_identifiers],
-        "optimizer": optimizers.serialize(setup.optimizer),
-    }
-
-
-def _restore_compile(model, spec: dict, custom_objects, path: str) -> None:
-    from seqlab.training import losses, metrics, optimizers
-
-    def custom(kind, deserialize, item):
-        try:
-            return deserialize(item, custom_objects)
-        except KeyError as missing:
-            name = missing.args[0]
-            raise ValueError(
-                f"model file '{path}' was compiled with a custom {kind} {name!r}, which cannot be "
-                f"stored in a file; pass load_model('{path}', custom_objects={{'{name}': {name}}}) "
-                "or load_model(..., compile=False)"
-            ) from None
-
-    loss = None if spec.get("loss") is None else custom("loss", losses.deserialize, spec["loss"])
-    metric_list = [custom("metric", metrics.deserialize, item) for item in spec.get("metrics", [])]
-    optimizer_spec = spec["optimizer"]
-    if optimizer_spec.get("class_name") == "TorchOptimizer":
-        config = dict(optimizer_spec["config"])
-        cls = getattr(torch.optim, config.pop("torch_class", ""), None)
-        if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
-            raise ModelFileError(f"'{path}' names an unknown torch optimizer {optimizer_spec!r}")
-        accepted = inspect.signature(cls).parameters
-        optimizer = cls(model.parameters(), **{k: v for k, v in config.items() if k in accepted})
-    else:
-        try:
-            optimizer = optimizers.deserialize(optimizer_spec)
-        except (TypeError, ValueError) as error:
-            raise ModelFileError(f"'{path}' holds optimizer settings that cannot be restored: {error}") from error
-    model.compile(optimizer=optimizer, loss=loss, metrics=metric_list)
-
-
-def optimizer_state(optimizer, names: dict) -> tuple[dict, dict]:
-    """Flatten torch's optimizer state to named tensors + JSON (no pickling)."""
-    state = optimizer.engine.state_dict()
-    param_names = list(optimizer.param_names) or list(names)
-    tensors, scalars = {}, {}
-    for index, slots in state["state"].items():
-        name = param_names[index]
-        for slot, value in slots.items():
-            if isinstance(value, torch.Tensor):
-                tensors[f"{name}/{slot}"] = value.detach().cpu().contiguous()
-            elif value is not None:
-                scalars.setdefault(name, {})[slot] = value
-    groups = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in group.items()}
-              for group in state["param_groups"]]
-    return tensors, {"param_names": param_names, "param_groups": groups, "scalars": scalars}
-
-
-def _restore_optimizer(model, tensors: dict, spec: dict, path: str) -> None:
-    from seqlab.training.compile import attach_optimizer, named_parameters
-
-    optimizer = model.compiled.optimizer
-    named = named_parameters(model)
-    attach_optimizer(model, optimizer)
-    current = list(optimizer.param_names) or [name for name, _ in named]
-    saved = spec["param_names"]
-    if sorted(saved) != sorted(current):
-        raise ModelFileError(f"'{path}': the optimizer state is for parameters {saved}, the model has {current}")
-    index_of = {name: i for i, name in enumerate(current)}
-    state = {}
-    for name in saved:
-        slots = dict(spec.get("scalars", {}).get(name, {}))
-        prefix = f"{name}/"
-        for key, value in tensors.items():
-            if key.startswith(prefix) and "/" not in key[len(prefix):]:
-                slots[key[len(prefix):]] = value
-        if slots:
-            state[index_of[name]] = slots
-    groups = []
-    for group in spec["param_groups"]:
-        group = dict(group)
-        group["params"] = [index_of[saved[i]] for i in group["params"]]
-        groups.append(group)
+def _compile_from_file(model, config: dict, custom_objects, path: str) -> None:
     try:
-        optimizer.engine.load_state_dict({"state": state, "param_groups": groups})
-    except (KeyError, ValueError, RuntimeError) as error:
-        raise ModelFileError(f"'{path}': the optimizer state does not fit the model: {error}") from error
+        model.compile_from_config(config, custom_objects=custom_objects)
+    except MissingCustomObjectError as error:
+        name = error.name
+        raise ValueError(
+            f"model file '{path}' was compiled with a custom {error.kind} {name!r}, which cannot be "
+            f"stored in a file; pass load_model('{path}', custom_objects={{'{name}': {name}}}) "
+            "or load_model(..., compile=False)"
+        ) from None
+    except ValueError as error:
+        raise ModelFileError(f"'{path}': {error}") from error
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -381,9 +318,3 @@ def _safetensors(data: bytes, path: str, what: str) -> dict:
 
 def _json(value) -> bytes:
     return json.dumps(value, indent=1, sort_keys=False).encode("utf-8")
-
-
-def _version() -> str:
-    import seqlab
-
-    return seqlab.__version__

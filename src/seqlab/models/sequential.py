@@ -1,8 +1,8 @@
 """``Sequential``: a stack of layers that is both a Keras-style model and a ``torch.nn.Module``.
 
 The architecture lives here (add, build, forward, summary, weights, config); training
-(``compile``/``fit``/``evaluate``/``predict``) lives in :mod:`seqlab.training` and saving in
-:mod:`seqlab.models.saving`, to which the methods below delegate.
+(``compile``/``fit``/``evaluate``/``predict``, the compile config) lives in :mod:`seqlab.training`
+and the model file in :mod:`seqlab.models.saving`, to which the methods below delegate.
 """
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ from seqlab.layers import base, penalties
 from seqlab.layers.base import OUTPUT_MASK, Layer, Shape
 from seqlab.layers.inputs import as_tensor_input
 from seqlab.layers.input_layer import InputLayer
+from seqlab.models import saving
 from seqlab.models.summary import format_summary
+from seqlab.training import loop
+from seqlab.training.compile import compile_from_config, compile_model, get_compile_config
 
 
 class Sequential(nn.Module):
@@ -270,9 +273,15 @@ class Sequential(nn.Module):
 
     # ---- training and saving (delegated) ----------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
-        from seqlab.training.compile import compile_model
-
         return compile_model(self, optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+
+    def get_compile_config(self) -> dict | None:
+        """The compile settings as JSON, or None before ``compile`` (Keras's method)."""
+        return get_compile_config(self)
+
+    def compile_from_config(self, config: dict, custom_objects: dict | None = None) -> None:
+        """Compile from :meth:`get_compile_config`'s JSON; user functions come from ``custom_objects``."""
+        compile_from_config(self, config, custom_objects=custom_objects)
 
     @property
     def metrics_names(self) -> list[str]:
@@ -280,46 +289,28 @@ class Sequential(nn.Module):
         return [] if self.compiled is None else ["loss", *self.compiled.metric_names]
 
     def fit(self, x=None, y=None, **kwargs):
-        from seqlab.training.loop import fit
-
-        return fit(self, x, y, **kwargs)
+        return loop.fit(self, x, y, **kwargs)
 
     def evaluate(self, x=None, y=None, **kwargs):
-        from seqlab.training.loop import evaluate
-
-        return evaluate(self, x, y, **kwargs)
+        return loop.evaluate(self, x, y, **kwargs)
 
     def predict(self, x, **kwargs):
-        from seqlab.training.loop import predict
-
-        return predict(self, x, **kwargs)
+        return loop.predict(self, x, **kwargs)
 
     def save(self, filepath, include_optimizer: bool = True) -> None:
-        from seqlab.models.saving import save_model
-
-        save_model(self, filepath, include_optimizer=include_optimizer)
+        saving.save_model(self, filepath, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath) -> None:
-        from seqlab.models.saving import save_weights
-
-        save_weights(self, filepath)
+        saving.save_weights(self, filepath)
 
     def load_weights(self, filepath) -> None:
-        from seqlab.models.saving import load_weights
-
-        load_weights(self, filepath)
+        saving.load_weights(self, filepath)
 
     def train_on_batch(self, x, y, **kwargs):
-        from seqlab.training.loop import train_on_batch
-
-        return train_on_batch(self, x, y, **kwargs)
+        return loop.train_on_batch(self, x, y, **kwargs)
 
     def test_on_batch(self, x, y, **kwargs):
-        from seqlab.training.loop import test_on_batch
-
-        return test_on_batch(self, x, y, **kwargs)
+        return loop.test_on_batch(self, x, y, **kwargs)
 
     def predict_on_batch(self, x):
-        from seqlab.training.loop import predict_on_batch
-
-        return predict_on_batch(self, x)
+        return loop.predict_on_batch(self, x)

@@ -1,7 +1,8 @@
 """``model.compile``: resolve the loss, metrics, optimizer and device once.
 
 What is stored on ``model.compiled`` (a :class:`CompiledSetup`) is everything ``fit`` needs,
-plus the original identifiers so :mod:`seqlab.models.saving` can write them as JSON.
+plus the original identifiers, which :func:`get_compile_config` writes as JSON and
+:func:`compile_from_config` reads back (a model file's ``compile.json``).
 """
 from __future__ import annotations
 
@@ -135,6 +136,56 @@ def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, device=No
     object.__setattr__(model, "loss", loss)
     if setup.device is not None and model.built:
         model.to(setup.device)
+
+
+# ---- the compile settings as JSON (Keras's get_compile_config / compile_from_config) ---------------
+class MissingCustomObjectError(ValueError):
+    """A compile config names a user loss or metric that ``custom_objects`` does not supply
+    (functions are stored by name only: code is never saved)."""
+
+    def __init__(self, kind: str, name: str):
+        super().__init__(f"the compile config names a custom {kind} {name!r}, which is not in custom_objects")
+        self.kind = kind
+        self.name = name
+
+
+def get_compile_config(model) -> dict | None:
+    """The loss, metrics and optimizer ``model`` was compiled with, as JSON; None if it was not
+    compiled (Keras's ``model.get_compile_config()``)."""
+    setup = getattr(model, "compiled", None)
+    if setup is None:
+        return None
+    return {
+        "loss": None if setup.loss_identifier is None else losses.serialize(setup.loss_identifier),
+        "metrics": [metrics_module.serialize(m) for m in setup.metric_identifiers],
+        "optimizer": optimizers.serialize(setup.optimizer),
+    }
+
+
+def compile_from_config(model, config: dict, custom_objects: dict | None = None) -> None:
+    """Compile ``model`` from :func:`get_compile_config`'s JSON (Keras's
+    ``model.compile_from_config``). User functions are looked up in ``custom_objects``.
+
+    Unlike Keras, the optimizer is not built here: it is built on the trainable weights at the
+    first ``fit`` (or when saved optimizer state is loaded into it), as after ``compile``.
+
+    Raises:
+        MissingCustomObjectError: a custom loss or metric is not in ``custom_objects``.
+        ValueError: the optimizer settings cannot be restored.
+    """
+    def custom(kind, deserialize, item):
+        try:
+            return deserialize(item, custom_objects)
+        except KeyError as missing:
+            raise MissingCustomObjectError(kind, missing.args[0]) from None
+
+    loss = None if config.get("loss") is None else custom("loss", losses.deserialize, config["loss"])
+    metric_list = [custom("metric", metrics_module.deserialize, item) for item in config.get("metrics", [])]
+    try:
+        optimizer = optimizers.deserialize(config["optimizer"], parameters=model.parameters())
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"the compile config holds optimizer settings that cannot be restored: {error}") from error
+    compile_model(model, optimizer=optimizer, loss=loss, metrics=metric_list)
 
 
 def require_compiled(model, what: str) -> CompiledSetup:

@@ -15,6 +15,7 @@ import warnings
 
 import torch
 
+from seqlab.checks import check_int, check_rate
 from seqlab.training.callbacks import Callback
 
 _DOWN_WORDS = ("loss", "error", "mse", "mae", "mape", "msle", "crossentropy", "huber")
@@ -52,18 +53,46 @@ def _check_mode(who: str, mode) -> str:
     return mode
 
 
-def _monitored(who: str, monitor: str, logs) -> float | None:
-    value = (logs or {}).get(monitor)
-    if value is None:
-        warnings.warn(
-            f"{who} is conditioned on `{monitor}`, which is not in the logs; available: "
-            f"{', '.join(logs or {}) or 'none'}",
-            RuntimeWarning, stacklevel=3,
-        )
-    return value
+class MonitorCallback(Callback):
+    """Base of the callbacks that watch ``monitor`` and act on improvements (Keras's
+    ``MonitorCallback``): it holds the monitor, the mode, ``min_delta`` and the baseline, resolves
+    the direction at the first epoch's end (when the compiled metrics and the logs are known), and
+    owns the one improvement test, :meth:`_is_improvement`.
+    """
+
+    def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
+        super().__init__()
+        self.monitor = monitor
+        self.mode = _check_mode(type(self).__name__, mode)
+        self.baseline = baseline
+        self.min_delta = abs(float(min_delta))
+        self._direction = None  # 'min' or 'max', once resolved
+
+    def _resolve_direction(self, logs) -> None:
+        if self._direction is None:
+            self._direction = resolve_mode(type(self).__name__, self.monitor, self.mode, self.model, logs)
+
+    def _is_improvement(self, value, reference) -> bool:
+        """``value`` beats ``reference`` by more than ``min_delta``; anything beats None."""
+        if reference is None:
+            return True
+        if self._direction == "min":
+            return value + self.min_delta < reference
+        return value - self.min_delta > reference
+
+    def _monitored_value(self, logs) -> float | None:
+        """The monitored value, or None (with a warning naming what was logged)."""
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            warnings.warn(
+                f"{type(self).__name__} is conditioned on `{self.monitor}`, which is not in the logs; "
+                f"available: {', '.join(logs or {}) or 'none'}",
+                RuntimeWarning, stacklevel=3,  # the caller of on_epoch_end
+            )
+        return value
 
 
-class EarlyStopping(Callback):
+class EarlyStopping(MonitorCallback):
     """Stop training when ``monitor`` has stopped improving (Keras semantics).
 
     Each epoch without an improvement larger than ``min_delta`` counts towards ``patience``;
@@ -77,16 +106,11 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False, start_from_epoch=0):
-        super().__init__()
-        self.monitor = monitor
-        self.min_delta = abs(float(min_delta))
-        self.patience = _count("EarlyStopping", "patience", patience)
+        super().__init__(monitor=monitor, mode=mode, baseline=baseline, min_delta=min_delta)
+        self.patience = check_int("EarlyStopping", "patience", patience, minimum=0)
         self.verbose = verbose
-        self.mode = _check_mode("EarlyStopping", mode)
-        self.baseline = baseline
         self.restore_best_weights = bool(restore_best_weights)
-        self.start_from_epoch = _count("EarlyStopping", "start_from_epoch", start_from_epoch)
-        self._direction = None
+        self.start_from_epoch = check_int("EarlyStopping", "start_from_epoch", start_from_epoch, minimum=0)
         self.on_train_begin()
 
     def on_train_begin(self, logs=None):
@@ -96,29 +120,21 @@ class EarlyStopping(Callback):
         self.best_weights = None
         self.best_epoch = 0
 
-    def _improves(self, value, reference) -> bool:
-        if reference is None:
-            return True
-        if self._direction == "min":
-            return value + self.min_delta < reference
-        return value - self.min_delta > reference
-
     def on_epoch_end(self, epoch, logs=None):
-        if self._direction is None:
-            self._direction = resolve_mode("EarlyStopping", self.monitor, self.mode, self.model, logs)
-        current = _monitored("EarlyStopping", self.monitor, logs)
+        self._resolve_direction(logs)
+        current = self._monitored_value(logs)
         if current is None or epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = _snapshot(self.model)
             self.best_epoch = epoch
         self.wait += 1
-        if self._improves(current, self.best):
+        if self._is_improvement(current, self.best):
             self.best = current
             self.best_epoch = epoch
             if self.restore_best_weights:
                 self.best_weights = _snapshot(self.model)
-            if self.baseline is None or self._improves(current, self.baseline):
+            if self.baseline is None or self._is_improvement(current, self.baseline):
                 self.wait = 0
             return
         if self.wait >= self.patience and epoch > 0:
@@ -140,7 +156,7 @@ class EarlyStopping(Callback):
                 "start_from_epoch": self.start_from_epoch}
 
 
-class ReduceLROnPlateau(Callback):
+class ReduceLROnPlateau(MonitorCallback):
     """Multiply the learning rate by ``factor`` after ``patience`` epochs without improvement.
 
     As in Keras 3, it adds the epoch's learning rate to ``logs['learning_rate']`` (so History
@@ -149,18 +165,12 @@ class ReduceLROnPlateau(Callback):
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
                  min_delta=1e-4, cooldown=0, min_lr=0.0):
-        super().__init__()
-        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 <= factor < 1:
-            raise ValueError(f"ReduceLROnPlateau: `factor` must be in [0, 1), got {factor!r}")
-        self.monitor = monitor
-        self.factor = float(factor)
-        self.patience = _count("ReduceLROnPlateau", "patience", patience)
+        super().__init__(monitor=monitor, mode=mode, min_delta=min_delta)
+        self.factor = check_rate("ReduceLROnPlateau", "factor", factor)
+        self.patience = check_int("ReduceLROnPlateau", "patience", patience, minimum=0)
         self.verbose = verbose
-        self.mode = _check_mode("ReduceLROnPlateau", mode)
-        self.min_delta = float(min_delta)
-        self.cooldown = _count("ReduceLROnPlateau", "cooldown", cooldown)
+        self.cooldown = check_int("ReduceLROnPlateau", "cooldown", cooldown, minimum=0)
         self.min_lr = float(min_lr)
-        self._direction = None
         self.on_train_begin()
 
     def on_train_begin(self, logs=None):
@@ -168,26 +178,18 @@ class ReduceLROnPlateau(Callback):
         self.cooldown_counter = 0
         self.best = None
 
-    def _improves(self, value) -> bool:
-        if self.best is None:
-            return True
-        if self._direction == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
-
     def on_epoch_end(self, epoch, logs=None):
-        if self._direction is None:
-            self._direction = resolve_mode("ReduceLROnPlateau", self.monitor, self.mode, self.model, logs)
+        self._resolve_direction(logs)
         optimizer = self.model.optimizer
         if logs is not None:
             logs["learning_rate"] = float(optimizer.learning_rate)
-        current = _monitored("ReduceLROnPlateau", self.monitor, logs)
+        current = self._monitored_value(logs)
         if current is None:
             return
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.wait = 0
-        if self._improves(current):
+        if self._is_improvement(current, self.best):
             self.best = current
             self.wait = 0
         elif self.cooldown_counter <= 0:
@@ -208,31 +210,29 @@ class ReduceLROnPlateau(Callback):
                 "cooldown": self.cooldown, "min_lr": self.min_lr}
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(MonitorCallback):
     """Save the model (or only its weights) at the end of every epoch, or only on improvements.
 
     ``filepath`` may hold ``{epoch}`` (counted from 1) and any logged value, e.g.
-    ``'ckpt-{epoch:02d}-{val_loss:.3f}.seqlab'``. Files are written atomically (see
-    :mod:`seqlab.models.saving`): a crash mid-save leaves the previous checkpoint intact, and with
-    ``save_best_only`` a NaN value never counts as an improvement, so the best file survives a
-    diverging run. ``save_weights_only`` writes a safetensors file.
+    ``'ckpt-{epoch:02d}-{val_loss:.3f}.seqlab'``. It saves through ``model.save`` /
+    ``model.save_weights``, whose writes are atomic: a crash mid-save leaves the previous
+    checkpoint intact, and with ``save_best_only`` a NaN value never counts as an improvement, so
+    the best file survives a diverging run. ``save_weights_only`` writes a safetensors file.
+    ``initial_value_threshold`` is the baseline the first saved value must beat.
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
-        super().__init__()
+        super().__init__(monitor=monitor, mode=mode, baseline=initial_value_threshold)
         if save_freq != "epoch":
             raise ValueError(f"ModelCheckpoint: only save_freq='epoch' is supported, got {save_freq!r}")
         self.filepath = os.fspath(filepath)
-        self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = bool(save_best_only)
         self.save_weights_only = bool(save_weights_only)
-        self.mode = _check_mode("ModelCheckpoint", mode)
         self.save_freq = save_freq
         self.initial_value_threshold = initial_value_threshold
         self.best = initial_value_threshold
-        self._direction = None
 
     def format_path(self, epoch: int, logs: dict) -> str:
         try:
@@ -244,18 +244,13 @@ class ModelCheckpoint(Callback):
             ) from None
 
     def on_epoch_end(self, epoch, logs=None):
-        if self._direction is None:
-            self._direction = resolve_mode("ModelCheckpoint", self.monitor, self.mode, self.model, logs)
+        self._resolve_direction(logs)
         path = self.format_path(epoch, logs)
         if self.save_best_only:
-            current = _monitored("ModelCheckpoint", self.monitor, logs)
+            current = self._monitored_value(logs)
             if current is None:
                 return
-            better = math.isfinite(current) and (
-                self.best is None
-                or (current < self.best if self._direction == "min" else current > self.best)
-            )
-            if not better:
+            if not (math.isfinite(current) and self._is_improvement(current, self.best)):
                 if self.verbose > 0:
                     print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {_fmt(self.best)}")
                 return
@@ -268,15 +263,13 @@ class ModelCheckpoint(Callback):
         self._save(path)
 
     def _save(self, path: str) -> None:
-        from seqlab.models import saving
-
         directory = os.path.dirname(path)
         if directory:
             os.makedirs(directory, exist_ok=True)
         if self.save_weights_only:
-            saving.save_weights(self.model, path)
+            self.model.save_weights(path)
         else:
-            saving.save_model(self.model, path)
+            self.model.save(path)
 
     def get_config(self):
         return {"filepath": self.filepath, "monitor": self.monitor, "verbose": self.verbose,
@@ -287,12 +280,6 @@ class ModelCheckpoint(Callback):
 
 def _fmt(value) -> str:
     return "inf" if value is None else f"{value:.5f}"
-
-
-def _count(who: str, argument: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{who}: `{argument}` must be a non-negative integer, got {value!r}")
-    return value
 
 
 def _snapshot(model) -> list[torch.Tensor]:

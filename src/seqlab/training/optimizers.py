@@ -14,6 +14,7 @@ small models and keeps Keras's epsilon placement:
 """
 from __future__ import annotations
 
+import inspect
 import math
 
 import torch
@@ -223,8 +224,21 @@ def serialize(optimizer: Optimizer) -> dict:
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
-def deserialize(spec: dict) -> Optimizer:
-    """Rebuild from :func:`serialize` (for a wrapped torch optimizer, see ``saving``)."""
+def deserialize(spec: dict, parameters=None) -> Optimizer:
+    """Rebuild from :func:`serialize`. A wrapped ``torch.optim`` optimizer is built on
+    ``parameters`` (the model's; a torch optimizer cannot exist without them), with the settings
+    its class accepts.
+
+    Raises:
+        ValueError: the class is unknown (or, from ``from_config``, its settings are refused).
+    """
+    if spec.get("class_name") == "TorchOptimizer":
+        config = dict(spec.get("config", {}))
+        cls = getattr(torch.optim, config.pop("torch_class", ""), None)
+        if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
+            raise ValueError(f"unknown torch optimizer {spec!r}")
+        accepted = inspect.signature(cls).parameters
+        return TorchOptimizer(cls(parameters, **{k: v for k, v in config.items() if k in accepted}))
     cls = _CLASSES.get(spec.get("class_name"))
     if cls is None:
         raise ValueError(f"unknown optimizer class {spec.get('class_name')!r}; known: {sorted(_CLASSES)}")
