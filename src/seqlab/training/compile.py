@@ -185,7 +185,7 @@ def compile_from_config(model, config: dict, custom_objects: dict | None = None)
         optimizer = optimizers.deserialize(config["optimizer"], parameters=model.parameters())
     except (TypeError, ValueError) as error:
         raise ValueError(f"the compile config holds optimizer settings that cannot be restored: {error}") from error
-    compile_model(model, optimizer=optimizer, loss=loss, metrics=metric_list)
+    model.compile(optimizer=optimizer, loss=loss, metrics=metric_list)  # as Keras: the model's own compile
 
 
 def require_compiled(model, what: str) -> CompiledSetup:

@@ -1,4 +1,5 @@
-"""Callbacks that watch a logged quantity: EarlyStopping, ReduceLROnPlateau, ModelCheckpoint.
+"""Callbacks that watch a logged quantity: EarlyStopping, ReduceLROnPlateau, ModelCheckpoint,
+on one base, :class:`MonitorCallback`, that owns the improvement test.
 
 They follow Keras 3's rules (checked against its source). Two deliberate differences, both
 to avoid silent fallbacks: an unknown ``mode`` raises instead of warning and using ``'auto'``,
