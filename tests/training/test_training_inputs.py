@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from seqlab.training.inputs import Batch, Role, convert_batch
+import seqlab
+from seqlab.layers import LSTM, Dense
+from seqlab.training.inputs import Batch, Role, convert_batch, tree
 from seqlab.training.inputs.arrays import ArraySource
 from seqlab.training.inputs.rules import ModelInfo
-from seqlab.training.inputs import tree
 
 
 def nested_info(fixed=None) -> ModelInfo:
@@ -95,3 +96,29 @@ def test_roles_carry_what_differs():
     assert Role.VALIDATE.packed and Role.VALIDATE.prefix == "validation_data " and not Role.VALIDATE.shuffles
     assert not Role.PREDICT.targets and not Role.PREDICT_BATCH.targets and Role.PREDICT_BATCH.one_batch
     assert Role.BATCH.targets and Role.BATCH.one_batch and Role.EVALUATE.steps_argument == "steps"
+
+
+# The single-batch calls take the same road with Role.BATCH / Role.PREDICT_BATCH.
+
+def stateful_model():
+    model = seqlab.Sequential([LSTM(4, stateful=True, batch_input_shape=(2, 3, 1)), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+@pytest.mark.parametrize("call", ["train_on_batch", "test_on_batch", "predict_on_batch"])
+def test_single_batch_calls_check_a_fixed_batch_size_before_the_layers(call):
+    model = stateful_model()
+    arguments = (np.ones((3, 3, 1)),) if call == "predict_on_batch" else (np.ones((3, 3, 1)), np.ones((3, 1)))
+    with pytest.raises(ValueError, match=rf"{call}: model '\w+' has a fixed batch size of 2 .*"
+                                         r"a batch of `x` has 3 samples"):
+        getattr(model, call)(*arguments)
+    assert model.predict_on_batch(np.ones((2, 3, 1))).shape == (2, 1)
+
+
+def test_single_batch_calls_take_arrays_not_loaders():
+    model = stateful_model()
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.ones(4, 3, 1), torch.ones(4, 1)),
+                                         batch_size=2)
+    with pytest.raises(TypeError, match="train_on_batch: `x` must be a NumPy array, list, pandas object or torch"):
+        model.train_on_batch(loader, None)
