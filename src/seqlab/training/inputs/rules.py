@@ -28,7 +28,8 @@ class ModelInfo:
     integer_inputs: bool  # an Embedding-like first layer takes int64 token indices
     # Lists, tuples and dicts are structures of inputs/targets, not arrays: a model with several
     # inputs or outputs says so with a class attribute ``nested_inputs = True``. Read from the
-    # class, not the instance: torch's Module.__getattr__ costs microseconds per miss.
+    # class, not the instance: on a torch Module a missing instance attribute costs a raised
+    # AttributeError (microseconds) on every call.
     nested: bool = False
 
     @classmethod
