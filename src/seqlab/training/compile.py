@@ -214,21 +214,6 @@ def named_parameters(model) -> list[tuple[str, torch.nn.Parameter]]:
     return named
 
 
-def prepare(model, setup: CompiledSetup, sample_shape: tuple) -> torch.device:
-    """Build the model for ``sample_shape`` if needed, put it on its device, attach the optimizer."""
-    if not model.built:
-        model.build((None, *sample_shape))
-    current = model.device
-    device = setup.device or current
-    if current != device:
-        model.to(device)
-    attach_optimizer(model, setup.optimizer)
-    engine = setup.optimizer.engine
-    if hasattr(engine, "follow_parameters"):  # the model may have moved since the last fit
-        engine.follow_parameters()
-    return device
-
-
 def attach_optimizer(model, optimizer) -> None:
     """Build ``optimizer`` on the model's trainable parameters, once; refuse to share one
     optimizer object between two models (the second would silently never train)."""

@@ -7,13 +7,12 @@ by batch size, and metrics average over samples.
 """
 from __future__ import annotations
 
-import math
-
 import torch
 
 from seqlab.layers import penalties
 from seqlab.layers.base import Layer
 from seqlab.training.compile import CompiledSetup
+from seqlab.training.inputs.batch import Batch
 
 
 class Tracker:
@@ -79,37 +78,22 @@ def compute_loss(setup: CompiledSetup, regularized: list[Layer] | None, y, y_pre
     return loss
 
 
-def train_step(model, setup: CompiledSetup, x, y, sample_weight, tracker: Tracker, regularized=None) -> None:
+def train_step(model, setup: CompiledSetup, batch: Batch, tracker: Tracker, regularized=None) -> None:
     """Forward, loss, backward, update; adds the batch to ``tracker``."""
-    y_pred = model(x, training=True)
-    loss = compute_loss(setup, regularized, y, y_pred, sample_weight)
+    y = batch.y
+    y_pred = model(batch.x, training=True)
+    loss = compute_loss(setup, regularized, y, y_pred, batch.sample_weight)
     optimizer = setup.optimizer
     if loss.requires_grad:  # a fully frozen model trains nothing, as in Keras
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    tracker.update(loss, y, y_pred, x.shape[0])
+    tracker.update(loss, y, y_pred, batch.size)
 
 
-def test_step(model, setup: CompiledSetup, x, y, sample_weight, tracker: Tracker, regularized=None) -> None:
+def test_step(model, setup: CompiledSetup, batch: Batch, tracker: Tracker, regularized=None) -> None:
+    y = batch.y
     with torch.no_grad():
-        y_pred = model(x, training=False)
-        loss = compute_loss(setup, regularized, y, y_pred, sample_weight)
-    tracker.update(loss, y, y_pred, x.shape[0])
-
-
-def batches(size: int, batch_size: int, order: torch.Tensor | None):
-    """Yield the indices of each batch: slices (cheap views) or index tensors when shuffled."""
-    for start in range(0, size, batch_size):
-        stop = min(start + batch_size, size)
-        yield slice(start, stop) if order is None else order[start:stop]
-
-
-def take(tensor: torch.Tensor | None, index):
-    if tensor is None:
-        return None
-    return tensor[index]
-
-
-def steps_for(size: int, batch_size: int) -> int:
-    return math.ceil(size / batch_size)
+        y_pred = model(batch.x, training=False)
+        loss = compute_loss(setup, regularized, y, y_pred, batch.sample_weight)
+    tracker.update(loss, y, y_pred, batch.size)

@@ -106,13 +106,13 @@ def check_finite(values, name: str, where: str) -> None:
             )
 
 
-def check_same_length(arrays: dict, where: str) -> int:
-    """All arrays share the batch axis: 'x has 100 samples but y has 99'."""
-    items = [(name, a) for name, a in arrays.items() if a is not None]
-    first_name, first = items[0]
+def check_same_length(named: list, where: str) -> int:
+    """All leaves share the batch axis: 'x has 100 samples but y has 99', "x['price'] has 99
+    samples but x['day'] has 100". ``named`` is ``[(name, tensor), ...]``, the first the reference."""
+    first_name, first = named[0]
     if first.shape[0] == 0:
         raise ValueError(f"{where}: {first_name} has no samples")
-    for name, array in items[1:]:
+    for name, array in named[1:]:
         if array.shape[0] != first.shape[0]:
             raise ValueError(
                 f"{where}: {first_name} has {first.shape[0]} samples but {name} has "

@@ -1,18 +1,18 @@
-"""The arrays of one ``fit``/``evaluate`` call: conversion, checks, validation split, batch size.
+"""The rules the model sets for its data: dtypes, input shape, label range, batch size.
 
-Messages name the argument (``x``, ``y``, ``sample_weight``, ``validation_data``) and what was
-received, and everything is checked before the first batch runs.
+What the model says is read once per call (:class:`ModelInfo`). Messages name the argument
+(``x``, ``y``, ``sample_weight``, ``validation_data``) and what was received, and everything is
+checked before the first batch runs.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 
 from seqlab.checks import check_int
 from seqlab.errors import describe
-from seqlab.training import adapter
+from seqlab.training.inputs import convert
 
 
 @dataclass
@@ -26,6 +26,11 @@ class ModelInfo:
     x_dtype: torch.dtype
     y_dtype: torch.dtype
     integer_inputs: bool  # an Embedding-like first layer takes int64 token indices
+    # Lists, tuples and dicts are structures of inputs/targets, not arrays: a model with several
+    # inputs or outputs says so with a class attribute ``nested_inputs = True``. Read from the
+    # class, not the instance: on a torch Module a missing instance attribute costs a raised
+    # AttributeError (microseconds) on every call.
+    nested: bool = False
 
     @classmethod
     def of(cls, model) -> "ModelInfo":
@@ -38,7 +43,8 @@ class ModelInfo:
         integer = bool(getattr(first, "integer_inputs", False)) or type(first).__name__ == "Embedding"
         default = torch.get_default_dtype()
         return cls(model, declared, expected, first.torch_dtype if first is not None else default,
-                   layers[-1].torch_dtype if layers else default, integer)
+                   layers[-1].torch_dtype if layers else default, integer,
+                   bool(getattr(type(model), "nested_inputs", False)))
 
     @property
     def fixed_batch(self) -> int | None:
@@ -49,11 +55,11 @@ def input_tensor(info: ModelInfo, x, name: str, where: str) -> torch.Tensor:
     """``x`` as a tensor of the first layer's dtype (int64 for an Embedding), shape-checked."""
     if x is None:
         raise ValueError(f"{where}: `{name}` is required")
-    array = adapter.as_array(x, name, where)
+    array = convert.as_array(x, name, where)
     integer = info.integer_inputs and not _is_float(array)
     dtype = torch.long if integer else info.x_dtype
-    tensor = adapter.to_tensor(array, name, where, dtype, None if isinstance(array, torch.Tensor) else "cpu")
-    adapter.check_input_shape(info.model, info.expected, tuple(tensor.shape), name, where)
+    tensor = convert.to_tensor(array, name, where, dtype, None if isinstance(array, torch.Tensor) else "cpu")
+    convert.check_input_shape(info.model, info.expected, tuple(tensor.shape), name, where)
     return tensor
 
 
@@ -61,10 +67,10 @@ def target_tensor(info: ModelInfo, setup, y, name: str, where: str) -> torch.Ten
     """``y`` as float targets of the output's dtype, or int64 labels for a sparse loss."""
     if y is None:
         raise ValueError(f"{where}: `{name}` (the targets) is required")
-    array = adapter.as_array(y, name, where)
+    array = convert.as_array(y, name, where)
     integer = setup.loss is not None and setup.loss.integer_targets
     device = None if isinstance(array, torch.Tensor) else "cpu"
-    tensor = adapter.to_tensor(array, name, where, info.y_dtype, device)
+    tensor = convert.to_tensor(array, name, where, info.y_dtype, device)
     if integer:
         if not bool((tensor == tensor.round()).all()):
             raise ValueError(
@@ -81,80 +87,20 @@ def _is_float(array) -> bool:
     return array.dtype.kind == "f"
 
 
-@dataclass
-class Batch:
-    """Inputs, targets and optional per-sample weights sharing the batch axis."""
-
-    x: torch.Tensor
-    y: torch.Tensor
-    sample_weight: torch.Tensor | None = None
-
-    @property
-    def size(self) -> int:
-        return int(self.x.shape[0])
-
-    @classmethod
-    def from_user(cls, info: ModelInfo, setup, x, y, sample_weight, where: str, prefix: str = "") -> "Batch":
-        names = [f"{prefix}x", f"{prefix}y", f"{prefix}sample_weight"]
-        x_t = input_tensor(info, x, names[0], where)
-        y_t = target_tensor(info, setup, y, names[1], where)
-        weight = None
-        if sample_weight is not None:
-            weight = adapter.to_tensor(sample_weight, names[2], where, info.y_dtype, None)
-            if weight.ndim > y_t.ndim:
-                raise ValueError(
-                    f"{where}: `{names[2]}` must have shape (N,) or the targets' shape, got "
-                    f"{tuple(weight.shape)} for targets of shape {tuple(y_t.shape)}"
-                )
-        adapter.check_same_length({names[0]: x_t, names[1]: y_t, names[2]: weight}, where)
-        return cls(x_t, y_t, weight)
-
-    @classmethod
-    def from_validation_data(cls, info: ModelInfo, setup, validation_data) -> "Batch":
-        where = "fit"
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise TypeError(
-                "fit: `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
-                f"sample_weight_val), got {describe(validation_data)}"
-            )
-        parts = list(validation_data) + [None] * (3 - len(validation_data))
-        return cls.from_user(info, setup, *parts, where, prefix="validation_data ")
-
-    def check_labels(self, model, setup, name: str, where: str) -> None:
-        """Integer labels must index the model's outputs (call once the model is built)."""
-        if setup.loss is None or not setup.loss.integer_targets or not model.built:
-            return
-        classes = model.output_shape[-1]
-        if classes is None or self.y.numel() == 0:
-            return
-        low, high = int(self.y.min()), int(self.y.max())
-        if low < 0 or high >= classes:
-            raise ValueError(
-                f"{where}: `{name}` holds class label {low if low < 0 else high}, but model "
-                f"'{model.name}' outputs {classes} classes (labels must be in 0..{classes - 1})"
-            )
-
-    def split(self, fraction: float, where: str) -> tuple["Batch", "Batch"]:
-        """Keras's ``validation_split``: the last ``fraction`` of the samples, before shuffling."""
-        split_at = int(math.floor(self.size * (1.0 - fraction)))
-        if split_at in (0, self.size):
-            raise ValueError(
-                f"{where}: validation_split={fraction} leaves {split_at} of {self.size} samples for "
-                "training; it needs at least one sample on each side (provide more data or "
-                "another validation_split)"
-            )
-        first = slice(0, split_at)
-        last = slice(split_at, self.size)
-        weight = self.sample_weight
-        return (Batch(self.x[first], self.y[first], None if weight is None else weight[first]),
-                Batch(self.x[last], self.y[last], None if weight is None else weight[last]))
-
-    def to(self, device) -> "Batch":
-        # non_blocking only towards an accelerator: a non-blocking copy to the CPU may still be
-        # in flight when the model reads the batch.
-        non_blocking = torch.device(device).type != "cpu"
-        move = lambda t: None if t is None else t.to(device, non_blocking=non_blocking)  # noqa: E731
-        return Batch(move(self.x), move(self.y), move(self.sample_weight))
+def check_labels(info: ModelInfo, setup, y, name: str, where: str) -> None:
+    """Integer labels must index the model's outputs (checked once the model is built)."""
+    model = info.model
+    if setup.loss is None or not setup.loss.integer_targets or not model.built:
+        return
+    classes = model.output_shape[-1]
+    if classes is None or not isinstance(y, torch.Tensor) or y.numel() == 0:
+        return
+    low, high = int(y.min()), int(y.max())
+    if low < 0 or high >= classes:
+        raise ValueError(
+            f"{where}: `{name}` holds class label {low if low < 0 else high}, but model "
+            f"'{model.name}' outputs {classes} classes (labels must be in 0..{classes - 1})"
+        )
 
 
 def class_weights(class_weight, y: torch.Tensor, where: str) -> torch.Tensor:
@@ -205,3 +151,13 @@ def check_fixed_batch(info: ModelInfo, size: int, batch_size: int, name: str, wh
         f"layers keep one state per batch row), so the number of samples must be a multiple of "
         f"{batch_size}; {name} has {size} samples"
     )
+
+
+def check_batch_size(info: ModelInfo, size: int, name: str, where: str) -> None:
+    """A batch given as a batch (a stream's, or ``train_on_batch``'s) must have the fixed size."""
+    fixed = info.fixed_batch
+    if fixed is not None and size != fixed:
+        raise ValueError(
+            f"{where}: model '{info.model.name}' has a fixed batch size of {fixed} (its "
+            f"stateful layers keep one state per batch row); a batch of `{name}` has {size} samples"
+        )
