@@ -10,7 +10,7 @@ from seqlab.experiment import SpecError, load_spec, spec_from_dict
 from seqlab.experiment.data import load_data
 from seqlab.experiment.prepare import split_bounds
 from seqlab.experiment.tomlout import dump_spec
-from seqlab.experiment.validate import line_index
+from seqlab.experiment.load import line_index
 
 
 def test_a_valid_spec_loads_with_defaults(write_spec):

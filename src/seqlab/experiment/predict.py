@@ -14,12 +14,14 @@ import pandas as pd
 
 from seqlab.experiment import artifacts
 from seqlab.experiment.data import load_data
+from seqlab.experiment.errors import SpecError
 from seqlab.experiment.modeling import predict_scaled
 from seqlab.experiment.prepare import window_spec
 from seqlab.experiment.rundir import RunDir, RunDirError
-from seqlab.experiment.validate import SpecError, spec_from_dict
+from seqlab.experiment.validate import spec_from_dict
 from seqlab.forecast.backtest import scale
 from seqlab.forecast.windows import gather_inputs
+from seqlab.models import load_model
 
 
 def open_run(path) -> RunDir:
@@ -42,8 +44,6 @@ def predict_file(run_or_model, data_path) -> pd.DataFrame:
         ``time`` (label of the forecast row, when the spacing of rows is known) and one column
         per target, in the data's units.
     """
-    from seqlab.models import load_model
-
     run = open_run(run_or_model)
     if run.status().get("state") != "succeeded":
         raise RunDirError(f"run {run.path} did not succeed (status {run.status().get('state')!r}); "
