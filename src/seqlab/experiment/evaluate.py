@@ -144,6 +144,6 @@ def trace_window(spec: Spec, data: Prepared, model) -> dict | None:
         panels["hidden"] = np.asarray(record.hidden)[0]
         layers[name] = panels
     origin = int(data.test_origins[index])
-    labels = data.frame.index[origin - spec.windows.look_back + 1: origin + 1]
+    labels = data.frame.index[origin + data.windows.input_offsets]
     steps = [str(t.date()) if hasattr(t, "date") else str(t) for t in labels]
     return {"window": f"the test window ending {steps[-1]}", "steps": steps, "layers": layers}
