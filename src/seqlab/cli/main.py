@@ -112,8 +112,9 @@ def main(argv=None) -> int:
         return int(stop.code or 0)
     debug = getattr(args, "debug", False)
     # Lazy on purpose: the commands import the experiment runner, and with it torch, pandas and
-    # scikit-learn (`python -X importtime`: ~2.5 s against ~0.1 s for this module), which
-    # `seqlab --help`, `--version` and a usage error (exit 2) must not wait for.
+    # scikit-learn (measured with `python -X importtime`: 2.5-7 s on the 2-core machine, against
+    # 0.03 s for this module and 0.1 s for `seqlab --help`), which `--help`, `--version` and a
+    # usage error (exit 2) must not wait for.
     from seqlab.cli import commands
 
     handler = {"run": commands.run, "demo": commands.demo, "predict": commands.predict,
