@@ -94,12 +94,13 @@ class Windows:
             several targets (or a list of targets) were asked for; read-only view.
         index: the index labels of the series' steps (a ``pd.Index``).
         input_columns, target_columns: the names (or positions) of the columns used.
+        rule: the :class:`WindowSpec` the windows were cut by (``look_back``, ``horizon``,
+            ``foresight`` and ``stride`` read it).
     """
 
     def __init__(self, X, y, index, look_back, horizon, foresight, stride, input_columns, target_columns):
         self.X, self.y, self.index = X, y, index
         self.rule = WindowSpec(look_back, horizon, foresight, stride)
-        self.look_back, self.horizon, self.foresight, self.stride = look_back, horizon, foresight, stride
         self.input_columns, self.target_columns = input_columns, target_columns
         self.offset = 0
 
@@ -112,6 +113,12 @@ class Windows:
             f"look_back={self.look_back}, horizon={self.horizon}, foresight={self.foresight}, "
             f"stride={self.stride})"
         )
+
+    # The window's settings are its rule's: one source, read through.
+    look_back = property(lambda self: self.rule.look_back)
+    horizon = property(lambda self: self.rule.horizon)
+    foresight = property(lambda self: self.rule.foresight)
+    stride = property(lambda self: self.rule.stride)
 
     @property
     def n_samples(self) -> int:

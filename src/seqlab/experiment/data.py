@@ -74,6 +74,8 @@ def read_data(spec: Spec, new_data: bool = False) -> ReadData:
         frame, description = _read_csv(spec, wanted, require_targets), spec.data.path
     frame = frame[wanted]
     frame = _cut(spec, frame)
+    if len(frame) == 0:  # found here, before the runner splits rows that are not there
+        raise spec_error(spec, "data", f"no rows left in {description} after data.start/data.end")
     frame, absent = _apply_frequency(spec, frame, notes)
     return ReadData(frame, description, notes, absent, new_data)
 
@@ -89,7 +91,7 @@ def fill_missing(spec: Spec, read: ReadData, train_end: int | None = None) -> Lo
                          "the row where the train part ends (gaps after it are filled from the past only)")
     past_only_from = train_end if interpolating else 0
     frame = _handle_missing(spec, frame, notes, read.absent, past_only_from, read.new_data)
-    if len(frame) == 0:
+    if len(frame) == 0:  # every row dropped for its missing values
         raise spec_error(spec, "data", f"no rows left in {read.description} after data.start/data.end")
     return LoadedData(frame.astype(np.float64), read.description, notes, imputed=missing.loc[frame.index])
 
