@@ -103,3 +103,18 @@ def test_statistics_are_the_train_parts_and_inverse_undoes_transform(values, tra
             assert fitted.data_min_[0] == part[:, j].min() and fitted.data_max_[0] == part[:, j].max()
     restored = scaler.inverse_transform(scaler.transform(values))
     np.testing.assert_allclose(restored, values, rtol=1e-9, atol=1e-6)
+
+
+def test_a_scaler_rebuilt_from_fitted_columns_scales_as_the_original():
+    # A run folder stores each column's fitted transformer; from_fitted puts them back together.
+    rng = np.random.default_rng(1)
+    split = chronological_split(rng.normal(size=(40, 2)) * [1.0, 50.0])
+    fitted = SeriesScaler(StandardScaler()).fit(split)
+    again = SeriesScaler.from_fitted(fitted.transformers_, n_train=fitted.n_train_)
+    values = rng.normal(size=(6, 2))
+    np.testing.assert_array_equal(again.transform(values), fitted.transform(values))
+    np.testing.assert_array_equal(again.inverse_transform(values[:, 1], column=1),
+                                  fitted.inverse_transform(values[:, 1], column=1))
+    assert again.columns_ == [0, 1] and again.n_train_ == 28  # 70 % of 40 rows
+    with pytest.raises(ValueError, match="SeriesScaler.from_fitted: `transformers` must hold at least one column"):
+        SeriesScaler.from_fitted({}, n_train=3)

@@ -168,3 +168,22 @@ def test_window_count_and_alignment_with_timestamps(n, look_back, horizon, fores
     assert np.all(w.target_positions.min(axis=1) - w.input_positions.max(axis=1) == foresight + 1)
     np.testing.assert_array_equal(w.times["input_start"].to_numpy(), index[w.starts].to_numpy())
     np.testing.assert_array_equal(w.target_times, index.to_numpy()[w.target_positions])
+
+
+@settings(max_examples=40, deadline=None)
+@given(look_back=st.integers(1, 6), horizon=st.integers(1, 4), foresight=st.integers(0, 3),
+       stride=st.integers(1, 3), extra=st.integers(0, 12))
+def test_make_windows_and_the_forecast_windows_follow_one_rule(look_back, horizon, foresight, stride, extra):
+    from seqlab.data.windows import WindowSpec
+    from seqlab.forecast import WindowSpec as ForecastWindowSpec
+    from seqlab.forecast import gather_inputs, gather_targets, window_origins
+
+    assert ForecastWindowSpec is WindowSpec  # one definition, not two that agree
+    rule = WindowSpec(look_back, horizon, foresight, stride)
+    series = np.arange(float(rule.span + extra))[:, None] * 10
+    windows = make_windows(series, look_back, horizon, foresight, stride, targets=[0], dtype=None)
+    origins = window_origins(rule, 0, len(series), stride=stride)
+    assert windows.rule == rule and windows.n_samples == rule.count(len(series)) == len(origins)
+    np.testing.assert_array_equal(windows.origins, origins)
+    np.testing.assert_array_equal(windows.X, gather_inputs(series, rule, origins))
+    np.testing.assert_array_equal(windows.y, gather_targets(series, rule, origins))

@@ -2,6 +2,7 @@
 from importlib import resources
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from seqlab.data import chronological_split, make_windows
@@ -47,3 +48,15 @@ def test_the_notes_pipeline_on_real_data():
     assert windows["train"].X.shape == (split.sizes["train"] - 13, 7, 1)
     X, y = make_windows(close, look_back=7, foresight=6)
     assert X.shape == (3270 - 13, 7, 1)
+
+
+def test_bundled_names_are_what_a_spec_source_accepts():
+    from seqlab.datasets import bundled_names, load_bundled
+
+    assert bundled_names() == ["aapl", "goog", "ibm", "msft"]
+    frame, description = load_bundled("Aapl")
+    assert description == "AAPL daily prices 2000-2013 (bundled)" and frame.index.name == "date"
+    pd.testing.assert_frame_equal(frame, load_stock("AAPL"))
+    with pytest.raises(ValueError, match=r"load_bundled: no bundled data set 'appl'; did you mean 'aapl'\? "
+                                         r"available: aapl, goog, ibm, msft"):
+        load_bundled("appl")

@@ -78,9 +78,11 @@ def test_the_scaler_saw_the_train_part_only(tiny_run):
     data = pd.read_csv(run.file("data.csv"), index_col=0)
     train_end = json.load(open(run.file("metrics.json")))["data"]["bounds"]["train"][1]
     scaler = scaler_from_dict(json.load(open(run.file("scalers.json")))["targets"])
-    assert scaler.data_min_[0] == data["close"].iloc[:train_end].min()
-    assert scaler.data_max_[0] == data["close"].iloc[:train_end].max()
-    assert scaler.data_min_[0] > data["close"].min()  # the test rows (lower prices) would have changed it
+    assert scaler.n_train_ == train_end
+    column = scaler.transformers_[0]  # a SeriesScaler: one fitted transformer per column
+    assert column.data_min_[0] == data["close"].iloc[:train_end].min()
+    assert column.data_max_[0] == data["close"].iloc[:train_end].max()
+    assert column.data_min_[0] > data["close"].min()  # the test rows (lower prices) would have changed it
 
 
 def test_backtest_and_verdict_are_recorded(tiny_run):

@@ -10,7 +10,7 @@ from seqlab.experiment import SpecError, load_spec, spec_from_dict
 from seqlab.experiment.data import load_data
 from seqlab.experiment.prepare import split_bounds
 from seqlab.experiment.tomlout import dump_spec
-from seqlab.experiment.validate import line_index
+from seqlab.experiment.load import line_index
 
 
 def test_a_valid_spec_loads_with_defaults(write_spec):
@@ -319,3 +319,18 @@ def test_data_dependent_problems_name_the_key_that_caused_them():
     without = spec_from_dict(_spec(data={"source": "aapl", "targets": ["close"], "start": "2012-09-01"},
                                    evaluation={"season": 500, "baselines": ["persistence"]}))
     assert split_bounds(without, load_data(without).frame)["test"][1] == len(load_data(without).frame)
+
+
+def test_interpolating_training_data_needs_the_train_end_from_the_runner(write_spec, prices_csv):
+    # The loader does not split: the runner, which owns the split, says where the train part ends.
+    from seqlab.experiment.data import fill_missing, read_data
+
+    spec = _gappy_spec(write_spec, prices_csv, "interpolate")
+    read = read_data(spec)
+    with pytest.raises(ValueError, match="fill_missing: data.missing = 'interpolate' on training data needs "
+                                         "`train_end`"):
+        fill_missing(spec, read)
+    train_end = split_bounds(spec, read.frame)["train"][1]
+    loaded = fill_missing(spec, read, train_end=train_end)
+    assert not loaded.frame.isna().to_numpy().any()
+    assert any("interpolation within the train part" in note for note in loaded.notes)

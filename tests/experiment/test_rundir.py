@@ -5,9 +5,11 @@ import os
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, RobustScaler, StandardScaler
 
-from seqlab.experiment.artifacts import scaler_from_dict, scaler_to_dict
+from seqlab.data import SeriesScaler, Split
+from seqlab.experiment.artifacts import scaler_from_dict, scaler_to_dict, transformer_to_dict
 from seqlab.experiment.rundir import RunDir, RunDirError
 
 NOW = dt.datetime(2024, 5, 1, 12, 0, 0)
@@ -64,13 +66,35 @@ def test_save_via_moves_a_finished_file_in(tmp_path):
     assert not run.has("broken.bin") and not os.path.exists(run.file(".broken.bin.partial"))
 
 
-@pytest.mark.parametrize("scaler", [MinMaxScaler(feature_range=(-1, 1)), StandardScaler(), RobustScaler(),
-                                    FunctionTransformer(validate=True, check_inverse=False)])
-def test_scalers_round_trip_through_json(scaler):
+SCALERS = [MinMaxScaler(feature_range=(-1, 1)), StandardScaler(), RobustScaler(),
+           FunctionTransformer(validate=True, check_inverse=False)]
+
+
+@pytest.mark.parametrize("transformer", SCALERS)
+def test_scalers_round_trip_through_json(transformer):
     rng = np.random.default_rng(0)
     train = rng.normal(loc=5, scale=3, size=(50, 2))
-    scaler.fit(train)
+    scaler = SeriesScaler(transformer).fit(Split(train, 50, 50))
     again = scaler_from_dict(json.loads(json.dumps(scaler_to_dict(scaler))))
+    assert again.n_train_ == 50 and again.columns_ == [0, 1]
     values = rng.normal(size=(7, 2)) * 10
     np.testing.assert_allclose(again.transform(values), scaler.transform(values), rtol=0, atol=1e-12)
     np.testing.assert_allclose(again.inverse_transform(values), scaler.inverse_transform(values), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("transformer", SCALERS)
+def test_scalers_of_older_runs_are_read_column_by_column(transformer):
+    # Runs written up to commit 920d42e stored one multi-column scikit-learn scaler per role.
+    rng = np.random.default_rng(0)
+    train = rng.normal(loc=5, scale=3, size=(50, 2))
+    fitted = clone(transformer).fit(train)
+    old_record = transformer_to_dict(fitted)
+    assert old_record["class"] == type(transformer).__name__  # the old form, as 920d42e wrote it
+    again = scaler_from_dict(json.loads(json.dumps(old_record)))
+    counted = 50 if hasattr(fitted, "n_samples_seen_") else None  # RobustScaler does not count its rows
+    assert isinstance(again, SeriesScaler) and again.columns_ == [0, 1] and again.n_train_ == counted
+    values = rng.normal(size=(7, 2)) * 10
+    np.testing.assert_allclose(again.transform(values), fitted.transform(values), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(again.inverse_transform(values), fitted.inverse_transform(values), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(again.inverse_transform(values[:, 1], column=1),
+                               fitted.inverse_transform(values)[:, 1], rtol=0, atol=1e-12)

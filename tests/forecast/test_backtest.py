@@ -33,6 +33,7 @@ def test_scaler_statistics_come_from_the_fold_training_rows_only(make_scaler, mo
         data = prepare_fold(series, series, spec, fold, make_scaler)
         reference = make_scaler().fit(series[fold.train_start:fold.origin])
         for scaler in (data.x_scaler, data.y_scaler):
+            scaler = scaler.transformers_[0]  # a SeriesScaler: one fitted transformer per column
             for attribute in ("data_min_", "data_max_", "mean_", "var_"):
                 if hasattr(reference, attribute):
                     np.testing.assert_array_equal(getattr(scaler, attribute), getattr(reference, attribute))

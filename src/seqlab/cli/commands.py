@@ -4,7 +4,11 @@ from __future__ import annotations
 import os
 import sys
 
-from seqlab.experiment import load_spec
+from seqlab.experiment import load_spec, runner
+from seqlab.experiment.artifacts import report_data
+from seqlab.experiment.predict import predict_file
+from seqlab.experiment.rundir import RunDir
+from seqlab.report import render
 
 DEMO_THREADS = 1
 
@@ -27,26 +31,20 @@ def _print_result(result, quiet: bool) -> None:
 
 
 def _run_spec(spec_path: str, args) -> int:
-    from seqlab.experiment.runner import run_experiment
-
     options = _options(args)
     spec = load_spec(spec_path)
-    result = run_experiment(spec, runs_dir=args.runs_dir, **options)
+    result = runner.run_experiment(spec, runs_dir=args.runs_dir, **options)
     _print_result(result, options["quiet"])
     return 0
 
 
 def run(args) -> int:
-    from seqlab.experiment.runner import demo_spec_path
-
-    return _run_spec(args.spec or demo_spec_path(), args)
+    return _run_spec(args.spec or runner.demo_spec_path(), args)
 
 
 def demo(args) -> int:
-    from seqlab.experiment.runner import demo_spec_path
-
     if args.show_spec:
-        with open(demo_spec_path(), encoding="utf-8") as stream:
+        with open(runner.demo_spec_path(), encoding="utf-8") as stream:
             sys.stdout.write(stream.read())
         return 0
     if getattr(args, "threads", None) is None:
@@ -56,12 +54,10 @@ def demo(args) -> int:
         args.threads = DEMO_THREADS
         if not getattr(args, "quiet", False):
             print(f"seqlab demo: using {DEMO_THREADS} CPU thread (a small model; --threads N to change)")
-    return _run_spec(demo_spec_path(), args)
+    return _run_spec(runner.demo_spec_path(), args)
 
 
 def predict(args) -> int:
-    from seqlab.experiment.predict import predict_file
-
     forecasts = predict_file(args.run, args.data)
     if not getattr(args, "quiet", False):
         for note in forecasts.attrs.get("notes", []):
@@ -76,10 +72,6 @@ def predict(args) -> int:
 
 
 def report(args) -> int:
-    from seqlab.experiment.artifacts import report_data
-    from seqlab.experiment.rundir import RunDir
-    from seqlab.report import render
-
     run = RunDir.open(args.run)
     path = run.write_text("report.html", render(report_data(run)), replace=True)
     print(path)

@@ -94,6 +94,30 @@ class SeriesScaler:
         self.names_in_, self.n_train_ = names, values.shape[0]
         return self
 
+    @classmethod
+    def from_fitted(cls, transformers: dict, n_train: int | None, names_in=None) -> "SeriesScaler":
+        """A fitted scaler made of transformers already fitted one column each (a stored run's).
+
+        Args:
+            transformers: ``{column: fitted transformer}``, in column order.
+            n_train: how many train rows they were fitted on (None: not known).
+            names_in: every column of the data it applies to (default: the scaled ones).
+
+        >>> from sklearn.preprocessing import MinMaxScaler
+        >>> column = MinMaxScaler().fit(np.array([[0.0], [4.0]]))
+        >>> SeriesScaler.from_fitted({0: column}, n_train=2).transform(np.array([1.0, 2.0])).tolist()
+        [0.25, 0.5]
+        """
+        if not transformers:
+            raise ValueError("SeriesScaler.from_fitted: `transformers` must hold at least one column, got none")
+        first = next(iter(transformers.values()))
+        scaler = cls(_clone(first))
+        scaler.columns_ = list(transformers)
+        scaler.transformers_ = dict(transformers)
+        scaler.names_in_ = list(transformers) if names_in is None else list(names_in)
+        scaler.n_train_ = None if n_train is None else int(n_train)
+        return scaler
+
     # ----------------------------------------------------------------------------- applying
     def transform(self, data):
         """Scale data of any part with the train part's statistics (a Split gives a Split)."""

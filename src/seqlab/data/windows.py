@@ -1,15 +1,17 @@
-"""Sliding windows over a series: supervised ``(X, y)`` pairs as zero-copy views.
+"""Sliding windows over a series: the one window rule of seqlab, and ``(X, y)`` pairs as views.
 
-A window ``i`` starts at step ``s = i * stride``; its inputs are the ``look_back`` steps
-``s .. s+look_back-1`` and its targets the ``horizon`` steps that begin ``foresight`` steps after
-the last input::
+:class:`WindowSpec` is the rule, written once here and used by :func:`make_windows` and by
+:mod:`seqlab.forecast` (origins, baselines, backtests). A window is named by its *origin*
+``e``, the last row it reads; with ``look_back`` rows of history, ``foresight`` rows skipped
+and ``horizon`` rows predicted::
 
-    inputs  : s ............ s+look_back-1
-    skipped :                               (foresight steps)
-    targets :                               s+look_back+foresight .. +horizon-1
+    inputs  : e - look_back + 1 ... e
+    skipped :                         (foresight rows)
+    targets :                         e + foresight + 1 ... e + foresight + horizon
 
-so a series of ``n`` steps gives ``n - look_back - foresight - horizon + 1`` windows at stride 1
-(the notes: 648 - 7 - 6 = 635 windows for look_back=7, foresight=6, horizon=1).
+so a window that starts at row ``s`` has origin ``s + look_back - 1``, and a series of ``n``
+steps gives ``n - look_back - foresight - horizon + 1`` windows at stride 1 (the notes: 648 - 7 -
+6 = 635 windows for look_back=7, foresight=6, horizon=1).
 
 ``X`` and ``y`` are read-only views into one contiguous copy of the series (made only when the
 dtype or the column selection requires it), built with ``numpy.lib.stride_tricks
@@ -17,6 +19,7 @@ dtype or the column selection requires it), built with ``numpy.lib.stride_tricks
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -26,6 +29,56 @@ from numpy.lib.stride_tricks import sliding_window_view
 from seqlab.checks import check_int
 from seqlab.data._checks import check_data, check_time_order
 from seqlab.errors import describe
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """The shape of a window: which rows it reads and which rows it predicts.
+
+    Args:
+        look_back: rows of history the model reads (>= 1).
+        horizon: consecutive steps predicted from one origin (>= 1).
+        foresight: rows skipped between the last observed row and the first target (>= 0).
+        stride: distance between the origins of consecutive (training) windows (>= 1).
+
+    >>> rule = WindowSpec(look_back=7, foresight=6)
+    >>> rule.span, rule.input_offsets.tolist(), rule.target_offsets.tolist()
+    (14, [-6, -5, -4, -3, -2, -1, 0], [7])
+    """
+
+    look_back: int
+    horizon: int = 1
+    foresight: int = 0
+    stride: int = 1
+
+    def __post_init__(self):
+        check_int("WindowSpec", "look_back", self.look_back)
+        check_int("WindowSpec", "horizon", self.horizon)
+        check_int("WindowSpec", "foresight", self.foresight, minimum=0)
+        check_int("WindowSpec", "stride", self.stride)
+
+    @property
+    def span(self) -> int:
+        """Rows covered from the first input to the last target."""
+        return self.look_back + self.foresight + self.horizon
+
+    @property
+    def input_offsets(self) -> np.ndarray:
+        """``(look_back,)`` rows of the inputs, relative to the origin: ``-look_back + 1 .. 0``."""
+        return np.arange(-self.look_back + 1, 1)
+
+    @property
+    def target_offsets(self) -> np.ndarray:
+        """``(horizon,)`` rows of the targets, relative to the origin: ``foresight + 1 ..``."""
+        return np.arange(self.foresight + 1, self.foresight + self.horizon + 1)
+
+    def origin_of(self, start):
+        """The origin of the window whose first input is row ``start`` (an int or an array)."""
+        return start + self.look_back - 1
+
+    def count(self, n_steps: int) -> int:
+        """How many windows, ``stride`` apart, fit in a series of ``n_steps`` rows."""
+        return max(0, (n_steps - self.span) // self.stride + 1)
 
 
 class Windows:
@@ -41,11 +94,13 @@ class Windows:
             several targets (or a list of targets) were asked for; read-only view.
         index: the index labels of the series' steps (a ``pd.Index``).
         input_columns, target_columns: the names (or positions) of the columns used.
+        rule: the :class:`WindowSpec` the windows were cut by (``look_back``, ``horizon``,
+            ``foresight`` and ``stride`` read it).
     """
 
     def __init__(self, X, y, index, look_back, horizon, foresight, stride, input_columns, target_columns):
         self.X, self.y, self.index = X, y, index
-        self.look_back, self.horizon, self.foresight, self.stride = look_back, horizon, foresight, stride
+        self.rule = WindowSpec(look_back, horizon, foresight, stride)
         self.input_columns, self.target_columns = input_columns, target_columns
         self.offset = 0
 
@@ -59,6 +114,12 @@ class Windows:
             f"stride={self.stride})"
         )
 
+    # The window's settings are its rule's: one source, read through.
+    look_back = property(lambda self: self.rule.look_back)
+    horizon = property(lambda self: self.rule.horizon)
+    foresight = property(lambda self: self.rule.foresight)
+    stride = property(lambda self: self.rule.stride)
+
     @property
     def n_samples(self) -> int:
         return self.X.shape[0]
@@ -69,14 +130,19 @@ class Windows:
         return self.offset + np.arange(self.n_samples, dtype=np.int64) * self.stride
 
     @property
+    def origins(self) -> np.ndarray:
+        """``(samples,)`` position of each window's last input step (its origin)."""
+        return self.rule.origin_of(self.starts)
+
+    @property
     def input_positions(self) -> np.ndarray:
         """``(samples, look_back)`` positions of the input steps (computed on demand)."""
-        return self.starts[:, None] + np.arange(self.look_back)
+        return self.origins[:, None] + self.rule.input_offsets
 
     @property
     def target_positions(self) -> np.ndarray:
         """``(samples, horizon)`` positions of the target steps (computed on demand)."""
-        return self.starts[:, None] + (self.look_back + self.foresight) + np.arange(self.horizon)
+        return self.origins[:, None] + self.rule.target_offsets
 
     @property
     def target_times(self) -> np.ndarray:
@@ -87,13 +153,13 @@ class Windows:
     def times(self) -> pd.DataFrame:
         """One row per window: index labels of its first/last input and first/last target."""
         labels = np.asarray(self.index)
-        starts = self.starts - self.offset  # the index holds the labels of this series only
-        first_target = starts + self.look_back + self.foresight
+        inputs = self.input_positions - self.offset  # the index holds the labels of this series only
+        targets = self.target_positions - self.offset
         return pd.DataFrame({
-            "input_start": labels[starts],
-            "input_end": labels[starts + self.look_back - 1],
-            "target_start": labels[first_target],
-            "target_end": labels[first_target + self.horizon - 1],
+            "input_start": labels[inputs[:, 0]],
+            "input_end": labels[inputs[:, -1]],
+            "target_start": labels[targets[:, 0]],
+            "target_end": labels[targets[:, -1]],
         })
 
 
@@ -159,7 +225,8 @@ def make_windows(
     if len(index) != n_steps:
         raise ValueError(f"{where}: `index` has {len(index)} labels but the data has {n_steps} steps")
     check_time_order(where, "index" if index_given else "data", index)
-    span = look_back + foresight + horizon
+    rule = WindowSpec(look_back, horizon, foresight, stride)
+    span = rule.span
     if n_steps < span:
         raise ValueError(
             f"{where}: a series of {n_steps} steps is too short for look_back={look_back} + "
@@ -177,10 +244,10 @@ def make_windows(
         _refuse_nan(where, x_series, index, [names[c] for c in in_cols])
         _refuse_nan(where, y_series, index, [names[c] for c in out_cols])
 
-    count = (n_steps - span) // stride + 1
+    count = rule.count(n_steps)
     # sliding_window_view puts the window axis last: (n - w + 1, features, w) -> (.., w, features).
     X = sliding_window_view(x_series, look_back, axis=0)[: count * stride : stride].transpose(0, 2, 1)
-    first_target = look_back + foresight
+    first_target = int(rule.origin_of(0) + rule.target_offsets[0])  # the first window's first target row
     y = sliding_window_view(y_series[first_target:], horizon, axis=0)[: count * stride : stride]
     y = y.transpose(0, 2, 1)  # (samples, horizon, targets)
     if squeeze:

@@ -8,16 +8,10 @@ The five steps of the notes' workflow, as one call: load → prepare → build �
 >>> result.run.path                                             # doctest: +SKIP
 'runs/20240501-120000-aapl-lstm'
 """
+from seqlab.experiment.errors import SpecError
+from seqlab.experiment.load import load_spec
+from seqlab.experiment.runner import demo_spec_path, run_experiment
 from seqlab.experiment.spec import Spec
-from seqlab.experiment.validate import SpecError, load_spec, spec_from_dict
+from seqlab.experiment.validate import spec_from_dict
 
 __all__ = ["Spec", "SpecError", "load_spec", "spec_from_dict", "run_experiment", "demo_spec_path"]
-
-
-def __getattr__(name):
-    # The runner imports torch and the training code; load it only when a run is asked for.
-    if name in ("run_experiment", "demo_spec_path"):
-        from seqlab.experiment import runner
-
-        return getattr(runner, name)
-    raise AttributeError(f"module 'seqlab.experiment' has no attribute {name!r}")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, RobustScaler, StandardScaler
 
+from seqlab.data import SeriesScaler
 from seqlab.experiment.rundir import RunDir, RunDirError
 from seqlab.report import ReportData
 
@@ -25,7 +26,50 @@ _SCALERS = {cls.__name__: cls for cls in (MinMaxScaler, StandardScaler, RobustSc
 
 
 # ---- scalers as JSON --------------------------------------------------------------------
-def scaler_to_dict(scaler) -> dict:
+# A run's scalers are SeriesScalers: one scikit-learn transformer per column, each stored as
+# {"class", "params", "state"}. Runs written before that (seqlab 0.1.0 up to commit 920d42e)
+# stored one multi-column scikit-learn scaler in that same record; reading it splits it into
+# columns, so an old run forecasts and reports exactly as it did.
+def scaler_to_dict(scaler: SeriesScaler) -> dict:
+    """A fitted :class:`~seqlab.data.SeriesScaler`: its columns and each column's transformer."""
+    if not isinstance(scaler, SeriesScaler):
+        raise TypeError(f"scaler_to_dict: expected a fitted SeriesScaler, got {type(scaler).__name__}")
+    return {"class": "SeriesScaler", "n_train": scaler.n_train_, "names_in": list(scaler.names_in_),
+            "columns": [{"column": column, **transformer_to_dict(fitted)}
+                        for column, fitted in scaler.transformers_.items()]}
+
+
+def scaler_from_dict(record: dict) -> SeriesScaler:
+    """The :class:`~seqlab.data.SeriesScaler` that :func:`scaler_to_dict` stored, or one rebuilt
+    from the single scikit-learn scaler of an older run (same numbers, column by column)."""
+    if record.get("class") == "SeriesScaler":
+        transformers = {entry["column"]: transformer_from_dict(entry) for entry in record["columns"]}
+        return SeriesScaler.from_fitted(transformers, record["n_train"], record["names_in"])
+    columns = _split_by_column(record)
+    # Only some scalers counted their rows (RobustScaler does not): then the count is unknown.
+    n_train = record["state"].get("n_samples_seen_")
+    n_train = int(np.max(n_train["array"]) if isinstance(n_train, dict) else n_train) if n_train is not None else None
+    return SeriesScaler.from_fitted({j: transformer_from_dict(column) for j, column in enumerate(columns)}, n_train)
+
+
+def _split_by_column(record: dict) -> list[dict]:
+    # A multi-column scaler's learnt arrays hold one entry per feature: column j keeps entry j.
+    n_features = record["state"].get("n_features_in_")
+    if not isinstance(n_features, int) or n_features < 1:
+        raise RunDirError(f"scalers.json: a {record.get('class')!r} record without n_features_in_ cannot be read")
+
+    def column(j, key, value):
+        if key == "n_features_in_":
+            return 1
+        if isinstance(value, dict) and len(value["array"]) == n_features:
+            return {"array": value["array"][j:j + 1], "dtype": value["dtype"]}
+        return value
+
+    return [{**record, "state": {key: column(j, key, value) for key, value in record["state"].items()}}
+            for j in range(n_features)]
+
+
+def transformer_to_dict(scaler) -> dict:
     """A fitted scikit-learn scaler's settings and learnt statistics (attributes ending in ``_``)."""
     name = type(scaler).__name__
     if name not in _SCALERS:
@@ -39,8 +83,8 @@ def scaler_to_dict(scaler) -> dict:
     return {"class": name, "params": params, "state": state}
 
 
-def scaler_from_dict(record: dict):
-    """The scaler :func:`scaler_to_dict` stored, ready to ``transform``/``inverse_transform``."""
+def transformer_from_dict(record: dict):
+    """The scikit-learn scaler :func:`transformer_to_dict` stored, ready to ``transform``."""
     cls = _SCALERS.get(record.get("class"))
     if cls is None:
         raise RunDirError(f"scalers.json names an unknown scaler {record.get('class')!r}")

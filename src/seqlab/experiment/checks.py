@@ -13,7 +13,11 @@ from typing import Callable
 
 import pandas as pd
 
+import seqlab.layers as public
+from seqlab.datasets import bundled_names
 from seqlab.experiment.spec import Spec
+from seqlab.layers import base
+from seqlab.training import losses, optimizers
 
 Fail = Callable[[str, str], None]
 
@@ -46,15 +50,13 @@ def _check_data(spec: Spec, fail: Fail) -> None:
     if (data.source is None) == (data.path is None):
         fail("data", "give exactly one of `source` (a bundled data set) or `path` (a CSV file)")
     if data.source is not None:
-        from seqlab.experiment.data import bundled_names
-
         names = bundled_names()
         if data.source.lower() not in names:
             close = difflib.get_close_matches(data.source.lower(), names, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             fail("data.source", f"no bundled data set {data.source!r}; {hint}available: {', '.join(names) or 'none'}")
     if data.path is not None:
-        resolved = resolve_path(spec, data.path)
+        resolved = spec.data_file
         if not os.path.exists(resolved):
             fail("data.path", f"file {data.path!r} does not exist (looked for {resolved})")
         elif not os.path.isfile(resolved):
@@ -71,12 +73,6 @@ def _check_data(spec: Spec, fail: Fail) -> None:
             pd.tseries.frequencies.to_offset(data.frequency)
         except ValueError:
             fail("data.frequency", f"is not a pandas frequency alias (e.g. 'D', 'B', 'h'), got {data.frequency!r}")
-
-
-def resolve_path(spec: Spec, path: str) -> str:
-    """A data path as written in the spec, resolved against the spec file's folder."""
-    path = os.path.expanduser(path)
-    return path if os.path.isabs(path) or spec.base_dir is None else os.path.join(spec.base_dir, path)
 
 
 def _check_date(value, path: str, fail: Fail) -> None:
@@ -117,9 +113,6 @@ def _check_split_dates_have_times(spec: Spec, fail: Fail) -> None:
 
 
 def _check_layers(spec: Spec, fail: Fail) -> None:
-    import seqlab.layers as public
-    from seqlab.layers import base
-
     # the layers a user can name: public in seqlab.layers, not bases or Input
     known = sorted(name for name in base.registered() if getattr(public, name, None) is not None
                    and not name.startswith(("_", "Base")) and name not in ("InputLayer", "RecurrentLayer"))
@@ -173,8 +166,6 @@ def _arguments_of(cls) -> set[str]:
 
 
 def _check_training(spec: Spec, fail: Fail) -> None:
-    from seqlab.training import losses, optimizers
-
     for key, known in (("optimizer", optimizers.names()), ("loss", losses.names())):
         value = getattr(spec.training, key)
         if value not in known and value.lower() not in known:

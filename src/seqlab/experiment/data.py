@@ -4,6 +4,11 @@ The result is a DataFrame of numeric columns indexed by time (a ``DatetimeIndex`
 a time column, else the row number). Missing values are never filled silently: the spec's
 ``data.missing`` policy says what to do, and what was done is written in ``notes`` (shown in
 the report).
+
+Two steps, because filling may depend on the split: :func:`read_data` reads, indexes, cuts and
+puts the rows on the frequency's grid (gaps stay NaN); :func:`fill_missing` applies the policy.
+``data.missing = 'interpolate'`` may read the value after a gap only inside the train part, so
+the runner, which owns the split, passes the row where the train part ends (``train_end``).
 """
 from __future__ import annotations
 
@@ -13,9 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from seqlab.experiment.checks import resolve_path
+from seqlab.data import DataFileError, load_csv
+from seqlab.datasets import load_bundled
+from seqlab.experiment.errors import spec_error
 from seqlab.experiment.spec import Spec
-from seqlab.experiment.validate import spec_error
 
 
 @dataclass
@@ -28,60 +34,70 @@ class LoadedData:
     imputed: pd.DataFrame | None = None  # True where a value was filled in, not observed
 
 
-def _bundled() -> dict:
-    # name -> loader returning (DataFrame indexed by date, description); the data ship in the package.
-    from seqlab import datasets
+@dataclass
+class ReadData:
+    """The series as read, before the missing-value policy: gaps are NaN, ``absent`` are the
+    timestamps the frequency's grid added (time steps the file did not have)."""
 
-    return {ticker.lower(): (lambda t=ticker: (datasets.load_stock(t), f"{t} daily prices 2000-2013 (bundled)"))
-            for ticker in datasets.TICKERS}
+    frame: pd.DataFrame
+    description: str
+    notes: list[str]
+    absent: pd.Index
+    new_data: bool
 
 
-def bundled_names() -> list[str]:
-    """Names accepted by ``data.source``."""
-    return sorted(_bundled())
-
-
-def load_data(spec: Spec, new_data: bool = False) -> LoadedData:
+def load_data(spec: Spec, train_end: int | None = None, new_data: bool = False) -> LoadedData:
     """Read, index, filter and check the spec's data (raises ``SpecError`` naming the key).
 
-    ``new_data=True``: data a finished run forecasts, which need only the input columns and
-    whose gaps may be filled from earlier values only.
+    Args:
+        train_end: the row (of the data as read) where the train part ends; needed only when
+            ``data.missing = 'interpolate'`` fills gaps of training data.
+        new_data: data a finished run forecasts, which need only the input columns and whose
+            gaps may be filled from earlier values only.
     """
+    return fill_missing(spec, read_data(spec, new_data), train_end)
+
+
+def read_data(spec: Spec, new_data: bool = False) -> ReadData:
+    """Step 1a: the spec's columns, in time order, cut to data.start/data.end, on the frequency's
+    grid; every column named in the spec is checked once, against the source's own columns."""
     require_targets = not new_data
     wanted = list(dict.fromkeys(spec.inputs + (spec.targets if require_targets else [])))
     notes: list[str] = []
     if spec.data.source is not None:
-        frame, description = _bundled()[spec.data.source.lower()]()
+        frame, description = load_bundled(spec.data.source)
         if spec.data.time_column is not None and spec.data.time_column != frame.index.name:
             raise spec_error(spec, "data.time_column", f"the bundled {spec.data.source!r} is indexed by "
                                                        f"{frame.index.name!r}; leave data.time_column out")
+        _check_columns(spec, list(frame.columns), description, require_targets)
     else:
         frame, description = _read_csv(spec, wanted, require_targets), spec.data.path
-    _check_columns(spec, list(frame.columns), description, require_targets)
     frame = frame[wanted]
     frame = _cut(spec, frame)
-    frame, absent = _apply_frequency(spec, frame, notes)
-    missing = frame.isna()
-    frame = _handle_missing(spec, frame, notes, absent, _past_only_from(spec, frame, require_targets), new_data)
-    if len(frame) == 0:
+    if len(frame) == 0:  # found here, before the runner splits rows that are not there
         raise spec_error(spec, "data", f"no rows left in {description} after data.start/data.end")
-    return LoadedData(frame.astype(np.float64), description, notes, imputed=missing.loc[frame.index])
+    frame, absent = _apply_frequency(spec, frame, notes)
+    return ReadData(frame, description, notes, absent, new_data)
 
 
-def _past_only_from(spec: Spec, frame: pd.DataFrame, training_run: bool) -> int:
-    """The first row whose gaps may be filled from earlier values only: the validation part's
-    start in a run (the model trains on the past), every row of new data to forecast."""
-    if not training_run or spec.data.missing != "interpolate" or not frame.isna().to_numpy().any():
-        return 0
-    from seqlab.experiment.prepare import split_bounds
-
-    return split_bounds(spec, frame)["train"][1]
+def fill_missing(spec: Spec, read: ReadData, train_end: int | None = None) -> LoadedData:
+    """Step 1b: the ``data.missing`` policy applied (what was done is added to the notes)."""
+    frame, notes = read.frame, list(read.notes)
+    missing = frame.isna()
+    interpolating = (spec.data.missing == "interpolate" and not read.new_data
+                     and bool(missing.to_numpy().any()))
+    if interpolating and train_end is None:
+        raise ValueError("fill_missing: data.missing = 'interpolate' on training data needs `train_end`, "
+                         "the row where the train part ends (gaps after it are filled from the past only)")
+    past_only_from = train_end if interpolating else 0
+    frame = _handle_missing(spec, frame, notes, read.absent, past_only_from, read.new_data)
+    if len(frame) == 0:  # every row dropped for its missing values
+        raise spec_error(spec, "data", f"no rows left in {read.description} after data.start/data.end")
+    return LoadedData(frame.astype(np.float64), read.description, notes, imputed=missing.loc[frame.index])
 
 
 def _read_csv(spec: Spec, wanted: list, require_targets: bool) -> pd.DataFrame:
-    from seqlab.data import DataFileError, load_csv
-
-    path = resolve_path(spec, spec.data.path)
+    path = spec.data_file
     try:
         header = list(pd.read_csv(path, nrows=0).columns)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:

@@ -7,13 +7,15 @@ import numpy as np
 import pandas as pd
 
 from seqlab.experiment import modeling
-from seqlab.experiment.prepare import Prepared, make_scaler, window_spec
+from seqlab.experiment.errors import spec_error
+from seqlab.experiment.prepare import Prepared, make_transformer, window_spec
 from seqlab.experiment.spec import Spec
-from seqlab.experiment.validate import spec_error
 from seqlab.forecast.backtest import FoldData, backtest, scale, walk_forward
 from seqlab.forecast.baselines import all_baselines
 from seqlab.forecast.metrics import score_by_target
 from seqlab.forecast.windows import target_rows
+from seqlab.inspect import trace
+from seqlab.utils import set_random_seed
 
 
 def baseline_labels(spec: Spec) -> dict:
@@ -91,8 +93,6 @@ def backtest_folds(spec: Spec, data: Prepared) -> list:
 
 def run_backtest(spec: Spec, data: Prepared, model, epochs_trained: int, seed: int, quiet: bool) -> dict:
     """Walk-forward backtest; the model is reused (trained on earlier rows) or refitted per fold."""
-    from seqlab.utils import set_random_seed
-
     settings = spec.evaluation.backtest
     folds = backtest_folds(spec, data)
 
@@ -108,7 +108,7 @@ def run_backtest(spec: Spec, data: Prepared, model, epochs_trained: int, seed: i
         return modeling.predict_scaled(fold_model, spec, fold.x_test)
 
     try:
-        result = backtest(data.inputs, data.targets, window_spec(spec), folds, lambda: make_scaler(spec),
+        result = backtest(data.inputs, data.targets, window_spec(spec), folds, lambda: make_transformer(spec),
                              fit_predict, spec.targets, baselines=spec.evaluation.baselines,
                              season=spec.evaluation.season, mase_season=spec.evaluation.mase_season,
                              progress=not quiet, window=spec.evaluation.moving_average_window,
@@ -128,8 +128,6 @@ def run_backtest(spec: Spec, data: Prepared, model, epochs_trained: int, seed: i
 
 def trace_window(spec: Spec, data: Prepared, model) -> dict | None:
     """Gates, cell and hidden state of every recurrent layer over one test window, or None."""
-    from seqlab.inspect import trace
-
     index = spec.report.trace_window
     if not -len(data.x_test) <= index < len(data.x_test):
         raise spec_error(spec, "report.trace_window", f"must index one of the {len(data.x_test)} test "
@@ -146,6 +144,6 @@ def trace_window(spec: Spec, data: Prepared, model) -> dict | None:
         panels["hidden"] = np.asarray(record.hidden)[0]
         layers[name] = panels
     origin = int(data.test_origins[index])
-    labels = data.frame.index[origin - spec.windows.look_back + 1: origin + 1]
+    labels = data.frame.index[origin + data.windows.input_offsets]
     steps = [str(t.date()) if hasattr(t, "date") else str(t) for t in labels]
     return {"window": f"the test window ending {steps[-1]}", "steps": steps, "layers": layers}

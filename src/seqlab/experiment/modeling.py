@@ -10,11 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from seqlab.callbacks import EarlyStopping
 from seqlab.experiment.checks import layer_error
+from seqlab.experiment.errors import spec_error
 from seqlab.experiment.prepare import Prepared
 from seqlab.experiment.spec import Spec
-from seqlab.experiment.validate import spec_error
 from seqlab.forecast.recursive import recursive_forecast
+from seqlab.layers import Input, base
+from seqlab.models import Sequential
+from seqlab.training import optimizers
 
 
 def outputs_needed(spec: Spec) -> int:
@@ -25,9 +29,6 @@ def outputs_needed(spec: Spec) -> int:
 
 def build_model(spec: Spec, n_inputs: int):
     """A fresh ``Sequential`` from the spec (weights drawn from the current random state)."""
-    from seqlab.layers import Input, base
-    from seqlab.models import Sequential
-
     layers = [Input(shape=(spec.windows.look_back, n_inputs))]
     for i, entry in enumerate(spec.model.layers):
         arguments = dict(entry)
@@ -55,8 +56,6 @@ def build_model(spec: Spec, n_inputs: int):
 
 
 def compile_model(model, spec: Spec, device=None) -> None:
-    from seqlab.training import optimizers
-
     training = spec.training
     optimizer = optimizers.get(training.optimizer)
     if training.learning_rate is not None:
@@ -77,8 +76,6 @@ def training_targets(spec: Spec, y: np.ndarray) -> np.ndarray:
 def train(model, spec: Spec, data: Prepared, epochs: int | None = None, verbose: int = 1,
           validation: bool = True) -> pd.DataFrame:
     """Fit on the train windows (validation windows for early stopping); the history per epoch."""
-    from seqlab.callbacks import EarlyStopping
-
     training = spec.training
     callbacks = []
     use_validation = validation and data.x_val is not None

@@ -14,12 +14,14 @@ import pandas as pd
 
 from seqlab.experiment import artifacts
 from seqlab.experiment.data import load_data
+from seqlab.experiment.errors import SpecError
 from seqlab.experiment.modeling import predict_scaled
 from seqlab.experiment.prepare import window_spec
 from seqlab.experiment.rundir import RunDir, RunDirError
-from seqlab.experiment.validate import SpecError, spec_from_dict
+from seqlab.experiment.validate import spec_from_dict
 from seqlab.forecast.backtest import scale
 from seqlab.forecast.windows import gather_inputs
+from seqlab.models import load_model
 
 
 def open_run(path) -> RunDir:
@@ -42,8 +44,6 @@ def predict_file(run_or_model, data_path) -> pd.DataFrame:
         ``time`` (label of the forecast row, when the spacing of rows is known) and one column
         per target, in the data's units.
     """
-    from seqlab.models import load_model
-
     run = open_run(run_or_model)
     if run.status().get("state") != "succeeded":
         raise RunDirError(f"run {run.path} did not succeed (status {run.status().get('state')!r}); "
@@ -77,13 +77,13 @@ def predict_file(run_or_model, data_path) -> pd.DataFrame:
     y_scaler = artifacts.scaler_from_dict(scalers["targets"])
     model = load_model(run.require(artifacts.MODEL_FILE), compile=False)
 
-    origins = np.arange(windows.look_back - 1, len(frame))
+    origins = np.arange(windows.origin_of(0), len(frame))  # every window with a full look_back
     x = gather_inputs(scale(x_scaler, frame[spec.inputs].to_numpy(np.float64)), windows, origins)
     forecasts = scale(y_scaler, predict_scaled(model, spec, x), inverse=True)  # (N, horizon, targets)
     steps = np.arange(1, windows.horizon + 1)
     out = pd.DataFrame({"origin": np.repeat(frame.index.to_numpy()[origins], windows.horizon),
                         "step": np.tile(steps, len(origins))})
-    ahead = np.tile(steps + windows.foresight, len(origins))
+    ahead = np.tile(windows.target_offsets, len(origins))  # rows after the origin
     times = _times(frame.index, spec.data.frequency, origins, ahead, windows.horizon)
     if times is not None:
         out["time"] = times

@@ -1,7 +1,8 @@
 """Step 2 of a run: split in time order, scale from the train part only, cut the windows.
 
 The split comes from :func:`seqlab.data.chronological_split` (the notes' 70/15/15 rounding, or
-dates). Each part's windows are those whose *targets* fall in the part; their inputs may read
+dates), and the scaling is the library's own :class:`seqlab.data.SeriesScaler` fitted on that
+split's train part: what a user writes with the public API gives the run's very numbers. Each part's windows are those whose *targets* fall in the part; their inputs may read
 the rows just before it, which are the past, not a leak — so every row of the test part is
 forecast (the notes' per-part ``createSeq`` would skip the first ``look_back + foresight``).
 """
@@ -13,14 +14,16 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, RobustScaler, StandardScaler
 
+from seqlab.data import SeriesScaler, Split, chronological_split
+from seqlab.experiment.errors import spec_error
 from seqlab.experiment.spec import Spec
-from seqlab.experiment.validate import spec_error
 from seqlab.forecast.backtest import scale
+from seqlab.forecast.baselines import seasonal_naive
 from seqlab.forecast.windows import WindowSpec, gather_inputs, gather_targets, window_origins
 
 
-def make_scaler(spec: Spec):
-    """A new, unfitted scikit-learn scaler as the spec's ``scaling`` section says."""
+def make_transformer(spec: Spec):
+    """A new, unfitted scikit-learn transformer of one column, as the spec's ``scaling`` says."""
     method = spec.scaling.method
     if method == "minmax":
         return MinMaxScaler(feature_range=tuple(spec.scaling.feature_range))
@@ -29,6 +32,11 @@ def make_scaler(spec: Spec):
     if method == "robust":
         return RobustScaler()
     return FunctionTransformer(validate=True, check_inverse=False)  # "none": the identity, kept explicit
+
+
+def make_scaler(spec: Spec) -> SeriesScaler:
+    """A new, unfitted :class:`~seqlab.data.SeriesScaler` of the spec's transformer."""
+    return SeriesScaler(make_transformer(spec))
 
 
 def window_spec(spec: Spec) -> WindowSpec:
@@ -61,20 +69,26 @@ class Prepared:
     observed_targets: np.ndarray | None = None  # ``targets`` with imputed values as NaN
 
 
-def split_bounds(spec: Spec, frame: pd.DataFrame) -> dict:
-    """``{"train": (0, a), "validation": (a, b), "test": (b, n)}`` as row positions."""
-    from seqlab.data import chronological_split
-
+def split_rows(spec: Spec, frame: pd.DataFrame) -> Split:
+    """The spec's split of ``frame``'s rows (``SpecError`` on the key ``split``); no size checks."""
     s = spec.split
     try:
         if s.test_start is not None:
-            split = chronological_split(frame, val_start=s.validation_start, test_start=s.test_start)
-        else:
-            split = chronological_split(frame, train=s.train, val=s.validation, test=s.test)
+            return chronological_split(frame, val_start=s.validation_start, test_start=s.test_start)
+        return chronological_split(frame, train=s.train, val=s.validation, test=s.test)
     except (TypeError, ValueError) as error:
         raise spec_error(spec, "split", str(error)) from None
-    bounds = {"train": (0, split.train_end), "validation": (split.train_end, split.val_end),
-              "test": (split.val_end, len(frame))}
+
+
+def _bounds(split: Split) -> dict:
+    return {"train": (0, split.train_end), "validation": (split.train_end, split.val_end),
+            "test": (split.val_end, len(split))}
+
+
+def split_bounds(spec: Spec, frame: pd.DataFrame) -> dict:
+    """``{"train": (0, a), "validation": (a, b), "test": (b, n)}`` as row positions, each part
+    checked against the windows and the evaluation (``SpecError`` naming the key to change)."""
+    bounds = _bounds(split_rows(spec, frame))
     _check_sizes(spec, bounds)
     return bounds
 
@@ -103,8 +117,6 @@ def _check_sizes(spec: Spec, bounds: dict) -> None:
 def _check_season(spec: Spec, windows, test_bounds) -> None:
     # Found before training, not after it: the seasonal naive forecast of the first test window
     # needs a whole season of history.
-    from seqlab.forecast.baselines import seasonal_naive
-
     origins = window_origins(windows, *test_bounds)
     if "seasonal_naive" not in spec.evaluation.baselines or len(origins) == 0:
         return
@@ -123,13 +135,16 @@ def prepare(spec: Spec, frame: pd.DataFrame, imputed: pd.DataFrame | None = None
     ``imputed`` (True where a value was filled in) marks test targets nobody observed: they
     stay NaN in ``actual``, so no forecast is scored on a made-up value.
     """
-    bounds = split_bounds(spec, frame)
+    split = split_rows(spec, frame)
+    bounds = _bounds(split)
+    _check_sizes(spec, bounds)
     windows = window_spec(spec)
     inputs = frame[spec.inputs].to_numpy(np.float64)
     targets = frame[spec.targets].to_numpy(np.float64)
     train_end, val_end = bounds["train"][1], bounds["validation"][1]
-    x_scaler = make_scaler(spec).fit(inputs[:train_end])
-    y_scaler = make_scaler(spec).fit(targets[:train_end])
+    # Fitted on the split itself, so no row past the train part can reach the statistics.
+    x_scaler = make_scaler(spec).fit(split.with_data(inputs))
+    y_scaler = make_scaler(spec).fit(split.with_data(targets))
     x_scaled, y_scaled = scale(x_scaler, inputs), scale(y_scaler, targets)
     observed = targets if imputed is None else np.where(imputed[spec.targets].to_numpy(), np.nan, targets)
 

@@ -14,16 +14,20 @@ from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
+import torch
 
 from seqlab.errors import SeqlabError
 from seqlab.experiment import artifacts, evaluate, modeling
-from seqlab.experiment.checks import resolve_path
-from seqlab.experiment.data import load_data
-from seqlab.experiment.prepare import prepare
+from seqlab.experiment.data import fill_missing, read_data
+from seqlab.experiment.prepare import prepare, split_rows
 from seqlab.experiment.rundir import RunDir
 from seqlab.experiment.spec import Spec
 from seqlab.experiment.tomlout import dump_spec
 from seqlab.forecast.summary import beats_all, text_table, verdicts
+from seqlab.layers.recurrent import RecurrentLayer
+from seqlab.report import render
+from seqlab.training.compile import resolve_device as _resolve_device
+from seqlab.utils import set_random_seed
 
 
 class RunError(SeqlabError):
@@ -52,10 +56,8 @@ def demo_spec_path() -> str:
 
 def resolve_device(device: str | None):
     """``None``/``"auto"``: CUDA when available, else the CPU; otherwise exactly what was asked."""
-    from seqlab.training.compile import resolve_device as resolve
-
     try:
-        return resolve("auto" if device is None else device)
+        return _resolve_device("auto" if device is None else device)
     except ValueError as error:
         raise RunError(f"--device {device}: {error}") from None
 
@@ -74,8 +76,6 @@ def _step(name: str, log):
 @contextlib.contextmanager
 def _threads(count: int | None):
     # torch's CPU thread count is process-wide: set it for this run only, then put it back
-    import torch
-
     before = torch.get_num_threads()
     if count is not None:
         torch.set_num_threads(count)
@@ -103,9 +103,6 @@ def run_experiment(spec: Spec, runs_dir="runs", seed: int | None = None, device:
 
 
 def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
-    from seqlab.report import render
-    from seqlab.utils import set_random_seed
-
     started = time.perf_counter()
     spec = _resolved(spec, seed)
     log = (lambda *_: None) if quiet else log
@@ -116,7 +113,9 @@ def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
     try:
         run.write_text("spec.toml", dump_spec(spec))
         with _step(f"loading the data ({spec.data.source or spec.data.path})", log):
-            loaded = load_data(spec)
+            read = read_data(spec)
+            # The runner owns the split: interpolation may read past a gap only inside the train part.
+            loaded = fill_missing(spec, read, train_end=split_rows(spec, read.frame).train_end)
             artifacts.write_frame(run, "data.csv", loaded.frame, index=True)
         with _step("splitting, scaling (train part only) and cutting windows", log):
             data = prepare(spec, loaded.frame, loaded.imputed)
@@ -175,7 +174,7 @@ def _resolved(spec: Spec, seed: int | None) -> Spec:
     if seed is not None:
         spec.training.seed = seed
     if spec.data.path is not None:
-        spec.data.path = os.path.abspath(resolve_path(spec, spec.data.path))
+        spec.data.path = os.path.abspath(spec.data_file)
     return spec
 
 
@@ -185,8 +184,6 @@ def _write_scalers(run: RunDir, data) -> None:
 
 
 def _is_recurrent(model) -> bool:
-    from seqlab.layers.recurrent import RecurrentLayer
-
     return any(isinstance(module, RecurrentLayer) for module in model.modules())
 
 

@@ -2,7 +2,7 @@
 
 One section per step of the notes' workflow (load, prepare, build, train, test). Every key is
 optional unless marked *required*; the comment on each default says why it is the default.
-:func:`seqlab.experiment.validate.load_spec` reads a TOML file into a :class:`Spec`, naming the
+:func:`seqlab.experiment.load.load_spec` reads a TOML file into a :class:`Spec`, naming the
 key path (``training.epochs``) and line of every mistake.
 
 A minimal spec::
@@ -22,6 +22,7 @@ A minimal spec::
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
@@ -147,3 +148,13 @@ class Spec:
     @property
     def targets(self) -> list[str]:
         return list(self.data.targets)
+
+    def resolve_path(self, path: str) -> str:
+        """A path as written in the spec, resolved against the spec file's folder (``~`` expanded)."""
+        path = os.path.expanduser(path)
+        return path if os.path.isabs(path) or self.base_dir is None else os.path.join(self.base_dir, path)
+
+    @property
+    def data_file(self) -> str | None:
+        """``data.path`` resolved (None for a bundled source)."""
+        return None if self.data.path is None else self.resolve_path(self.data.path)

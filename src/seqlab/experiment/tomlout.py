@@ -78,7 +78,7 @@ def spec_to_dict(spec: Spec) -> dict:
 
 
 def dump_spec(spec: Spec) -> str:
-    """TOML text that :func:`~seqlab.experiment.validate.load_spec` reads back to an equal spec."""
+    """TOML text that :func:`~seqlab.experiment.load.load_spec` reads back to an equal spec."""
     out = ["# The resolved spec of this run: every default written out. `seqlab run` this file",
            "# to repeat the run (a data path is relative to the spec file it came from)."]
     _table("", spec_to_dict(spec), out)

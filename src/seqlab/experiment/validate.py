@@ -1,4 +1,8 @@
-"""Reading and validating a spec file: every mistake named by key path, line and expectation.
+"""Validating a parsed spec: every mistake named by key path, line and expectation.
+
+Types and bounds are checked against the dataclasses of :mod:`seqlab.experiment.spec`, then
+the checks across keys (:mod:`seqlab.experiment.checks`) run on the sections whose keys all
+have the right types. Reading the file is :mod:`seqlab.experiment.load`'s job, one floor up.
 
 >>> spec = spec_from_dict({"data": {"source": "aapl", "targets": ["Close"]},
 ...                        "model": {"layers": [{"type": "Dense", "units": 1}]}})
@@ -9,89 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import os
 import re
-import sys
 import typing
 from typing import Any, Literal, Union
 
-from seqlab.errors import SeqlabError
 from seqlab.experiment import spec as schema
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
-
-class SpecError(SeqlabError):
-    """An experiment spec that cannot be run; ``problems`` lists ``(key_path, line, message)``."""
-
-    def __init__(self, problems: list[tuple[str, int | None, str]], source: str | None = None):
-        self.problems = list(problems)
-        self.source = source
-        where = f"{source}: " if source else ""
-        lines = [_format(path, line, message) for path, line, message in self.problems]
-        if len(lines) == 1:
-            text = f"invalid spec {where}{lines[0]}"
-        else:
-            text = f"invalid spec {where}{len(lines)} problems:\n" + "\n".join(f"  {entry}" for entry in lines)
-        super().__init__(text)
-
-
-def _format(path: str, line: int | None, message: str) -> str:
-    location = f"line {line}: " if line else ""
-    return f"{location}{path}: {message}" if path else f"{location}{message}"
-
-
-# ---- where each key is written ----------------------------------------------------------
-_ARRAY_HEADER = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")
-_TABLE_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_\-.\"' ]+?)\s*=")
-
-
-def line_index(text: str) -> dict[str, int]:
-    """Map each key path (``training.epochs``, ``model.layers[1].units``) to its line (1-based)."""
-    index: dict[str, int] = {}
-    counts: dict[str, int] = {}
-    table = ""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if match := _ARRAY_HEADER.match(line):
-            name = _clean(match.group(1))
-            counts[name] = counts.get(name, -1) + 1
-            table = f"{name}[{counts[name]}]"
-            index.setdefault(name, number)
-        elif match := _TABLE_HEADER.match(line):
-            table = _clean(match.group(1))
-        elif match := _KEY.match(line):
-            key = _clean(match.group(1))
-            table_path = table
-            # a table nested in an array of tables: "model.layers[0]" + "x"
-            index.setdefault(f"{table_path}.{key}" if table_path else key, number)
-            continue
-        else:
-            continue
-        index.setdefault(table, number)
-    return index
-
-
-def _clean(dotted: str) -> str:
-    return ".".join(part.strip().strip("\"'") for part in dotted.split("."))
-
-
-def locate(lines: dict[str, int], path: str) -> int | None:
-    """The line of ``path`` or of its nearest written parent."""
-    while path:
-        if path in lines:
-            return lines[path]
-        last = re.search(r"(\[\d+\]|\.[^.\[\]]+)$", path)  # "[3]" or ".key"
-        path = path[: last.start()] if last else ""
-    return None
-
-
-def spec_error(spec: schema.Spec, path: str, message: str) -> SpecError:
-    """A :class:`SpecError` about ``path`` of an already loaded spec (line looked up)."""
-    return SpecError([(path, locate(spec.lines, path), message)], spec.source)
+from seqlab.experiment.checks import check_spec
+from seqlab.experiment.errors import SpecError, locate
 
 
 # ---- conversion against the dataclasses ---------------------------------------------------
@@ -181,15 +109,13 @@ def _kind(value) -> str:
             dict: "table"}.get(type(value), type(value).__name__)
 
 
-# ---- entry points -------------------------------------------------------------------------
+# ---- entry point ----------------------------------------------------------------------------
 def spec_from_dict(data: dict, lines: dict[str, int] | None = None, source: str | None = None,
                    base_dir: str | None = None) -> schema.Spec:
     """Validate a parsed spec; raise :class:`SpecError` listing every problem found."""
     checker = _Checker(lines or {})
     spec = checker.table(schema.Spec, data, "")
     spec.lines, spec.source, spec.base_dir = dict(lines or {}), source, base_dir
-    from seqlab.experiment.checks import check_spec
-
     # Cross-key checks of the sections whose keys all have the right types, so one pass lists
     # every problem without tripping over a value already reported as mistyped.
     check_spec(spec, checker.fail, skip=frozenset(checker.broken_sections))
@@ -197,21 +123,3 @@ def spec_from_dict(data: dict, lines: dict[str, int] | None = None, source: str 
         raise SpecError(sorted(checker.problems, key=lambda p: (p[1] is None, p[1] or 0)), source)
     return spec
 
-
-def load_spec(path) -> schema.Spec:
-    """Read and validate a TOML spec file.
-
-    Raises:
-        SpecError: the file is missing, not TOML, or not a valid spec (every problem listed).
-    """
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise SpecError([("", None, f"spec file {path!r} does not exist")])
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    try:
-        text = raw.decode("utf-8")
-        data = tomllib.loads(text)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise SpecError([("", None, f"not valid TOML: {error}")], path) from None
-    return spec_from_dict(data, line_index(text), path, os.path.dirname(os.path.abspath(path)))

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+from tqdm.auto import tqdm
 
+from seqlab.data import SeriesScaler, Split
 from seqlab.forecast import baselines as _baselines
 from seqlab.forecast.metrics import score_by_target
 from seqlab.forecast.windows import WindowSpec, gather_inputs, gather_targets, window_origins
@@ -79,7 +81,8 @@ def walk_forward(n_rows: int, n_folds: int, test_size: int, mode: str = "expandi
 
 @dataclass
 class FoldData:
-    """One fold, prepared: scalers fitted on its training rows, windows cut and scaled.
+    """One fold, prepared: scalers (:class:`~seqlab.data.SeriesScaler`) fitted on its training
+    rows, windows cut and scaled.
 
     Shapes: ``x_*`` ``(N, look_back, n_inputs)``, ``y_train`` ``(N, horizon, n_targets)``
     (scaled), ``actual`` ``(M, horizon, n_targets)`` in the data's units.
@@ -106,6 +109,9 @@ def prepare_fold(inputs, targets, spec: WindowSpec, fold: Fold, make_scaler: Cal
                  scalers: tuple | None = None, observed_targets=None) -> FoldData:
     """Fit fresh scalers on the fold's training rows only, then cut and scale its windows.
 
+    ``make_scaler()`` returns an unfitted transformer of one column (``MinMaxScaler`` ...); each
+    fold fits a :class:`~seqlab.data.SeriesScaler` of it on a split of the fold's rows whose
+    train part is ``[train_start, origin)``, so the fold's test rows cannot reach it.
     ``scalers`` (``(x_scaler, y_scaler)``, already fitted) replaces the fresh ones: a model that
     is not refitted must see its inputs scaled exactly as in its training. ``observed_targets``
     (``targets`` with NaN where a value was imputed) gives the actual values to score.
@@ -114,12 +120,11 @@ def prepare_fold(inputs, targets, spec: WindowSpec, fold: Fold, make_scaler: Cal
     """
     inputs = np.asarray(inputs, dtype=np.float64)
     targets = np.asarray(targets, dtype=np.float64)
-    train = slice(fold.train_start, fold.origin)
     if scalers is not None:
         x_scaler, y_scaler = scalers
     else:
-        x_scaler = make_scaler().fit(inputs[train])
-        y_scaler = make_scaler().fit(targets[train])
+        x_scaler = SeriesScaler(make_scaler()).fit(_fold_split(inputs, fold))
+        y_scaler = SeriesScaler(make_scaler()).fit(_fold_split(targets, fold))
     train_origins = window_origins(spec, fold.train_start, fold.origin, fold.train_start, spec.stride)
     test_origins = window_origins(spec, fold.origin, fold.test_end, fold.train_start)
     if len(train_origins) == 0 or len(test_origins) == 0:
@@ -138,6 +143,12 @@ def prepare_fold(inputs, targets, spec: WindowSpec, fold: Fold, make_scaler: Cal
         actual=gather_targets(targets if observed_targets is None else observed_targets, spec, test_origins),
         test_origins=test_origins,
     )
+
+
+def _fold_split(values: np.ndarray, fold: Fold) -> Split:
+    """The fold's rows as a Split whose train part is the fold's training rows."""
+    rows = fold.origin - fold.train_start
+    return Split(values[fold.train_start:fold.test_end], rows, rows)
 
 
 @dataclass
@@ -164,7 +175,8 @@ def backtest(inputs, targets, spec: WindowSpec, folds: list[Fold], make_scaler: 
         inputs: ``(T, n_inputs)`` and ``targets``: ``(T, n_targets)``, in the data's units.
         spec: the windows.
         folds: from :func:`walk_forward`.
-        make_scaler: returns a new, unfitted scaler (``fit``/``transform``/``inverse_transform``).
+        make_scaler: returns a new, unfitted transformer of one column (``fit``/``transform``/
+            ``inverse_transform``); each fold scales with a ``SeriesScaler`` of it.
         fit_predict: given a :class:`FoldData`, returns the model's *scaled* forecasts for
             ``x_test``, shape ``(M, horizon, n_targets)``; it refits the model on
             ``x_train``/``y_train`` or reuses one trained on earlier rows only.
@@ -184,8 +196,6 @@ def backtest(inputs, targets, spec: WindowSpec, folds: list[Fold], make_scaler: 
     targets = np.asarray(targets, dtype=np.float64)
     iterator = folds
     if progress:
-        from tqdm.auto import tqdm
-
         iterator = tqdm(folds, desc="backtest", unit="fold")
     fold_metrics, origins, actuals, scalers = [], [], [], []
     pooled: dict[str, list] = {}

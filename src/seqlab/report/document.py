@@ -15,6 +15,7 @@ from string import Template
 
 import pandas as pd
 
+from seqlab import __version__
 from seqlab.forecast.summary import COLUMNS, beats_all, format_number, verdicts
 from seqlab.report import plots
 
@@ -57,8 +58,6 @@ class ReportData:
 
 def render(data: ReportData) -> str:
     """The report as one HTML string."""
-    from seqlab import __version__
-
     sections = [
         ("data", "Data", _data_section(data)),
         ("training", "Training", _training_section(data)),
