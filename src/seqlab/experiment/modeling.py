@@ -25,7 +25,7 @@ def outputs_needed(spec: Spec) -> int:
 
 def build_model(spec: Spec, n_inputs: int):
     """A fresh ``Sequential`` from the spec (weights drawn from the current random state)."""
-    from seqlab.layers import Input, base
+    from seqlab.layers import Input, registry
     from seqlab.models import Sequential
 
     layers = [Input(shape=(spec.windows.look_back, n_inputs))]
@@ -33,7 +33,7 @@ def build_model(spec: Spec, n_inputs: int):
         arguments = dict(entry)
         kind = arguments.pop("type")
         try:
-            layers.append(base.get_class(kind)(**arguments))
+            layers.append(registry.get_class(kind)(**arguments))
         except (TypeError, ValueError) as error:
             raise spec_error(spec, f"model.layers[{i}]", layer_error(kind, error)) from None
     try:
