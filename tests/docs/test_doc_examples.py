@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import seqlab
-from seqlab.layers import base as layers_base
+from seqlab.layers import registry as layers_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -101,7 +101,7 @@ def test_doc_examples_run(page, tmp_path, monkeypatch):
     blocks = python_blocks(page)
     monkeypatch.chdir(tmp_path)                      # files the examples write land here
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.setattr(layers_base, "_NAME_COUNTS", {})  # a fresh session: 'lstm', not 'lstm_7'
+    monkeypatch.setattr(layers_registry, "_NAME_COUNTS", {})  # a fresh session: 'lstm', not 'lstm_7'
     seqlab.utils.set_random_seed(0)
     namespace = {"__name__": f"docs_{page.stem}"}
     for block in blocks:

@@ -1,4 +1,4 @@
-"""The layer contract: naming, input shapes, build, weights in Keras layout, repr, errors."""
+"""The layer contract: input shapes, build, weights in Keras layout, repr, errors."""
 import numpy as np
 import pytest
 import torch
@@ -6,21 +6,6 @@ import torch
 import seqlab
 from seqlab.errors import NotBuiltError
 from seqlab.layers import Dense, Dropout, Flatten, Input, Reshape
-from seqlab.layers.base import snake_case, unique_name
-
-
-def test_snake_case_follows_keras_naming():
-    assert snake_case("MaxPooling1D") == "max_pooling1d"
-    assert snake_case("LSTM") == "lstm"
-    assert snake_case("SimpleRNN") == "simple_rnn"
-    assert snake_case("GlobalAveragePooling2D") == "global_average_pooling2d"
-
-
-def test_unique_names_count_up_per_prefix():
-    first = unique_name("probe_layer")
-    assert first == "probe_layer"
-    assert unique_name("probe_layer") == "probe_layer_1"
-    assert unique_name("probe_layer") == "probe_layer_2"
 
 
 def test_layer_builds_on_first_call_and_remembers_shape():

@@ -16,7 +16,7 @@ from seqlab.layers import (
     GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, InputLayer, Masking,
     MaxPooling1D, MaxPooling2D, Reshape, SimpleRNN, TimeDistributed,
 )
-from seqlab.layers.base import deserialize, registered, serialize
+from seqlab.layers.registry import deserialize, registered, serialize
 from seqlab.regularizers import L1, L1L2, L2
 
 # Base classes that are never instantiated on their own.

@@ -16,7 +16,7 @@ import pandas as pd
 import seqlab.layers as public
 from seqlab.datasets import bundled_names
 from seqlab.experiment.spec import Spec
-from seqlab.layers import base
+from seqlab.layers import registry
 from seqlab.training import losses, optimizers
 
 Fail = Callable[[str, str], None]
@@ -114,7 +114,7 @@ def _check_split_dates_have_times(spec: Spec, fail: Fail) -> None:
 
 def _check_layers(spec: Spec, fail: Fail) -> None:
     # the layers a user can name: public in seqlab.layers, not bases or Input
-    known = sorted(name for name in base.registered() if getattr(public, name, None) is not None
+    known = sorted(name for name in registry.registered() if getattr(public, name, None) is not None
                    and not name.startswith(("_", "Base")) and name not in ("InputLayer", "RecurrentLayer"))
     for i, entry in enumerate(spec.model.layers):
         path = f"model.layers[{i}]"
@@ -131,7 +131,7 @@ def _check_layers(spec: Spec, fail: Fail) -> None:
             hint = f"did you mean '{close[0]}'? " if close else ""
             fail(f"{path}.type", f"no layer {kind!r}; {hint}layers: {', '.join(known)}")
             continue
-        cls = base.get_class(kind)
+        cls = registry.get_class(kind)
         accepted = _arguments_of(cls)
         unknown = [key for key in arguments if key not in accepted]
         for key in unknown:

@@ -16,7 +16,7 @@ from seqlab.experiment.errors import spec_error
 from seqlab.experiment.prepare import Prepared
 from seqlab.experiment.spec import Spec
 from seqlab.forecast.recursive import recursive_forecast
-from seqlab.layers import Input, base
+from seqlab.layers import Input, registry
 from seqlab.models import Sequential
 from seqlab.training import optimizers
 
@@ -34,7 +34,7 @@ def build_model(spec: Spec, n_inputs: int):
         arguments = dict(entry)
         kind = arguments.pop("type")
         try:
-            layers.append(base.get_class(kind)(**arguments))
+            layers.append(registry.get_class(kind)(**arguments))
         except (TypeError, ValueError) as error:
             raise spec_error(spec, f"model.layers[{i}]", layer_error(kind, error)) from None
     try:

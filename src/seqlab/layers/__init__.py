@@ -1,8 +1,11 @@
 """seqlab's layers, with Keras's names and defaults."""
-from seqlab.layers.base import Layer, deserialize, get_class, registered, serialize
+from seqlab.layers.base import Layer
 from seqlab.layers.convolutional import *  # noqa: F401,F403  Conv1D/2D, pooling
 from seqlab.layers.core import Activation, Dense
 from seqlab.layers.input_layer import Input, InputLayer
 from seqlab.layers.recurrent import *  # noqa: F401,F403  SimpleRNN, LSTM, GRU, wrappers, masking
 from seqlab.layers.regularization import Dropout
 from seqlab.layers.reshaping import Flatten, Reshape
+# Keras 3's `keras.layers.serialize(layer)` / `deserialize(config)`; `get('LSTM')` is the class.
+from seqlab.layers.registry import deserialize, get_class, registered, serialize
+from seqlab.layers.registry import get_class as get

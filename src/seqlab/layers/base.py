@@ -1,9 +1,13 @@
 """The layer contract every seqlab layer follows (Keras's life cycle on a ``torch.nn.Module``).
 
 ``__init__`` stores and validates settings → ``build(input_shape)`` creates the weights once
-the input's shape is known → ``call(inputs, training, mask)`` computes. ``get_config()`` gives
-a JSON dict from which ``from_config`` rebuilds the layer, and every subclass is registered by
-class name so a saved model can be rebuilt without running pickled code.
+the input's shape is known → ``call(inputs, training, mask, **kwargs)`` computes. ``forward``
+(what ``layer(x)`` runs) is the one road into ``call``: it converts the input, checks its rank
+against the layer's declared rule (``input_ndim`` / ``input_min_ndim``, Keras's ``InputSpec``),
+builds on the first call and passes any extra call arguments (``initial_state``...) through.
+``get_config()`` gives a JSON dict from which ``from_config`` rebuilds the layer; every subclass
+is registered by class name (:mod:`seqlab.layers.registry`) so a saved model can be rebuilt
+without running pickled code.
 
 Shapes passed to ``build``/``compute_output_shape`` include the batch axis, with ``None`` for
 sizes not fixed in advance: ``(None, timesteps, features)``.
@@ -11,7 +15,6 @@ sizes not fixed in advance: ``(None, timesteps, features)``.
 from __future__ import annotations
 
 import inspect
-import re
 from typing import Any
 
 import torch
@@ -20,30 +23,14 @@ from torch import nn
 from seqlab import initializers, regularizers
 from seqlab.checks import format_shape
 from seqlab.errors import NotBuiltError, describe
-from seqlab.layers import penalties
+from seqlab.layers import penalties, registry
 from seqlab.layers.inputs import as_tensor_input, in_layer_dtype
-
-_REGISTRY: dict[str, type["Layer"]] = {}
-_NAME_COUNTS: dict[str, int] = {}
 
 Shape = tuple  # (None | int, ...), batch axis first
 
 # Keras's attribute name for the (N, T) timestep mask a model's output carries; losses and
 # metrics read it to leave padded timesteps out.
 OUTPUT_MASK = "_keras_mask"
-
-
-def snake_case(class_name: str) -> str:
-    # "MaxPooling1D" -> "max_pooling1d", "LSTM" -> "lstm", as Keras names layers.
-    text = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", text).lower()
-
-
-def unique_name(prefix: str) -> str:
-    """Keras-style automatic names: ``dense``, ``dense_1``, ``dense_2`` ..."""
-    count = _NAME_COUNTS.get(prefix, 0)
-    _NAME_COUNTS[prefix] = count + 1
-    return prefix if count == 0 else f"{prefix}_{count}"
 
 
 class Layer(nn.Module):
@@ -66,10 +53,16 @@ class Layer(nn.Module):
     inputs_take_weight_dtype = True
     # Keras weight name -> the argument holding its regularizer ({"kernel": "kernel_regularizer"})
     weight_regularizer_arguments: dict[str, str] = {}
+    # The rank rule (axes, batch included), Keras's InputSpec(ndim=..., min_ndim=...): exactly
+    # `input_ndim` axes when set, else at least `input_min_ndim`. `check_rank` is the one check
+    # that reads it; building fixes `input_ndim` to the rank built for, as Keras's layers do.
+    # Override `rank_error` for a message that names the layer's layout and the usual fix.
+    input_ndim: int | None = None
+    input_min_ndim: int = 1
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        _REGISTRY[cls.__name__] = cls
+        registry.register(cls)
 
     def __init__(
         self,
@@ -86,7 +79,7 @@ class Layer(nn.Module):
         super().__init__()
         if name is not None and (not isinstance(name, str) or not name or "/" in name or "." in name):
             raise ValueError(f"layer `name` must be a non-empty string without '/' or '.', got {name!r}")
-        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.name = name or registry.unique_name(registry.snake_case(type(self).__name__))
         self.batch_input_shape = _batch_input_shape(
             self.name, input_shape, batch_input_shape, batch_size, input_dim
         )
@@ -101,52 +94,81 @@ class Layer(nn.Module):
     def build(self, input_shape: Shape) -> None:
         """Create the weights for inputs of ``input_shape`` (batch axis included)."""
 
-    def call(self, inputs: torch.Tensor, training: bool = False, mask=None) -> torch.Tensor:
+    def call(self, inputs, training: bool = False, mask=None, **kwargs):
+        """Compute the output; ``kwargs`` are the extra call arguments a layer takes
+        (``initial_state`` for recurrent layers), passed through by ``forward``."""
         raise NotImplementedError
 
-    def forward(self, inputs, training: bool | None = None, mask=None):
+    def forward(self, inputs, training: bool | None = None, mask=None, **kwargs):
+        # The hot path (fit calls it on every batch): one conversion, one rank check and one
+        # check of the built sizes, then `call`. Extra call arguments go to `call` untouched.
         inputs = as_tensor_input(inputs, self)
-        if not self.built:
-            # Checked on the shape received first, so an error shows the batch size given
-            # ("got shape (60000, 28, 28)"); the weights are then built for any batch size.
-            self.validate_input_shape(tuple(inputs.shape))
-            self.build_from_shape((None, *tuple(inputs.shape[1:])))
+        if self.built:
+            shape = inputs.shape
+            self.check_rank(shape)
+            self.check_built_sizes(shape)
         else:
-            self.check_input_shape(tuple(inputs.shape))
+            self.build_on_call(inputs)
         if training is None:
             training = self.training
-        return self.call(in_layer_dtype(self, inputs), training=training, mask=mask)
+        return self.call(in_layer_dtype(self, inputs), training=training, mask=mask, **kwargs)
+
+    def build_on_call(self, inputs) -> None:
+        """The first call builds the layer for its input, for any batch size, on its device."""
+        shape = tuple(inputs.shape)
+        # Checked on the shape received first, so an error shows the batch size given
+        # ("got shape (60000, 28, 28)"); the weights are then built for any batch size.
+        self.check_rank(shape)
+        self.validate_input_shape(shape)
+        self.build_from_shape((None, *shape[1:]))
+        self.to(inputs.device)  # like torch's lazy modules: the first input decides
 
     def build_from_shape(self, input_shape: Shape) -> None:
         """Validate ``input_shape``, create the weights and remember the shape."""
         input_shape = tuple(input_shape)
+        self.check_rank(input_shape)
         self.validate_input_shape(input_shape)
         self.build(input_shape)
         self.input_shape_ = input_shape
+        self.input_ndim = len(input_shape)  # built for this rank: every later call must match
         self.built = True
         if not self.trainable:
             for parameter in self.parameters(recurse=False):
                 parameter.requires_grad_(False)
 
-    def validate_input_shape(self, input_shape: Shape) -> None:
-        """Raise a clear ``ValueError`` for inputs this layer cannot take (override)."""
+    # ---- input checks -----------------------------------------------------------------
+    def check_rank(self, shape: Shape) -> None:
+        """The one rank check: ``shape`` (batch axis included) against the declared rule."""
+        ndim = len(shape)
+        if (ndim != self.input_ndim) if self.input_ndim is not None else (ndim < self.input_min_ndim):
+            raise self.rank_error(tuple(shape))
 
-    def check_input_shape(self, shape: Shape) -> None:
-        """After build, the non-batch sizes that were fixed at build time must not change."""
-        expected = self.input_shape_
-        if expected is None:
-            return
-        if len(shape) != len(expected):
-            raise ValueError(
-                f"layer '{self.name}' expects {len(expected)}-D input with shape "
-                f"{format_shape(expected)}, got shape {tuple(shape)}"
+    def rank_error(self, shape: Shape) -> ValueError:
+        """The error for input with the wrong number of axes (override to name the layout)."""
+        if self.input_shape_ is not None:
+            return ValueError(
+                f"layer '{self.name}' expects {len(self.input_shape_)}-D input with shape "
+                f"{format_shape(self.input_shape_)}, got shape {tuple(shape)}"
             )
-        for axis, (want, got) in enumerate(zip(expected[1:], shape[1:]), start=1):
-            if want is not None and want != got and axis == len(expected) - 1:
-                raise ValueError(
-                    f"layer '{self.name}' was built for {want} features on its last axis, "
-                    f"got input of shape {tuple(shape)}; expected {format_shape(expected)}"
-                )
+        expected = f"ndim={self.input_ndim}" if self.input_ndim is not None else f"min_ndim={self.input_min_ndim}"
+        return ValueError(
+            f"layer '{self.name}' ({type(self).__name__}) expected {expected}, found ndim={len(shape)}. "
+            f"Full shape received: {format_shape(tuple(shape))}"
+        )
+
+    def validate_input_shape(self, input_shape: Shape) -> None:
+        """Raise a clear ``ValueError`` for inputs this layer cannot build for, beyond the rank
+        (override; called once, before ``build``)."""
+
+    def check_built_sizes(self, shape) -> None:
+        """Every call after build: the sizes the weights were made for (the last axis) must not
+        change (override for layers whose weights follow another axis, or none)."""
+        want = self.input_shape_[-1]
+        if want is not None and shape[-1] != want:
+            raise ValueError(
+                f"layer '{self.name}' was built for {want} features on its last axis, "
+                f"got input of shape {tuple(shape)}; expected {format_shape(self.input_shape_)}"
+            )
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         """Output shape for ``input_shape``; the default probes the layer with zeros."""
@@ -374,27 +396,3 @@ def probe_output_shape(layer: Layer, input_shape: Shape) -> Shape:
     shape = [None if any(o[i] != first[i] for o in outputs) else first[i] for i in range(len(first))]
     shape[0] = input_shape[0]
     return tuple(shape)
-
-
-def get_class(class_name: str) -> type[Layer]:
-    try:
-        return _REGISTRY[class_name]
-    except KeyError:
-        raise ValueError(
-            f"unknown layer class {class_name!r}; known layers: {sorted(_REGISTRY)}"
-        ) from None
-
-
-def serialize(layer: Layer) -> dict:
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
-
-
-def deserialize(spec: dict) -> Layer:
-    """Rebuild a layer from ``{'class_name': ..., 'config': {...}}`` (runs no stored code)."""
-    if not isinstance(spec, dict) or "class_name" not in spec:
-        raise ValueError(f"a layer spec needs 'class_name' and 'config', got {describe(spec)}")
-    return get_class(spec["class_name"]).from_config(dict(spec.get("config", {})))
-
-
-def registered() -> dict[str, type[Layer]]:
-    return dict(_REGISTRY)

@@ -30,6 +30,7 @@ class Dense(Layer):
 
     supports_masking = True
     weight_regularizer_arguments = {"kernel": "kernel_regularizer", "bias": "bias_regularizer"}
+    input_min_ndim = 2  # (batch, ..., features)
 
     def __init__(
         self,
@@ -52,12 +53,18 @@ class Dense(Layer):
         self.kernel_regularizer = check_regularizer("Dense", "kernel_regularizer", kernel_regularizer)
         self.bias_regularizer = check_regularizer("Dense", "bias_regularizer", bias_regularizer)
 
+    def rank_error(self, shape):
+        if self.built:
+            return super().rank_error(shape)
+        return self._features_error(shape)
+
     def validate_input_shape(self, input_shape):
-        if len(input_shape) < 2 or input_shape[-1] is None:
-            raise ValueError(
-                f"layer '{self.name}' (Dense) needs inputs whose last axis has a fixed size, "
-                f"got shape {input_shape}"
-            )
+        if input_shape[-1] is None:
+            raise self._features_error(input_shape)
+
+    def _features_error(self, shape):
+        return ValueError(f"layer '{self.name}' (Dense) needs inputs whose last axis has a fixed size, "
+                          f"got shape {tuple(shape)}")
 
     def build(self, input_shape):
         features = input_shape[-1]

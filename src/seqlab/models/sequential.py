@@ -13,7 +13,7 @@ from torch import nn
 
 from seqlab.checks import format_shape
 from seqlab.errors import NotBuiltError, describe
-from seqlab.layers import base, penalties
+from seqlab.layers import penalties, registry
 from seqlab.layers.base import OUTPUT_MASK, Layer, Shape
 from seqlab.layers.inputs import as_tensor_input
 from seqlab.layers.input_layer import InputLayer
@@ -38,7 +38,7 @@ class Sequential(nn.Module):
 
     def __init__(self, layers=None, name: str | None = None):
         super().__init__()
-        self.name = name or base.unique_name("sequential")
+        self.name = name or registry.unique_name("sequential")
         self._layers = nn.ModuleList()
         self.input_spec: InputLayer | None = None
         self.output_shapes: list[Shape] = []
@@ -258,14 +258,14 @@ class Sequential(nn.Module):
 
     # ---- config -----------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        layers = [base.serialize(layer) for layer in self._layers]
+        layers = [registry.serialize(layer) for layer in self._layers]
         if self.input_spec is not None:
-            layers.insert(0, base.serialize(self.input_spec))
+            layers.insert(0, registry.serialize(self.input_spec))
         return {"name": self.name, "layers": layers}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "Sequential":
-        return cls([base.deserialize(spec) for spec in config["layers"]], name=config.get("name"))
+        return cls([registry.deserialize(spec) for spec in config["layers"]], name=config.get("name"))
 
     def __repr__(self) -> str:
         inner = ",\n".join(f"  {layer!r}" for layer in self._layers)

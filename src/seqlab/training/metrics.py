@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from seqlab.errors import describe
-from seqlab.layers.base import snake_case
+from seqlab.layers.registry import snake_case
 from seqlab.training import losses as losses_module
 
 

@@ -9,7 +9,7 @@ import torch
 import seqlab
 from seqlab.layers import (GRU, LSTM, Bidirectional, CuDNNGRU, CuDNNLSTM, Dense, Embedding, Input,
                            Masking, SimpleRNN, TimeDistributed)
-from seqlab.layers import base
+from seqlab.layers import registry
 from seqlab.models import Sequential
 from seqlab.utils import set_random_seed
 
@@ -76,7 +76,7 @@ def test_bidirectional_with_custom_backward_layer_checks_the_pair():
         Bidirectional(forward, backward_layer=LSTM(H, go_backwards=True))
     layer = Bidirectional(forward, backward_layer=GRU(H, return_sequences=True, go_backwards=True))
     assert tuple(layer(torch.zeros(N, L, F)).shape) == (N, L, 2 * H)
-    rebuilt = base.deserialize(base.serialize(layer))
+    rebuilt = registry.deserialize(registry.serialize(layer))
     assert isinstance(rebuilt.backward_layer, GRU)
 
 
@@ -160,10 +160,10 @@ ALL_LAYERS = [
 @pytest.mark.parametrize("make", ALL_LAYERS)
 def test_config_round_trip_rebuilds_the_same_layer(make):
     layer = make()
-    spec = base.serialize(layer)
-    rebuilt = base.deserialize(spec)
+    spec = registry.serialize(layer)
+    rebuilt = registry.deserialize(spec)
     assert type(rebuilt) is type(layer)
-    assert base.serialize(rebuilt)["config"] == spec["config"]
+    assert registry.serialize(rebuilt)["config"] == spec["config"]
     assert repr(rebuilt) == repr(layer)
 
 
@@ -171,7 +171,7 @@ def test_config_round_trip_rebuilds_the_same_layer(make):
 def test_weights_round_trip_between_twin_layers(make):
     set_random_seed(3)
     x = torch.randint(0, 7, (N, L)) if "Embedding" in repr(make()) else torch.randn(N, L, F)
-    layer, twin = make(), base.deserialize(base.serialize(make()))
+    layer, twin = make(), registry.deserialize(registry.serialize(make()))
     layer.eval(), twin.eval()
     first = layer(x)
     twin(x)

@@ -58,6 +58,7 @@ class BaseConv(Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         who = type(self).__name__
         self.rank = rank
+        self.input_ndim = rank + 2  # (batch, *spatial, channels)
         self.filters = check_int(who, "filters", filters)
         self.kernel_size = normalize_tuple(who, "kernel_size", kernel_size, rank)
         self.strides = normalize_tuple(who, "strides", strides, rank)
@@ -79,8 +80,10 @@ class BaseConv(Layer):
         self.bias_regularizer = check_regularizer(who, "bias_regularizer", bias_regularizer)
 
     # ---- shapes -----------------------------------------------------------------------
+    def rank_error(self, shape):
+        return spatial.rank_error(self, shape, self.rank, self.data_format)
+
     def validate_input_shape(self, input_shape):
-        spatial.check_rank(self, input_shape, self.rank, self.data_format)
         spatial.check_channels(self, input_shape, self.data_format)
         channels = spatial.channel_size(input_shape, self.data_format)
         if channels % self.groups:
@@ -90,9 +93,8 @@ class BaseConv(Layer):
             )
         self.compute_output_shape(input_shape)  # raises if a kernel does not fit
 
-    def check_input_shape(self, shape):
+    def check_built_sizes(self, shape):
         # Spatial sizes may change between calls (checked in `call`); channels may not.
-        spatial.check_rank(self, shape, self.rank, self.data_format)
         spatial.check_built_channels(self, shape, self.data_format)
 
     def compute_output_shape(self, input_shape):

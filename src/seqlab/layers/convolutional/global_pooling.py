@@ -11,6 +11,7 @@ class BaseGlobalPooling(Layer):
     def __init__(self, rank, mode, data_format=None, keepdims: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.rank, self.mode = rank, mode
+        self.input_ndim = rank + 2  # (batch, *spatial, channels)
         self.data_format = spatial.normalize_data_format(type(self).__name__, data_format)
         if not isinstance(keepdims, bool):
             raise TypeError(f"{type(self).__name__}: `keepdims` must be True or False, got {keepdims!r}")
@@ -20,14 +21,15 @@ class BaseGlobalPooling(Layer):
         start = 1 if self.data_format == "channels_last" else 2
         return tuple(range(start, start + self.rank))
 
+    def rank_error(self, shape):
+        return spatial.rank_error(self, shape, self.rank, self.data_format)
+
     def validate_input_shape(self, input_shape):
-        spatial.check_rank(self, input_shape, self.rank, self.data_format)
         if any(size == 0 for size in spatial.spatial_axes(input_shape, self.data_format)):
             raise ValueError(f"layer '{self.name}' cannot pool an empty input of shape {input_shape}")
 
-    def check_input_shape(self, shape):
-        # No weights: any spatial size and channel count will do, only the rank is fixed.
-        spatial.check_rank(self, shape, self.rank, self.data_format)
+    def check_built_sizes(self, shape):
+        """No weights: any spatial size and channel count will do, only the rank is fixed."""
 
     def compute_output_shape(self, input_shape):
         axes = self._axes()

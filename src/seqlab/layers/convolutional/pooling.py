@@ -30,19 +30,21 @@ class BasePooling(Layer):
         super().__init__(**kwargs)
         who = type(self).__name__
         self.rank, self.mode = rank, mode
+        self.input_ndim = rank + 2  # (batch, *spatial, channels)
         self.pool_size = normalize_tuple(who, "pool_size", pool_size, rank)
         # Keras: strides=None means windows that do not overlap (strides = pool_size).
         self.strides = self.pool_size if strides is None else normalize_tuple(who, "strides", strides, rank)
         self.padding = normalize_padding(who, padding, allow_causal=False)
         self.data_format = spatial.normalize_data_format(who, data_format)
 
+    def rank_error(self, shape):
+        return spatial.rank_error(self, shape, self.rank, self.data_format)
+
     def validate_input_shape(self, input_shape):
-        spatial.check_rank(self, input_shape, self.rank, self.data_format)
         self.compute_output_shape(input_shape)  # raises if the output would be empty
 
-    def check_input_shape(self, shape):
-        # No weights: any spatial size and channel count will do, only the rank is fixed.
-        spatial.check_rank(self, shape, self.rank, self.data_format)
+    def check_built_sizes(self, shape):
+        """No weights: any spatial size and channel count will do, only the rank is fixed."""
 
     def compute_output_shape(self, input_shape):
         sizes = self._output_sizes(spatial.spatial_axes(input_shape, self.data_format))

@@ -51,15 +51,13 @@ def layout_text(rank: int, data_format: str) -> str:
     return "(" + ", ".join(["batch"] + axes) + ")"
 
 
-def check_rank(layer, input_shape, rank: int, data_format: str) -> None:
-    """A clear error when the input lacks (or has extra) axes.
+def rank_error(layer, input_shape, rank: int, data_format: str) -> ValueError:
+    """The error for input that lacks (or has extra) axes; ``Layer.check_rank`` raises it.
 
     The common mistake is images or series without a channel axis, e.g. MNIST's
     ``(N, 28, 28)`` fed to a ``Conv2D``; the message shows the ``reshape`` that adds it.
     """
     input_shape = tuple(input_shape)
-    if len(input_shape) == rank + 2:
-        return
     description = f"layer '{layer.name}' ({type(layer).__name__})"
     message = (
         f"{description} expects {rank + 2}-D input {layout_text(rank, data_format)}, got shape "
@@ -76,7 +74,7 @@ def check_rank(layer, input_shape, rank: int, data_format: str) -> None:
             f". The input has no channel axis: {kind} with a single channel still need one, "
             f"of size 1 — use {reshape}"
         )
-    raise ValueError(message)
+    return ValueError(message)
 
 
 def check_built_channels(layer, shape, data_format: str) -> None:

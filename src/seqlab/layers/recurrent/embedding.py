@@ -60,10 +60,8 @@ class Embedding(Layer):
     def build(self, input_shape):
         self.add_weight("embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer)
 
-    def check_input_shape(self, shape):
-        # Sequences of any length may follow the first one; only the rank must stay.
-        if self.input_shape_ is not None and len(shape) != len(self.input_shape_):
-            super().check_input_shape(shape)
+    def check_built_sizes(self, shape):
+        """Sequences of any length may follow the first one; only the rank must stay."""
 
     def call(self, inputs, training=False, mask=None):
         return F.embedding(self._ids(inputs), self.embeddings)

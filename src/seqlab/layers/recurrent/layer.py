@@ -17,7 +17,6 @@ from seqlab import activations, initializers
 from seqlab.errors import describe
 from seqlab.checks import check_bool, check_int, check_rate, format_shape
 from seqlab.layers.base import Layer
-from seqlab.layers.inputs import as_tensor_input, in_layer_dtype
 from seqlab.layers.penalties import check_regularizer
 from seqlab.layers.recurrent import fused
 from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks
@@ -46,6 +45,7 @@ class RecurrentLayer(Layer):
     """
 
     supports_masking = True
+    input_ndim = 3  # (samples, timesteps, features)
     # Regularizers see the weights in Keras's layout (`keras_weight`), not the stored torch one.
     weight_regularizer_arguments = {"kernel": "kernel_regularizer", "recurrent_kernel": "recurrent_regularizer",
                                     "bias": "bias_regularizer"}
@@ -130,16 +130,9 @@ class RecurrentLayer(Layer):
         )
 
     def validate_input_shape(self, input_shape):
-        if len(input_shape) != 3:
-            raise self.rank_error(input_shape)
         if input_shape[-1] is None:
             raise ValueError(f"layer '{self.name}' needs a fixed number of features, got shape "
                              f"{format_shape(input_shape)}")
-
-    def check_input_shape(self, shape):
-        if len(shape) != 3:
-            raise self.rank_error(shape)
-        super().check_input_shape(shape)
 
     def compute_output_shape(self, input_shape):
         if self.return_sequences:
@@ -195,21 +188,9 @@ class RecurrentLayer(Layer):
         return self.keras_weight("recurrent_kernel")
 
     # ---- running -----------------------------------------------------------------------
-    def forward(self, inputs, training=None, mask=None, initial_state=None):
-        inputs = as_tensor_input(inputs, self)
-        if inputs.dim() != 3:
-            raise self.rank_error(tuple(inputs.shape))
-        if not self.built:
-            self.build_from_shape((None, *tuple(inputs.shape[1:])))
-            self.to(inputs.device)
-        else:
-            self.check_input_shape(tuple(inputs.shape))
-        if training is None:
-            training = self.training
-        return self.call(inputs, training=training, mask=mask, initial_state=initial_state)
-
     def call(self, inputs, training=False, mask=None, initial_state=None):
-        x = in_layer_dtype(self, inputs)
+        # `Layer.forward` has converted, checked and cast `inputs`: (N, L, F) in the weights' dtype.
+        x = inputs
         batch, steps, features = x.shape
         if steps == 0:
             raise ValueError(f"layer '{self.name}' got a sequence of 0 timesteps, shape {tuple(x.shape)}")

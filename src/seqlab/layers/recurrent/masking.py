@@ -24,6 +24,7 @@ class Masking(Layer):
     """
 
     supports_masking = True
+    input_min_ndim = 3  # (samples, timesteps, features)
 
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -31,12 +32,12 @@ class Masking(Layer):
             raise TypeError(f"Masking: `mask_value` must be a number, got {describe(mask_value)}")
         self.mask_value = float(mask_value)
 
-    def validate_input_shape(self, input_shape):
-        if len(input_shape) < 3:
-            raise ValueError(
-                f"layer '{self.name}' (Masking) expects input (samples, timesteps, features), got "
-                f"shape {tuple(input_shape)}; for integer token ids use "
-                "Embedding(..., mask_zero=True) instead")
+    def rank_error(self, shape):
+        if self.built:
+            return super().rank_error(shape)
+        return ValueError(
+            f"layer '{self.name}' (Masking) expects input (samples, timesteps, features), got "
+            f"shape {tuple(shape)}; for integer token ids use Embedding(..., mask_zero=True) instead")
 
     def call(self, inputs, training=False, mask=None):
         keep = (inputs != self.mask_value).any(dim=-1, keepdim=True)

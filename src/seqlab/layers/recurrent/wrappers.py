@@ -4,9 +4,8 @@ from __future__ import annotations
 import torch
 
 from seqlab.errors import describe
-from seqlab.layers import base
+from seqlab.layers import registry
 from seqlab.layers.base import Layer
-from seqlab.layers.inputs import as_tensor_input
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -43,12 +42,12 @@ class _Wrapper(Layer):
 
 
 def _copy_layer(layer: Layer, name: str, **changes) -> Layer:
-    spec = base.serialize(layer)
+    spec = registry.serialize(layer)
     spec["config"].update(name=name, **changes)
     spec["config"].pop("batch_input_shape", None)
     # The regularizers themselves, not their configs: a user's function has no config.
     spec["config"].update(layer.regularizer_arguments())
-    return base.deserialize(spec)
+    return registry.deserialize(spec)
 
 
 class Bidirectional(_Wrapper):
@@ -80,6 +79,8 @@ class Bidirectional(_Wrapper):
 
     supports_masking = True
     _wrapped = ("forward_layer", "backward_layer")
+    input_ndim = 3  # (samples, timesteps, features), as the wrapped layer
+    inputs_take_weight_dtype = False  # each direction casts the input to its own weights' dtype
 
     def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
         if not isinstance(layer, Layer) or not hasattr(layer, "go_backwards"):
@@ -127,6 +128,9 @@ class Bidirectional(_Wrapper):
                 raise ValueError(f"Bidirectional: `{attribute}` must be the same in both directions, "
                                  f"got {a} (forward) and {b} (backward)")
 
+    def rank_error(self, shape):
+        return self.forward_layer.rank_error(shape)
+
     def validate_input_shape(self, input_shape):
         self.forward_layer.validate_input_shape(input_shape)
 
@@ -134,17 +138,6 @@ class Bidirectional(_Wrapper):
         for sub in (self.forward_layer, self.backward_layer):
             if not sub.built:
                 sub.build_from_shape(input_shape)
-
-    def forward(self, inputs, training=None, mask=None, initial_state=None):
-        inputs = as_tensor_input(inputs, self)  # the directions cast it to their weights' dtype
-        if inputs.dim() != 3:
-            raise self.forward_layer.rank_error(tuple(inputs.shape))
-        if not self.built:
-            self.build_from_shape((None, *tuple(inputs.shape[1:])))
-        else:
-            self.check_input_shape(tuple(inputs.shape))
-        training = self.training if training is None else training
-        return self.call(inputs, training=training, mask=mask, initial_state=initial_state)
 
     def call(self, inputs, training=False, mask=None, initial_state=None):
         forward_state = backward_state = None
@@ -182,18 +175,18 @@ class Bidirectional(_Wrapper):
         return mask if self.return_sequences else None
 
     def get_config(self):
-        config = {**super().get_config(), "layer": base.serialize(self.forward_layer),
+        config = {**super().get_config(), "layer": registry.serialize(self.forward_layer),
                   "merge_mode": self.merge_mode}
         if self._custom_backward:
-            config["backward_layer"] = base.serialize(self.backward_layer)
+            config["backward_layer"] = registry.serialize(self.backward_layer)
         return config
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        config["layer"] = base.deserialize(config["layer"])
+        config["layer"] = registry.deserialize(config["layer"])
         if config.get("backward_layer") is not None:
-            config["backward_layer"] = base.deserialize(config["backward_layer"])
+            config["backward_layer"] = registry.deserialize(config["backward_layer"])
         return cls(**config)
 
 
@@ -230,6 +223,7 @@ class TimeDistributed(_Wrapper):
 
     supports_masking = True
     _wrapped = ("layer",)
+    input_min_ndim = 3  # (samples, timesteps, ...)
 
     def __init__(self, layer, **kwargs):
         if not isinstance(layer, Layer):
@@ -237,11 +231,12 @@ class TimeDistributed(_Wrapper):
         super().__init__(**kwargs)
         self.layer = layer
 
-    def validate_input_shape(self, input_shape):
-        if len(input_shape) < 3:
-            raise ValueError(
-                f"layer '{self.name}' (TimeDistributed) needs input of at least 3 dimensions "
-                f"(samples, timesteps, ...), got shape {tuple(input_shape)}")
+    def rank_error(self, shape):
+        if self.built:
+            return super().rank_error(shape)
+        return ValueError(
+            f"layer '{self.name}' (TimeDistributed) needs input of at least 3 dimensions "
+            f"(samples, timesteps, ...), got shape {tuple(shape)}")
 
     def _inner_shape(self, input_shape):
         batch, steps = input_shape[:2]
@@ -266,10 +261,10 @@ class TimeDistributed(_Wrapper):
         return (input_shape[0], input_shape[1], *inner[1:])
 
     def get_config(self):
-        return {**super().get_config(), "layer": base.serialize(self.layer)}
+        return {**super().get_config(), "layer": registry.serialize(self.layer)}
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        config["layer"] = base.deserialize(config["layer"])
+        config["layer"] = registry.deserialize(config["layer"])
         return cls(**config)
