@@ -60,3 +60,28 @@ def test_initial_state_travels_the_base_road():
     assert out.dtype == torch.float32 and not torch.allclose(h, torch.zeros(2, 3))
     both = Bidirectional(LSTM(3))
     assert both(x, initial_state=state * 2).shape == (2, 6)
+
+
+class _Concat(Layer):
+    """A layer of several inputs, as Concatenate will be."""
+
+    takes_input_list = True
+    input_ndim = 2
+
+    def build(self, input_shape):
+        self.seen = input_shape
+
+    def call(self, inputs, training=False, mask=None):
+        return torch.cat(inputs, dim=-1)
+
+
+def test_a_layer_of_several_inputs_takes_a_list_converts_each_and_builds_on_their_shapes():
+    layer = _Concat()
+    out = layer([np.ones((2, 3), dtype=np.int64), torch.zeros(2, 4)])
+    assert out.dtype == torch.float32 and out.shape == (2, 7)  # integers taken as float, as a single input
+    assert layer.seen == [(None, 3), (None, 4)] and layer.input_shape_ == [(None, 3), (None, 4)]
+    assert layer.compute_output_shape([(None, 3), (None, 5)]) == (None, 8)
+    with pytest.raises(ValueError, match=r"expected ndim=2, found ndim=3"):
+        layer([torch.ones(2, 3), torch.ones(2, 1, 4)])
+    with pytest.raises(TypeError, match=r"layer '.*' \(_Concat\) takes a list of tensors, e.g. _Concat\(\)\(\[a, b\]\), got Tensor of shape \(2, 3\)"):
+        layer(torch.ones(2, 3))

@@ -59,6 +59,10 @@ class Layer(nn.Module):
     # Override `rank_error` for a message that names the layer's layout and the usual fix.
     input_ndim: int | None = None
     input_min_ndim: int = 1
+    # Layers of several inputs (merging, attention) take a list of tensors, Keras's form: each
+    # is converted and rank-checked as a single input is, and `build`, `validate_input_shape`,
+    # `check_built_sizes` and `compute_output_shape` receive the list of their shapes.
+    takes_input_list = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -102,6 +106,8 @@ class Layer(nn.Module):
     def forward(self, inputs, training: bool | None = None, mask=None, **kwargs):
         # The hot path (fit calls it on every batch): one conversion, one rank check and one
         # check of the built sizes, then `call`. Extra call arguments go to `call` untouched.
+        if self.takes_input_list:
+            return self._forward_list(inputs, training, mask, kwargs)
         inputs = as_tensor_input(inputs, self)
         if self.built:
             shape = inputs.shape
@@ -113,24 +119,44 @@ class Layer(nn.Module):
             training = self.training
         return self.call(in_layer_dtype(self, inputs), training=training, mask=mask, **kwargs)
 
+    def _forward_list(self, inputs, training, mask, kwargs):
+        if not isinstance(inputs, (list, tuple)) or not inputs:
+            raise TypeError(f"layer '{self.name}' ({type(self).__name__}) takes a list of tensors, "
+                            f"e.g. {type(self).__name__}()([a, b]), got {describe(inputs)}")
+        tensors = [as_tensor_input(tensor, self) for tensor in inputs]
+        shapes = [tuple(tensor.shape) for tensor in tensors]
+        if self.built:
+            for shape in shapes:
+                self.check_rank(shape)
+            self.check_built_sizes(shapes)
+        else:
+            self.build_on_call(tensors)
+        if training is None:
+            training = self.training
+        tensors = [in_layer_dtype(self, tensor) for tensor in tensors]
+        return self.call(tensors, training=training, mask=mask, **kwargs)
+
     def build_on_call(self, inputs) -> None:
         """The first call builds the layer for its input, for any batch size, on its device."""
-        shape = tuple(inputs.shape)
+        shape = _shape_of(inputs)
         # Checked on the shape received first, so an error shows the batch size given
         # ("got shape (60000, 28, 28)"); the weights are then built for any batch size.
-        self.check_rank(shape)
+        for each in _each_shape(shape):
+            self.check_rank(each)
         self.validate_input_shape(shape)
-        self.build_from_shape((None, *shape[1:]))
-        self.to(inputs.device)  # like torch's lazy modules: the first input decides
+        self.build_from_shape(_any_batch(shape))
+        self.to(_first(inputs).device)  # like torch's lazy modules: the first input decides
 
     def build_from_shape(self, input_shape: Shape) -> None:
         """Validate ``input_shape``, create the weights and remember the shape."""
-        input_shape = tuple(input_shape)
-        self.check_rank(input_shape)
+        input_shape = [tuple(s) for s in input_shape] if self.takes_input_list else tuple(input_shape)
+        for each in _each_shape(input_shape):
+            self.check_rank(each)
         self.validate_input_shape(input_shape)
         self.build(input_shape)
         self.input_shape_ = input_shape
-        self.input_ndim = len(input_shape)  # built for this rank: every later call must match
+        if not self.takes_input_list:
+            self.input_ndim = len(input_shape)  # built for this rank: every later call must match
         self.built = True
         if not self.trainable:
             for parameter in self.parameters(recurse=False):
@@ -145,7 +171,7 @@ class Layer(nn.Module):
 
     def rank_error(self, shape: Shape) -> ValueError:
         """The error for input with the wrong number of axes (override to name the layout)."""
-        if self.input_shape_ is not None:
+        if self.input_shape_ is not None and not self.takes_input_list:
             return ValueError(
                 f"layer '{self.name}' expects {len(self.input_shape_)}-D input with shape "
                 f"{format_shape(self.input_shape_)}, got shape {tuple(shape)}"
@@ -162,7 +188,10 @@ class Layer(nn.Module):
 
     def check_built_sizes(self, shape) -> None:
         """Every call after build: the sizes the weights were made for (the last axis) must not
-        change (override for layers whose weights follow another axis, or none)."""
+        change (override for layers whose weights follow another axis, or none). A layer of
+        several inputs gets the list of shapes, and checks nothing unless it overrides this."""
+        if self.takes_input_list:
+            return
         want = self.input_shape_[-1]
         if want is not None and shape[-1] != want:
             raise ValueError(
@@ -376,23 +405,44 @@ def probe_output_shape(layer: Layer, input_shape: Shape) -> Shape:
     Sizes that are ``None`` in the input are probed with two different lengths; output sizes
     that follow them are reported as ``None``. Carried state is reset afterwards.
     """
+    shapes = _each_shape(input_shape)
+    device = next(layer.parameters(), torch.empty(0)).device
     outputs = []
     for fill in (11, 13):
-        concrete = tuple(fill if s is None else s for s in input_shape)
-        concrete = (input_shape[0] or 1, *concrete[1:])
-        device = next(layer.parameters(), torch.empty(0)).device
+        zeros = [torch.zeros((shape[0] or 1, *(fill if s is None else s for s in shape[1:])),
+                             dtype=layer.torch_dtype, device=device) for shape in shapes]
         with torch.no_grad():
             was_training = layer.training
             layer.eval()
-            out = layer(torch.zeros(concrete, dtype=layer.torch_dtype, device=device))
+            out = layer(zeros if layer.takes_input_list else zeros[0])
             layer.train(was_training)
         layer.reset_states()
         if isinstance(out, (list, tuple)):
             out = out[0]
         outputs.append(tuple(out.shape))
-        if all(s is not None for s in input_shape[1:]):
+        if all(s is not None for shape in shapes for s in shape[1:]):
             break
     first = outputs[0]
     shape = [None if any(o[i] != first[i] for o in outputs) else first[i] for i in range(len(first))]
-    shape[0] = input_shape[0]
+    shape[0] = shapes[0][0]
     return tuple(shape)
+
+
+# A layer's input is one tensor, or a list of them for layers with `takes_input_list`.
+def _shape_of(inputs):
+    return [tuple(t.shape) for t in inputs] if isinstance(inputs, list) else tuple(inputs.shape)
+
+
+def _each_shape(shape) -> list[Shape]:
+    return list(shape) if isinstance(shape, list) else [shape]
+
+
+def _any_batch(shape):
+    """The shape(s) to build for: any batch size."""
+    if isinstance(shape, list):
+        return [(None, *s[1:]) for s in shape]
+    return (None, *shape[1:])
+
+
+def _first(inputs) -> torch.Tensor:
+    return inputs[0] if isinstance(inputs, list) else inputs
