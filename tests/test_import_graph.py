@@ -1,9 +1,9 @@
 """The house's floors: no import circle among seqlab's modules, counting imports inside functions.
 
-An import inside a function may only load an optional dependency or a heavy subpackage lazily,
-and says so: the comment block right above it (or the import line itself) has the word "lazy"
-and the reason. Imports of a package (``from seqlab.layers import Dense``) are re-exports
-and are not edges; the module that defines the name is imported by the package itself.
+A name imported from a package counts as an import of the module that defines it, so a circle
+through a package's re-exports is found too. An import inside a function may only load an
+optional dependency or a heavy subpackage lazily, and says so: the comment block right above it
+(or the import line itself) has the word "lazy" and the reason.
 """
 from __future__ import annotations
 
@@ -25,16 +25,58 @@ MODULES = _modules()
 PACKAGES = {name for name, path in MODULES.items() if path.name == "__init__.py"}
 
 
+def _base(node: ast.ImportFrom, name: str, path: pathlib.Path) -> str:
+    base = node.module or ""
+    if node.level:
+        package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        package = package[: len(package) - node.level + 1]
+        base = ".".join(package + ([base] if base else []))
+    return base
+
+
+def _defining_module(package: str, attribute: str, seen=frozenset()) -> str | None:
+    """The module that defines ``attribute`` re-exported by ``package``'s ``__init__``."""
+    if f"{package}.{attribute}" in MODULES:
+        return f"{package}.{attribute}"
+    if package not in PACKAGES or package in seen:
+        return None
+    path = MODULES[package]
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        base = _base(node, package, path)
+        for alias in node.names:
+            if alias.name == "*":
+                found = _defining_module(base, attribute, seen | {package}) if base in PACKAGES else None
+                if found is None and base in MODULES and base not in PACKAGES and attribute in _top_names(base):
+                    found = base
+            elif (alias.asname or alias.name) == attribute:
+                found = _defining_module(base, alias.name, seen | {package}) if base in PACKAGES else base
+            else:
+                continue
+            if found is not None:
+                return found
+    return None
+
+
+def _top_names(module: str) -> set[str]:
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))} | {
+        t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+
+
 def _targets(node, name: str, path: pathlib.Path) -> set[str]:
+    """The modules an import statement reaches; a name taken from a package counts as an import
+    of the module that defines it (``from seqlab.layers import Dense`` → ``seqlab.layers.core``)."""
     if isinstance(node, ast.Import):
         targets = [alias.name for alias in node.names]
     else:
-        base = node.module or ""
-        if node.level:
-            package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
-            package = package[: len(package) - node.level + 1]
-            base = ".".join(package + ([base] if base else []))
-        targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        base = _base(node, name, path)
+        targets = [base]
+        for alias in node.names:
+            targets.append(f"{base}.{alias.name}")
+            if base in PACKAGES:
+                targets.append(_defining_module(base, alias.name))
     return {t for t in targets if t in MODULES and t != name}
 
 
@@ -107,6 +149,12 @@ def test_the_checker_finds_a_planted_circle():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(graph) == [["a", "b", "c"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_a_name_from_a_package_leads_to_the_module_that_defines_it():
+    assert _defining_module("seqlab.layers", "Dense") == "seqlab.layers.core"
+    assert _defining_module("seqlab.layers", "LSTM") == "seqlab.layers.recurrent.lstm"  # through a star import
+    assert _defining_module("seqlab.training.inputs", "Role") == "seqlab.training.inputs.roles"
 
 
 def test_no_import_circle_in_seqlab():

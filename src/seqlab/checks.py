@@ -31,6 +31,18 @@ def check_int(owner: str, argument: str, value, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_seed(owner: str, argument: str, value, allow_none: bool = True) -> int | None:
+    """A random seed: a non-negative integer (or None where the owner draws its own)."""
+    kind = "None or a non-negative integer" if allow_none else "a non-negative integer"
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{owner}: `{argument}` must be {kind}, got {describe(value)}")
+    if value < 0:
+        raise ValueError(f"{owner}: `{argument}` must be {kind}, got {value}")
+    return int(value)
+
+
 def check_bool(owner: str, argument: str, value) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{owner}: `{argument}` must be True or False, got {describe(value)}")

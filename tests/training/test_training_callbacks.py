@@ -283,10 +283,17 @@ def test_the_three_monitors_share_one_improvement_test(make):
     assert not callback._is_improvement(0.5 + delta, 0.5)
 
 
-def test_min_delta_is_a_distance_whatever_its_sign():
-    # Keras's MonitorCallback takes abs(min_delta); ReduceLROnPlateau now does too.
-    assert callbacks.ReduceLROnPlateau(min_delta=-0.1).min_delta == 0.1
+def test_min_delta_sign_as_keras():
+    # keras/src/callbacks/early_stopping.py stores abs(min_delta); reduce_lr_on_plateau.py keeps
+    # it signed (monitor_op = a < b - min_delta), so a negative one lets a slightly worse value count.
     assert callbacks.EarlyStopping(min_delta=-0.1).min_delta == 0.1
+    reducer = callbacks.ReduceLROnPlateau(min_delta=-0.125)
+    assert reducer.min_delta == -0.125
+    reducer._direction = "min"
+    assert reducer._is_improvement(0.5 + 0.0625, 0.5)  # worse by less than 0.125: still counts
+    assert not reducer._is_improvement(0.5 + 0.25, 0.5)
+    with pytest.raises(TypeError, match=r"ReduceLROnPlateau: `min_delta` must be a number, got 'x'"):
+        callbacks.ReduceLROnPlateau(min_delta="x")
 
 
 @pytest.mark.parametrize("make, error, message", [

@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 from tqdm.auto import tqdm
 
+from seqlab.checks import check_choice, check_int
 from seqlab.data import SeriesScaler, Split
 from seqlab.forecast import baselines as _baselines
 from seqlab.forecast.metrics import score_by_target
@@ -53,11 +54,9 @@ def walk_forward(n_rows: int, n_folds: int, test_size: int, mode: str = "expandi
     >>> [(f.train_start, f.origin, f.test_end) for f in walk_forward(10, 2, 2, "sliding")]
     [(0, 6, 8), (2, 8, 10)]
     """
-    for name, value in (("n_rows", n_rows), ("n_folds", n_folds), ("test_size", test_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"walk_forward: `{name}` must be a positive integer, got {value!r}")
-    if mode not in ("expanding", "sliding"):
-        raise ValueError(f"walk_forward: `mode` must be 'expanding' or 'sliding', got {mode!r}")
+    n_rows, n_folds, test_size = (check_int("walk_forward", name, value) for name, value in
+                                  (("n_rows", n_rows), ("n_folds", n_folds), ("test_size", test_size)))
+    check_choice("walk_forward", "mode", mode, ("expanding", "sliding"))
     first_origin = n_rows - n_folds * test_size
     if first_origin < 1:
         raise ValueError(

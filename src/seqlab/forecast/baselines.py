@@ -19,6 +19,7 @@ from typing import Callable
 
 import numpy as np
 
+from seqlab.checks import check_int
 from seqlab.forecast.windows import WindowSpec, target_rows
 
 
@@ -56,8 +57,7 @@ def seasonal_naive(series, spec: WindowSpec, origins, season: int) -> np.ndarray
     >>> seasonal_naive([1.0, 2.0, 3.0, 4.0], WindowSpec(1, horizon=3), [3], season=2).tolist()
     [[3.0, 4.0, 3.0]]
     """
-    if isinstance(season, bool) or not isinstance(season, (int, np.integer)) or season < 1:
-        raise ValueError(f"seasonal_naive: `season` must be a positive integer, got {season!r}")
+    season = check_int("seasonal_naive", "season", season)
     values, origins = _prepare(series, origins)
     targets = target_rows(spec, origins)  # (N, horizon)
     ahead = targets - origins[:, None]
@@ -92,8 +92,7 @@ def moving_average(series, spec: WindowSpec, origins, window: int) -> np.ndarray
     >>> moving_average([1.0, 2.0, 3.0, 6.0], WindowSpec(1), [3], window=3).tolist()
     [[3.6666666666666665]]
     """
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"moving_average: `window` must be a positive integer, got {window!r}")
+    window = check_int("moving_average", "window", window)
     values, origins = _prepare(series, origins)
     if origins.size and origins.min() < window - 1:
         raise ValueError(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqlab.errors import describe
+from seqlab.checks import check_int
 
 
 def _pair(actual, forecast, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -85,8 +85,7 @@ def naive_scale(train, season: int = 1) -> float:
     >>> naive_scale([1.0, 2.0, 4.0, 7.0])
     2.0
     """
-    if isinstance(season, bool) or not isinstance(season, (int, np.integer)) or season < 1:
-        raise ValueError(f"naive_scale: `season` must be a positive integer, got {describe(season)}")
+    season = check_int("naive_scale", "season", season)
     values = np.asarray(train, dtype=np.float64)
     if len(values) <= season:
         raise ValueError(

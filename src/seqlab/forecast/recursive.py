@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy as np
 
+from seqlab.checks import check_int
+
 
 def recursive_forecast(step: Callable[[np.ndarray], np.ndarray], windows, steps: int) -> np.ndarray:
     """Forecast ``steps`` values by feeding each one-step prediction back as input.
@@ -31,8 +33,7 @@ def recursive_forecast(step: Callable[[np.ndarray], np.ndarray], windows, steps:
     >>> recursive_forecast(last, np.zeros((1, 3, 1)), 3)[0, :, 0].tolist()
     [1.0, 2.0, 3.0]
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"recursive_forecast: `steps` must be a positive integer, got {steps!r}")
+    steps = check_int("recursive_forecast", "steps", steps)
     window = np.array(windows, copy=True)
     if window.ndim != 3:
         raise ValueError(

@@ -106,35 +106,28 @@ class Layer(nn.Module):
     def forward(self, inputs, training: bool | None = None, mask=None, **kwargs):
         # The hot path (fit calls it on every batch): one conversion, one rank check and one
         # check of the built sizes, then `call`. Extra call arguments go to `call` untouched.
-        if self.takes_input_list:
-            return self._forward_list(inputs, training, mask, kwargs)
-        inputs = as_tensor_input(inputs, self)
-        if self.built:
+        many = self.takes_input_list
+        inputs = self._input_list(inputs) if many else as_tensor_input(inputs, self)
+        if not self.built:
+            self.build_on_call(inputs)
+        elif many:
+            for tensor in inputs:
+                self.check_rank(tensor.shape)
+            self.check_built_sizes([tuple(tensor.shape) for tensor in inputs])
+        else:
             shape = inputs.shape
             self.check_rank(shape)
             self.check_built_sizes(shape)
-        else:
-            self.build_on_call(inputs)
         if training is None:
             training = self.training
-        return self.call(in_layer_dtype(self, inputs), training=training, mask=mask, **kwargs)
+        inputs = [in_layer_dtype(self, t) for t in inputs] if many else in_layer_dtype(self, inputs)
+        return self.call(inputs, training=training, mask=mask, **kwargs)
 
-    def _forward_list(self, inputs, training, mask, kwargs):
+    def _input_list(self, inputs) -> list[torch.Tensor]:
         if not isinstance(inputs, (list, tuple)) or not inputs:
             raise TypeError(f"layer '{self.name}' ({type(self).__name__}) takes a list of tensors, "
                             f"e.g. {type(self).__name__}()([a, b]), got {describe(inputs)}")
-        tensors = [as_tensor_input(tensor, self) for tensor in inputs]
-        shapes = [tuple(tensor.shape) for tensor in tensors]
-        if self.built:
-            for shape in shapes:
-                self.check_rank(shape)
-            self.check_built_sizes(shapes)
-        else:
-            self.build_on_call(tensors)
-        if training is None:
-            training = self.training
-        tensors = [in_layer_dtype(self, tensor) for tensor in tensors]
-        return self.call(tensors, training=training, mask=mask, **kwargs)
+        return [as_tensor_input(tensor, self) for tensor in inputs]
 
     def build_on_call(self, inputs) -> None:
         """The first call builds the layer for its input, for any batch size, on its device."""

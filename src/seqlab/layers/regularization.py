@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
-from seqlab.checks import check_rate
+from seqlab.checks import check_rate, check_seed
 from seqlab.layers.base import Layer
 
 
@@ -23,7 +23,7 @@ class Dropout(Layer):
     def __init__(self, rate: float, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.rate = check_rate("Dropout", "rate", rate)
-        self.seed = seed
+        self.seed = check_seed("Dropout", "seed", seed)
 
     def call(self, inputs, training=False, mask=None):
         if not training or self.rate == 0.0:

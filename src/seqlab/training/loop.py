@@ -15,8 +15,7 @@ import warnings
 import numpy as np
 import torch
 
-from seqlab.checks import check_int
-from seqlab.errors import describe
+from seqlab.checks import check_bool, check_int, check_rate
 from seqlab.training.callbacks import CallbackList
 from seqlab.training.compile import require_compiled
 from seqlab.training.inputs import Role, make_source
@@ -58,11 +57,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     initial_epoch = check_int(where, "initial_epoch", initial_epoch, minimum=0)
     validation_freq = check_int(where, "validation_freq", validation_freq)
     verbose = resolve_verbose(verbose, where)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError(f"fit: `shuffle` must be True or False, got {describe(shuffle)}")
-    if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float)) \
-            or not 0.0 <= validation_split < 1.0:
-        raise ValueError(f"fit: `validation_split` must be a number in [0, 1), got {validation_split!r}")
+    shuffle = check_bool(where, "shuffle", shuffle)
+    validation_split = check_rate(where, "validation_split", validation_split)
     if class_weight is not None and sample_weight is not None:
         raise ValueError("fit: pass either `class_weight` or `sample_weight`, not both")
     if steps_per_epoch is not None:

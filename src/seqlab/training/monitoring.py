@@ -17,6 +17,7 @@ import warnings
 import torch
 
 from seqlab.checks import check_int, check_rate
+from seqlab.errors import describe
 from seqlab.training.callbacks import Callback
 
 _DOWN_WORDS = ("loss", "error", "mse", "mae", "mape", "msle", "crossentropy", "huber")
@@ -66,7 +67,10 @@ class MonitorCallback(Callback):
         self.monitor = monitor
         self.mode = _check_mode(type(self).__name__, mode)
         self.baseline = baseline
-        self.min_delta = abs(float(min_delta))
+        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or min_delta != min_delta:
+            raise TypeError(f"{type(self).__name__}: `min_delta` must be a number, got {describe(min_delta)}")
+        # Kept signed, as Keras's ReduceLROnPlateau does; EarlyStopping passes its absolute value.
+        self.min_delta = float(min_delta)
         self._direction = None  # 'min' or 'max', once resolved
 
     def _resolve_direction(self, logs) -> None:
@@ -107,7 +111,7 @@ class EarlyStopping(MonitorCallback):
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False, start_from_epoch=0):
-        super().__init__(monitor=monitor, mode=mode, baseline=baseline, min_delta=min_delta)
+        super().__init__(monitor=monitor, mode=mode, baseline=baseline, min_delta=_absolute(min_delta))
         self.patience = check_int("EarlyStopping", "patience", patience, minimum=0)
         self.verbose = verbose
         self.restore_best_weights = bool(restore_best_weights)
@@ -291,3 +295,9 @@ def _restore(model, weights: list[torch.Tensor]) -> None:
     with torch.no_grad():
         for parameter, saved in zip(model.parameters(), weights):
             parameter.copy_(saved)
+
+
+def _absolute(min_delta):
+    # Keras's EarlyStopping takes the size of `min_delta` whatever its sign; a wrong type is left
+    # for MonitorCallback to name.
+    return abs(min_delta) if isinstance(min_delta, (int, float)) and not isinstance(min_delta, bool) else min_delta

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqlab.errors import describe
+from seqlab.checks import check_int
 
 
 def to_categorical(y, num_classes: int | None = None, dtype="float32") -> np.ndarray:
@@ -29,8 +29,8 @@ def to_categorical(y, num_classes: int | None = None, dtype="float32") -> np.nda
         raise ValueError(f"to_categorical: `y` must not hold negative labels, got {labels.min()}")
     if num_classes is None:
         num_classes = int(labels.max()) + 1 if labels.size else 0
-    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes <= 0:
-        raise ValueError(f"to_categorical: `num_classes` must be a positive integer, got {describe(num_classes)}")
+    else:
+        num_classes = check_int("to_categorical", "num_classes", num_classes)
     if labels.size and labels.max() >= num_classes:
         raise ValueError(
             f"to_categorical: label {labels.max()} does not fit `num_classes`={num_classes} "

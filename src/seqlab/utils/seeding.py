@@ -6,6 +6,8 @@ import random
 import numpy as np
 import torch
 
+from seqlab.checks import check_seed
+
 
 def set_random_seed(seed: int) -> None:
     """Seed every random number generator seqlab draws from.
@@ -13,8 +15,7 @@ def set_random_seed(seed: int) -> None:
     After this call, building and training the same model on the same data on the CPU repeats
     exactly (weight initialisation, dropout masks and shuffling all draw from these generators).
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"set_random_seed: `seed` must be a non-negative integer, got {seed!r}")
+    seed = check_seed("set_random_seed", "seed", seed, allow_none=False)
     random.seed(int(seed))
     np.random.seed(int(seed) % 2**32)
     torch.manual_seed(int(seed))

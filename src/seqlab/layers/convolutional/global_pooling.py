@@ -1,6 +1,7 @@
 """Global pooling: the maximum or mean over every step (or pixel), one value per channel."""
 from __future__ import annotations
 
+from seqlab.checks import check_bool
 from seqlab.layers.base import Layer
 from seqlab.layers.convolutional import spatial
 
@@ -13,9 +14,7 @@ class BaseGlobalPooling(Layer):
         self.rank, self.mode = rank, mode
         self.input_ndim = rank + 2  # (batch, *spatial, channels)
         self.data_format = spatial.normalize_data_format(type(self).__name__, data_format)
-        if not isinstance(keepdims, bool):
-            raise TypeError(f"{type(self).__name__}: `keepdims` must be True or False, got {keepdims!r}")
-        self.keepdims = keepdims
+        self.keepdims = check_bool(type(self).__name__, "keepdims", keepdims)
 
     def _axes(self) -> tuple[int, ...]:
         start = 1 if self.data_format == "channels_last" else 2

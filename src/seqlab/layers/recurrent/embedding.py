@@ -1,12 +1,11 @@
 """``Embedding``: integer token ids → dense vectors, optionally masking id 0 as padding."""
 from __future__ import annotations
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from seqlab import initializers
-from seqlab.checks import check_int
+from seqlab.checks import check_bool, check_int
 from seqlab.layers.base import Layer
 from seqlab.layers.penalties import check_regularizer
 
@@ -52,9 +51,7 @@ class Embedding(Layer):
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = check_regularizer("Embedding", "embeddings_regularizer",
                                                         embeddings_regularizer)
-        if not isinstance(mask_zero, (bool, np.bool_)):
-            raise TypeError(f"Embedding: `mask_zero` must be True or False, got {mask_zero!r}")
-        self.mask_zero = bool(mask_zero)
+        self.mask_zero = check_bool("Embedding", "mask_zero", mask_zero)
         self.input_length = input_length
 
     def build(self, input_shape):

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from seqlab import activations, initializers
-from seqlab.errors import describe
-from seqlab.checks import check_bool, check_int, check_rate, format_shape
+from seqlab.checks import check_bool, check_int, check_rate, check_seed, format_shape
 from seqlab.layers.base import Layer
 from seqlab.layers.penalties import check_regularizer
 from seqlab.layers.recurrent import fused
@@ -80,9 +78,7 @@ class RecurrentLayer(Layer):
         if use_cudnn not in ("auto", True, False):
             raise ValueError(f"{cls}: `use_cudnn` must be 'auto', True or False, got {use_cudnn!r}")
         self.use_cudnn = use_cudnn
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-            raise ValueError(f"{cls}: `seed` must be None or a non-negative integer, got {seed!r}")
-        self.seed = seed
+        self.seed = check_seed(cls, "seed", seed)
         self.cell: Cell = self.make_cell()
         self.kernel_name = fused.kernel_name(self.cell.kind, self.activation, self.recurrent_activation)
         if use_cudnn is True and (self.kernel_name is None or self.recurrent_dropout > 0):
