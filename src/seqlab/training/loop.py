@@ -38,6 +38,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
 
     Input shapes: ``x`` ``(N, ...)`` as the first layer takes it; ``y`` ``(N, ...)`` as the loss
     takes it (one-hot or integer labels, targets of the output's shape).
+    A model of several inputs/outputs takes ``x`` as a list (input order) or a dict by input name,
+    ``y`` and ``sample_weight`` likewise by output name (see :mod:`seqlab.training.inputs.named`);
+    History then holds ``<output>_<metric>`` and ``<output>_loss`` keys (Keras 3's names).
 
     ``x`` may also be a ``torch.utils.data.DataLoader`` (or any iterable) of ``(x, y)`` or
     ``(x, y, sample_weight)`` batches, as in Keras 3 on torch; ``y``, ``sample_weight``,
@@ -133,7 +136,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     """Loss and metrics on ``(x, y)`` (Keras's ``Model.evaluate``).
 
     Returns the scalar loss when the model has no metrics, else ``[loss, *metrics]`` in compile
-    order, or a dict with ``return_dict=True``. ``x`` may be a DataLoader of ``(x, y)`` batches
+    order (several outputs: then each output's loss, as Keras 3), or a dict with ``return_dict=True``. ``x`` may be a DataLoader of ``(x, y)`` batches
     (``steps``: how many of them; needed for a generator).
     """
     where = "evaluate"
