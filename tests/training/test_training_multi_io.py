@@ -230,3 +230,24 @@ def test_a_sequential_takes_loss_weights_as_one_number():
     with pytest.raises(TypeError, match=r"compile: `loss_weights` must be a number for a model of one output, "
                                         r"got \[1.0, 2.0\]"):
         model.compile(loss="mse", loss_weights=[1.0, 2.0])
+
+
+def test_each_input_takes_the_dtype_and_shape_of_its_own_spec():
+    from types import SimpleNamespace
+
+    from seqlab.training.inputs import Role, convert_batch
+    from seqlab.training.inputs.rules import ModelInfo
+    model = TwoBranch()
+    model.compile(loss="mse")
+    specs = [("tokens", (None, 5), torch.float32, True), ("day", (None, 1), torch.float64, False)]
+    info = ModelInfo(SimpleNamespace(name="m", built=True), None, None, torch.float32, torch.float32, False, True,
+                     specs, ["out_a", "out_b"])
+    tokens = np.arange(10).reshape(2, 5)
+    batch = convert_batch(info, model.compiled, Role.FIT, {"tokens": tokens, "day": np.ones((2, 1), "float32")},
+                          [np.ones((2, 1)), np.ones((2, 2))], None, "fit")
+    assert batch.x[0].dtype == torch.long and batch.x[1].dtype == torch.float64  # an Embedding's int64 indices
+    assert isinstance(batch.y, list) and batch.y[0].dtype == torch.float32
+    with pytest.raises(ValueError, match=r"fit: model 'm' expects 2-D input \(batch, features\) of shape "
+                                         r"\(None, 5\), got `x\[0\]` of shape \(2, 4\)"):
+        convert_batch(info, model.compiled, Role.FIT, [tokens[:, :4], np.ones((2, 1))],
+                      [np.ones((2, 1)), np.ones((2, 2))], None, "fit")

@@ -112,7 +112,7 @@ def check_labels(info: ModelInfo, setup, y, name: str, where: str) -> None:
     """Integer labels must index the model's outputs (checked once the model is built)."""
     model = info.model
     if getattr(setup, "outputs", None) is not None:  # several outputs: y is a list in output order
-        if not model.built:
+        if not model.built or not any(setup.outputs.integer_targets):
             return
         shapes = model.output_shape if isinstance(model.output_shape, list) else [model.output_shape]
         for index, (loss, target) in enumerate(zip(setup.outputs.losses, y)):
