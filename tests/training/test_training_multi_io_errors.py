@@ -63,6 +63,9 @@ def test_each_leaf_is_checked_and_named():
     with pytest.raises(ValueError, match=r"evaluate: `sample_weight` has the key 'out_c', which is not one of "
                                          r"the outputs"):
         model.evaluate([A, B], [YA, YB], sample_weight={"out_c": np.ones(N)}, verbose=0)
+    with pytest.raises(ValueError, match=r"evaluate: `sample_weight\[1\]` must have shape \(N,\) or the targets' "
+                                         r"shape, got \(12, 2, 1\) for targets of shape \(12, 2\)"):
+        model.evaluate([A, B], [YA, YB], sample_weight=[None, np.ones((N, 2, 1))], verbose=0)
     with pytest.raises(ValueError, match=r"predict: model 'm' has 2 inputs \['a', 'b'\], got a list of 1 array"):
         model.predict([A])
 

@@ -129,7 +129,8 @@ def _convert_named(info: ModelInfo, setup, role: Role, x, y, sample_weight, wher
     weight = None
     if sample_weight is not None:
         weight = named.weights(sample_weight, names, model.name, f"{prefix}sample_weight", where,
-                               lambda leaf, name, index: convert.to_tensor(leaf, name, where, info.y_dtype, None))
+                               lambda leaf, name, index: _weight_tensor(info, leaf, name,
+                                                                        None if index is None else targets[index], where))
     w_leaves = [(f"{prefix}sample_weight", weight)] if isinstance(weight, torch.Tensor) else \
         [(_leaf_name(sample_weight, names, index, f"{prefix}sample_weight"), w)
          for index, w in enumerate(weight or []) if w is not None]
