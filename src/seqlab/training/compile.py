@@ -13,6 +13,7 @@ import torch
 
 from seqlab.errors import NotCompiledError, describe
 from seqlab.training import losses, metrics as metrics_module, optimizers
+from seqlab.training.outputs import OutputPlan
 
 _KERAS_ONLY = {"run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss"}
 
@@ -21,15 +22,26 @@ _KERAS_ONLY = {"run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_
 class CompiledSetup:
     """The result of ``compile``; read by the training loop, callbacks and saving."""
 
-    loss: losses.Loss | None  # None: compiled for predict only
+    loss: losses.Loss | None  # None: compiled for predict only (or a model of several outputs)
     optimizer: optimizers.Optimizer
     metric_identifiers: list = field(default_factory=list)  # as the user gave them
     loss_identifier: object = None
     device: torch.device | None = None  # None: wherever the model is
+    loss_weight: float | None = None  # Keras's loss_weights as a number, for one output
+    outputs: OutputPlan | None = None  # a model of several inputs/outputs: everything per output
+
+    @property
+    def has_loss(self) -> bool:
+        if self.outputs is not None:
+            return any(loss is not None for loss in self.outputs.losses)
+        return self.loss is not None
 
     def make_metrics(self) -> list[metrics_module.Metric]:
         """Fresh metric objects (a user's Metric instance is copied: train and validation keep
-        separate totals)."""
+        separate totals); for several outputs, named ``<output>_<metric>`` and read from the
+        outputs in :attr:`metric_outputs`."""
+        if self.outputs is not None:
+            return self.outputs.make_metrics()[1]
         made = [
             copy.deepcopy(identifier) if isinstance(identifier, metrics_module.Metric)
             else metrics_module.get(identifier)
@@ -41,10 +53,14 @@ class CompiledSetup:
 
     @property
     def metric_names(self) -> list[str]:
-        return [metric.name for metric in self._probe_metrics]
+        """The History names after ``loss``: the metrics, then (several outputs) each output's loss."""
+        names = [metric.name for metric in self._probe_metrics]
+        return names + (self.outputs.loss_names if self.outputs is not None else [])
 
     def metric_direction(self, name: str) -> str | None:
         """``'up'``/``'down'`` for a compiled metric's History name, or None if unknown."""
+        if self.outputs is not None and name in self.outputs.loss_names:
+            return "down"
         for metric in self._probe_metrics:
             if metric.name == name:
                 return metric.direction
@@ -52,6 +68,8 @@ class CompiledSetup:
 
     def __post_init__(self):
         self._probe_metrics = self.make_metrics()
+        # The output each metric reads (several outputs; fixed by the compile settings).
+        self.metric_outputs = self.outputs.make_metrics()[0] if self.outputs is not None else None
 
 
 def resolve_device(device) -> torch.device | None:
@@ -83,7 +101,7 @@ def resolve_device(device) -> torch.device | None:
     return resolved
 
 
-def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, device=None, **kwargs):
+def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, device=None, loss_weights=None, **kwargs):
     """Configure ``model`` for training (Keras's ``compile``).
 
     Args:
@@ -91,11 +109,16 @@ def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, device=No
         optimizer: a name (``'adam'``, ``'sgd'``, ``'rmsprop'``, ``'adagrad'``, ``'adamw'``), a
             :mod:`seqlab.optimizers` object or a ``torch.optim`` optimizer.
         loss: a name (see ``seqlab.losses.names()``), a Loss object, a torch loss module or a
-            function ``fn(y_true, y_pred)`` on tensors.
+            function ``fn(y_true, y_pred)`` on tensors. For a model of several outputs, one loss
+            for all of them, a list (output order) or a dict keyed by output name (see
+            :mod:`seqlab.training.outputs`).
         metrics: a list of names (``'accuracy'``, ``'mae'``, ``'rmse'``...), Metric objects or
-            functions; History keys use the names as given (a function's ``__name__``).
+            functions; History keys use the names as given (a function's ``__name__``). For
+            several outputs, one entry (a metric or a list) per output, or a dict by output name.
         device: ``None`` (default: keep the model where it is, the CPU for a new model), ``'cpu'``,
             ``'cuda'``, ``'auto'`` (CUDA when available) or a ``torch.device``.
+        loss_weights: a number (one output), or a list/dict per output: the total loss is the
+            weighted sum of the outputs' losses.
         **kwargs: Keras's ``run_eagerly``/``jit_compile``/``steps_per_execution``/``auto_scale_loss``
             are accepted and have no effect (seqlab always runs eagerly).
 
@@ -111,20 +134,25 @@ def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, device=No
         )
     if kwargs.get("steps_per_execution", 1) != 1:
         raise ValueError("compile: only steps_per_execution=1 is supported")
-    if metrics is None:
-        metrics = []
-    elif isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
+    if isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
         raise TypeError(f"compile: `metrics` must be a list, e.g. ['accuracy'], got {describe(metrics)}")
+    if getattr(type(model), "nested_inputs", False):  # several inputs/outputs: per-output settings
+        plan = OutputPlan.resolve(model, loss, loss_weights, metrics)
+        setup = CompiledSetup(loss=None, optimizer=optimizers.get(optimizer), loss_identifier=loss,
+                              device=resolve_device(device), outputs=plan)
     else:
-        metrics = list(metrics)
-    loss_object = None if loss is None else losses.get(loss)
-    setup = CompiledSetup(
-        loss=loss_object,
-        optimizer=optimizers.get(optimizer),
-        metric_identifiers=metrics,
-        loss_identifier=loss,
-        device=resolve_device(device),
-    )
+        if loss_weights is not None and (isinstance(loss_weights, bool)
+                                         or not isinstance(loss_weights, (int, float))):
+            raise TypeError(f"compile: `loss_weights` must be a number for a model of one output, "
+                            f"got {describe(loss_weights)}")
+        setup = CompiledSetup(
+            loss=None if loss is None else losses.get(loss),
+            optimizer=optimizers.get(optimizer),
+            metric_identifiers=[] if metrics is None else list(metrics),
+            loss_identifier=loss,
+            device=resolve_device(device),
+            loss_weight=None if loss_weights is None else float(loss_weights),
+        )
     names = setup.metric_names
     duplicates = sorted({name for name in names if names.count(name) > 1 or name == "loss"})
     if duplicates:
@@ -155,11 +183,16 @@ def get_compile_config(model) -> dict | None:
     setup = getattr(model, "compiled", None)
     if setup is None:
         return None
-    return {
+    if setup.outputs is not None:
+        return {**setup.outputs.config(), "optimizer": optimizers.serialize(setup.optimizer)}
+    config = {
         "loss": None if setup.loss_identifier is None else losses.serialize(setup.loss_identifier),
         "metrics": [metrics_module.serialize(m) for m in setup.metric_identifiers],
         "optimizer": optimizers.serialize(setup.optimizer),
     }
+    if setup.loss_weight is not None:
+        config["loss_weights"] = setup.loss_weight
+    return config
 
 
 def compile_from_config(model, config: dict, custom_objects: dict | None = None) -> None:
@@ -179,13 +212,20 @@ def compile_from_config(model, config: dict, custom_objects: dict | None = None)
         except KeyError as missing:
             raise MissingCustomObjectError(kind, missing.args[0]) from None
 
-    loss = None if config.get("loss") is None else custom("loss", losses.deserialize, config["loss"])
-    metric_list = [custom("metric", metrics_module.deserialize, item) for item in config.get("metrics", [])]
+    if config.get("per_output"):  # a model of several outputs: dicts keyed by output name
+        loss = {name: None if item is None else custom("loss", losses.deserialize, item)
+                for name, item in config["loss"].items()}
+        metric_list = {name: [custom("metric", metrics_module.deserialize, item) for item in items]
+                       for name, items in config.get("metrics", {}).items()}
+    else:
+        loss = None if config.get("loss") is None else custom("loss", losses.deserialize, config["loss"])
+        metric_list = [custom("metric", metrics_module.deserialize, item) for item in config.get("metrics", [])]
     try:
         optimizer = optimizers.deserialize(config["optimizer"], parameters=model.parameters())
     except (TypeError, ValueError) as error:
         raise ValueError(f"the compile config holds optimizer settings that cannot be restored: {error}") from error
-    model.compile(optimizer=optimizer, loss=loss, metrics=metric_list)  # as Keras: the model's own compile
+    weights = {} if config.get("loss_weights") is None else {"loss_weights": config["loss_weights"]}
+    model.compile(optimizer=optimizer, loss=loss, metrics=metric_list, **weights)  # as Keras: the model's own compile
 
 
 def require_compiled(model, what: str) -> CompiledSetup:
@@ -195,7 +235,7 @@ def require_compiled(model, what: str) -> CompiledSetup:
             f"model '{model.name}' must be compiled before `{what}`: call "
             "model.compile(optimizer='adam', loss='mse') first"
         )
-    if setup.loss is None and what != "predict":
+    if not setup.has_loss and what != "predict":
         raise NotCompiledError(
             f"model '{model.name}' was compiled without a loss, so `{what}` has nothing to "
             "minimise; pass loss=... to compile()"

@@ -18,7 +18,7 @@ import torch
 from seqlab.checks import check_bool, check_int, check_rate
 from seqlab.training.callbacks import CallbackList
 from seqlab.training.compile import require_compiled
-from seqlab.training.inputs import Role, make_source
+from seqlab.training.inputs import Role, make_source, tree
 from seqlab.training.progress import Progress, resolve_verbose
 from seqlab.training.steps import Tracker, regularized_layers, test_step, train_step
 
@@ -37,6 +37,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
 
     Input shapes: ``x`` ``(N, ...)`` as the first layer takes it; ``y`` ``(N, ...)`` as the loss
     takes it (one-hot or integer labels, targets of the output's shape).
+    A model of several inputs/outputs takes ``x`` as a list (input order) or a dict by input name,
+    ``y`` and ``sample_weight`` likewise by output name (see :mod:`seqlab.training.inputs.named`);
+    History then holds ``<output>_<metric>`` and ``<output>_loss`` keys (Keras 3's names).
 
     ``x`` may also be a ``torch.utils.data.DataLoader`` (or any iterable) of ``(x, y)`` or
     ``(x, y, sample_weight)`` batches, as in Keras 3 on torch; ``y``, ``sample_weight``,
@@ -129,7 +132,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     """Loss and metrics on ``(x, y)`` (Keras's ``Model.evaluate``).
 
     Returns the scalar loss when the model has no metrics, else ``[loss, *metrics]`` in compile
-    order, or a dict with ``return_dict=True``. ``x`` may be a DataLoader of ``(x, y)`` batches
+    order (several outputs: then each output's loss, as Keras 3), or a dict with ``return_dict=True``. ``x`` may be a DataLoader of ``(x, y)`` batches
     (``steps``: how many of them; needed for a generator).
     """
     where = "evaluate"
@@ -152,7 +155,8 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
 
 
 def predict(model, x, batch_size=None, verbose=0, steps=None, callbacks=None) -> np.ndarray:
-    """The model's outputs for ``x`` as a NumPy array, computed in batches without gradients.
+    """The model's outputs for ``x`` as a NumPy array, computed in batches without gradients
+    (a model of several outputs: a list or dict of arrays, as its forward returns them).
 
     ``verbose`` defaults to 0 (silent; Keras prints a bar) since prediction is often called in
     loops. The model need not be compiled. ``x`` may be a DataLoader whose batches are ``x`` or
@@ -170,6 +174,7 @@ def _predict_batches(model, source, callback_list, progress) -> np.ndarray:
     modes = _Modes(model)
     modes.set(False)
     outputs = []
+    nested = bool(getattr(type(model), "nested_inputs", False))
     hooks = callback_list.batch_hooks["predict"]
     try:
         callback_list.call("on_predict_begin", {})
@@ -179,7 +184,7 @@ def _predict_batches(model, source, callback_list, progress) -> np.ndarray:
                 if hooks:
                     callback_list.call("on_predict_batch_begin", step, {})
                 out = model(batch.x, training=False)
-                outputs.append(out.detach().cpu())
+                outputs.append(tree.move(out, "cpu", False) if nested else out.detach().cpu())
                 if hooks:
                     callback_list.call("on_predict_batch_end", step, {"outputs": out})
                 progress.update(step, dict)
@@ -187,9 +192,31 @@ def _predict_batches(model, source, callback_list, progress) -> np.ndarray:
         callback_list.call("on_predict_end", {})
     finally:
         modes.restore()
+    if nested:
+        return _concatenate(model, outputs)
     if not outputs:
         return np.zeros((0, *(model.output_shape or (None,))[1:]), dtype=np.float32)
     return torch.cat(outputs).numpy()
+
+
+def _concatenate(model, outputs: list):
+    """A model of several outputs: one NumPy array per output, in the structure forward returns
+    (a dict keyed by output name, a list, or the array of a single output), as Keras's predict."""
+    names = list(model.output_names)
+    shapes = model.output_shape if isinstance(model.output_shape, list) else [model.output_shape]
+
+    def column(index: int):
+        if not outputs:
+            return np.zeros((0, *shapes[index][1:]), dtype=np.float32)
+        parts = [out[names[index]] if isinstance(out, dict) else out[index] if isinstance(out, (list, tuple))
+                 else out for out in outputs]
+        return torch.cat(parts).numpy()
+
+    if model.output_structure == "dict":
+        return {name: column(index) for index, name in enumerate(names)}
+    if model.output_structure == "list":
+        return [column(index) for index in range(len(names))]
+    return column(0)
 
 
 def _evaluate_batches(model, setup, source, tracker, callback_list, progress=None, regularized=None) -> dict:

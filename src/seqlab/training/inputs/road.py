@@ -22,7 +22,7 @@ import torch
 
 from seqlab.checks import check_int
 from seqlab.training.compile import attach_optimizer
-from seqlab.training.inputs import arrays, convert, streams, tree
+from seqlab.training.inputs import arrays, convert, named, streams, tree
 from seqlab.training.inputs.batch import Batch
 from seqlab.training.inputs.roles import Role
 from seqlab.training.inputs.rules import (ModelInfo, check_labels, class_weights, input_tensor,
@@ -69,7 +69,7 @@ def _source(model, setup, role, x, y, sample_weight, where, class_weight, batch_
     if role.one_batch:
         batch_size = max(batch.size, 1)  # predict_on_batch on no samples: one empty batch
     else:
-        batch_size = resolve_batch_size(info, batch_size, where, batch_input_shape, batch.x)
+        batch_size = resolve_batch_size(info, batch_size, where, batch_input_shape, tree.first_leaf(batch.x))
     device = _place(info, setup, role, batch, where)
     validation = None
     if validation_split and not validation_given:  # Keras: validation_data overrides validation_split
@@ -86,6 +86,8 @@ def convert_batch(info: ModelInfo, setup, role: Role, x, y, sample_weight, where
                   class_weight=None) -> Batch:
     """User data (arrays, or one batch of a stream) as a checked :class:`Batch`; NumPy data stays
     on the host until the source moves it."""
+    if info.inputs is not None:
+        return _convert_named(info, setup, role, x, y, sample_weight, where, class_weight)
     prefix, nested = role.prefix, info.nested
     inputs = tree.map_leaves(lambda leaf, name: input_tensor(info, leaf, name, where), x, f"{prefix}x", nested)
     if not role.targets:
@@ -104,6 +106,52 @@ def convert_batch(info: ModelInfo, setup, role: Role, x, y, sample_weight, where
     if class_weight is not None:
         weight = class_weights(class_weight, targets, where)
     return Batch(inputs, targets, weight)
+
+
+def _convert_named(info: ModelInfo, setup, role: Role, x, y, sample_weight, where: str, class_weight) -> Batch:
+    """:func:`convert_batch` for a model of named inputs and outputs (see :mod:`.named`)."""
+    prefix, model = role.prefix, info.model
+    specs = info.inputs
+    inputs = named.inputs(x, [spec[0] for spec in specs], model.name, f"{prefix}x", where,
+                          lambda leaf, name, index: input_tensor(info, leaf, name, where, specs[index]))
+    x_leaves = tree.named_leaves(inputs, f"{prefix}x") if len(specs) > 1 else [(f"{prefix}x", inputs)]
+    if not role.targets:
+        convert.check_same_length(x_leaves, where)
+        return Batch(inputs)
+    plan, names = setup.outputs, info.output_names
+    needed = [loss is not None or bool(metrics)
+              for loss, metrics in zip(plan.losses, plan.metric_identifiers)]
+    targets = named.targets(y, names, needed, model.name, f"{prefix}y", where,
+                            lambda leaf, name, index: target_tensor(info, setup, leaf, name, where,
+                                                                    plan.losses[index]))
+    y_leaves = [(_leaf_name(y, names, index, f"{prefix}y"), target) for index, target in enumerate(targets)
+                if target is not None]
+    weight = None
+    if sample_weight is not None:
+        weight = named.weights(sample_weight, names, model.name, f"{prefix}sample_weight", where,
+                               lambda leaf, name, index: _weight_tensor(info, leaf, name,
+                                                                        None if index is None else targets[index], where))
+    w_leaves = [(f"{prefix}sample_weight", weight)] if isinstance(weight, torch.Tensor) else \
+        [(_leaf_name(sample_weight, names, index, f"{prefix}sample_weight"), w)
+         for index, w in enumerate(weight or []) if w is not None]
+    convert.check_same_length(x_leaves + y_leaves + w_leaves, where)
+    check_labels(info, setup, targets, f"{prefix}y", where)
+    if class_weight is not None:
+        present = [target for target in targets if target is not None]
+        if len(names) > 1:  # Keras 3 refuses it too: the weights of which output?
+            raise ValueError(f"{where}: `class_weight` is only supported for a model of one output; model "
+                             f"'{model.name}' has {len(names)} outputs {names}; pass `sample_weight` per output")
+        weight = class_weights(class_weight, present[0], where)
+    return Batch(inputs, targets, weight)
+
+
+def _leaf_name(value, names, index: int, argument: str) -> str:
+    """What the user calls one output's entry: ``y['out']``, ``y[1]`` or ``y``."""
+    if isinstance(value, dict):
+        return f"{argument}[{names[index]!r}]"
+    if isinstance(value, (list, tuple)) and len(names) > 1:
+        return f"{argument}[{index}]"
+    return argument
 
 
 def _weight_tensor(info: ModelInfo, value, name: str, targets, where: str) -> torch.Tensor:

@@ -31,9 +31,15 @@ class ModelInfo:
     # class, not the instance: on a torch Module a missing instance attribute costs a raised
     # AttributeError (microseconds) on every call.
     nested: bool = False
+    # A model of named inputs and outputs (``input_specs()``, a functional Model): each input's
+    # ``(name, batch shape, dtype, integer_inputs)``, and the output names. None otherwise.
+    inputs: list | None = None
+    output_names: list | None = None
 
     @classmethod
     def of(cls, model) -> "ModelInfo":
+        if getattr(type(model), "nested_inputs", False) and hasattr(type(model), "input_specs"):
+            return cls._of_named(model)
         layers = model.layers
         declared = model.declared_input_shape()
         expected = declared
@@ -46,35 +52,50 @@ class ModelInfo:
                    layers[-1].torch_dtype if layers else default, integer,
                    bool(getattr(type(model), "nested_inputs", False)))
 
+    @classmethod
+    def _of_named(cls, model) -> "ModelInfo":
+        specs = list(model.input_specs())
+        floats = [dtype for _, _, dtype, _ in specs if dtype.is_floating_point]
+        dtype = floats[0] if floats else torch.get_default_dtype()  # the targets', as the inputs'
+        return cls(model, None, None, dtype, dtype, False, True, specs, list(model.output_names))
+
     @property
     def fixed_batch(self) -> int | None:
         return self.declared[0] if self.declared is not None else None
 
 
-def input_tensor(info: ModelInfo, x, name: str, where: str) -> torch.Tensor:
-    """``x`` as a tensor of the first layer's dtype (int64 for an Embedding), shape-checked."""
+def input_tensor(info: ModelInfo, x, name: str, where: str, spec=None) -> torch.Tensor:
+    """``x`` as a tensor of the first layer's dtype (int64 for an Embedding), shape-checked.
+    ``spec`` (a named input's ``(name, shape, dtype, integer)``) overrides what the first layer says."""
     if x is None:
         raise ValueError(f"{where}: `{name}` is required")
+    if spec is None:
+        expected, x_dtype, integer_inputs = info.expected, info.x_dtype, info.integer_inputs
+    else:
+        _, expected, x_dtype, integer_inputs = spec
     array = convert.as_array(x, name, where)
-    integer = info.integer_inputs and not _is_float(array)
-    dtype = torch.long if integer else info.x_dtype
+    integer = integer_inputs and not _is_float(array)
+    dtype = torch.long if integer else x_dtype
     tensor = convert.to_tensor(array, name, where, dtype, None if isinstance(array, torch.Tensor) else "cpu")
-    convert.check_input_shape(info.model, info.expected, tuple(tensor.shape), name, where)
+    convert.check_input_shape(info.model, expected, tuple(tensor.shape), name, where)
     return tensor
 
 
-def target_tensor(info: ModelInfo, setup, y, name: str, where: str) -> torch.Tensor:
-    """``y`` as float targets of the output's dtype, or int64 labels for a sparse loss."""
+def target_tensor(info: ModelInfo, setup, y, name: str, where: str, loss=...) -> torch.Tensor:
+    """``y`` as float targets of the output's dtype, or int64 labels for a sparse loss (``loss``:
+    the output's own, for a model of several outputs; else the compiled one)."""
     if y is None:
         raise ValueError(f"{where}: `{name}` (the targets) is required")
+    if loss is ...:
+        loss = setup.loss
     array = convert.as_array(y, name, where)
-    integer = setup.loss is not None and setup.loss.integer_targets
+    integer = loss is not None and loss.integer_targets
     device = None if isinstance(array, torch.Tensor) else "cpu"
     tensor = convert.to_tensor(array, name, where, info.y_dtype, device)
     if integer:
         if not bool((tensor == tensor.round()).all()):
             raise ValueError(
-                f"{where}: the loss '{setup.loss.name}' takes integer class labels, but `{name}` "
+                f"{where}: the loss '{loss.name}' takes integer class labels, but `{name}` "
                 "holds fractional values; use categorical_crossentropy for one-hot or soft targets"
             )
         tensor = tensor.long()
@@ -90,9 +111,21 @@ def _is_float(array) -> bool:
 def check_labels(info: ModelInfo, setup, y, name: str, where: str) -> None:
     """Integer labels must index the model's outputs (checked once the model is built)."""
     model = info.model
+    if getattr(setup, "outputs", None) is not None:  # several outputs: y is a list in output order
+        if not model.built or not any(setup.outputs.integer_targets):
+            return
+        shapes = model.output_shape if isinstance(model.output_shape, list) else [model.output_shape]
+        for index, (loss, target) in enumerate(zip(setup.outputs.losses, y)):
+            if loss is not None and loss.integer_targets and target is not None:
+                _check_label_range(model, shapes[index][-1], target, f"{name}[{setup.outputs.names[index]!r}]",
+                                   where)
+        return
     if setup.loss is None or not setup.loss.integer_targets or not model.built:
         return
-    classes = model.output_shape[-1]
+    _check_label_range(model, model.output_shape[-1], y, name, where)
+
+
+def _check_label_range(model, classes, y, name: str, where: str) -> None:
     if classes is None or not isinstance(y, torch.Tensor) or y.numel() == 0:
         return
     low, high = int(y.min()), int(y.max())
