@@ -12,7 +12,7 @@ import torch
 
 import seqlab
 from seqlab.layers import LSTM, Dense
-from seqlab.training.inputs import Batch, Role, convert_batch, tree
+from seqlab.training.inputs import Batch, Role, convert_batch, road, tree
 from seqlab.training.inputs.arrays import ArraySource
 from seqlab.training.inputs.rules import ModelInfo
 
@@ -122,3 +122,16 @@ def test_single_batch_calls_take_arrays_not_loaders():
                                          batch_size=2)
     with pytest.raises(TypeError, match="train_on_batch: `x` must be a NumPy array, list, pandas object or torch"):
         model.train_on_batch(loader, None)
+
+
+def test_fit_attaches_the_optimizer_once_not_again_for_its_validation_data(monkeypatch):
+    calls = []
+    real = road.attach_optimizer
+    monkeypatch.setattr(road, "attach_optimizer", lambda model, optimizer: calls.append(1) or real(model, optimizer))
+    model = seqlab.Sequential([seqlab.layers.Dense(1, input_shape=(2,))])
+    model.compile(optimizer="adam", loss="mse")
+    data = (np.ones((4, 2), "float32"), np.ones((4, 1), "float32"))
+    model.fit(*data, validation_data=data, epochs=1, verbose=0)
+    assert len(calls) == 1
+    model.evaluate(*data, verbose=0)  # scoring attaches too, as fit does: the model is ready to train
+    assert len(calls) == 2

@@ -176,14 +176,15 @@ def _place(info: ModelInfo, setup, role: Role, first: Batch, where: str) -> torc
 def place(model, setup, role: Role, x) -> torch.device:
     """Build the model for ``x``'s shapes if needed and put it on its device (the compiled one,
     else where it is). Roles with targets also attach the optimizer, so the model is ready to
-    train whichever call ran first; ``predict`` needs no compile and attaches nothing."""
+    train whichever call ran first (validation data comes after fit's own); ``predict`` needs no
+    compile and attaches nothing."""
     if not model.built:
         model.build(tree.batch_shape(x))
     current = model.device
     device = (setup.device if setup is not None else None) or current
     if current != device:
         model.to(device)
-    if role.targets:
+    if role.attaches_optimizer:
         attach_optimizer(model, setup.optimizer)
         engine = setup.optimizer.engine
         if hasattr(engine, "follow_parameters"):  # the model may have moved since the last fit

@@ -38,6 +38,10 @@ class Role(Enum):
         self.shuffles = shuffles
         self.packed = packed
         self.steps_argument = steps_argument
+        # The optimizer is attached with the data the model is trained or scored on; validation
+        # data follows fit's training data, whose placement already attached it (attaching again
+        # would walk the optimizer's state on every fit call).
+        self.attaches_optimizer = targets and not packed
         # Names inside the data: "x" or "validation_data x".
         self.prefix = f"{argument} " if packed else ""
         # What the fixed-batch rule calls all the samples: "x" or "validation data".
