@@ -124,7 +124,8 @@ def test_gradcheck():
     def of_weights(*weights):
         return torch.func.functional_call(mha, dict(zip(names, weights)), (x, y), {"value_mask": keep})
 
-    assert torch.autograd.gradcheck(of_weights, tuple(p.detach().clone().requires_grad_(True) for p in mha.parameters()))
+    weights = tuple(p.detach().clone().requires_grad_(True) for p in mha.parameters())
+    assert torch.autograd.gradcheck(of_weights, weights)
 
 
 # ---- masks ---------------------------------------------------------------------------------
@@ -172,6 +173,7 @@ def test_query_mask_carried_by_the_input_is_used_and_passed_on():
     out = mha(query, t(X))
     close(out, multi_head(mha.get_weights(), X, X, query_mask=PAD)[0])
     np.testing.assert_array_equal(out._keras_mask.numpy(), PAD)
+    assert mha.compute_mask([query, t(X)], [query._keras_mask, None]) is query._keras_mask
 
 
 def test_dropout_on_the_probabilities_while_training_only():
@@ -191,7 +193,8 @@ def test_dropout_on_the_probabilities_while_training_only():
     ({"num_heads": 2, "key_dim": 2.5}, TypeError, "MultiHeadAttention: `key_dim` must be a positive integer, got 2.5"),
     ({"num_heads": 2, "key_dim": 4, "value_dim": -1}, ValueError,
      "MultiHeadAttention: `value_dim` must be a positive integer, got -1"),
-    ({"num_heads": 2, "key_dim": 4, "dropout": 1.5}, ValueError, r"MultiHeadAttention: `dropout` must be in \[0, 1\), got 1.5"),
+    ({"num_heads": 2, "key_dim": 4, "dropout": 1.5}, ValueError,
+     r"MultiHeadAttention: `dropout` must be in \[0, 1\), got 1.5"),
     ({"num_heads": 2, "key_dim": 4, "output_shape": 0}, ValueError,
      "MultiHeadAttention: `output_shape` must be a positive integer or a tuple of them, got 0"),
     ({"num_heads": 2, "key_dim": 4, "attention_axes": (2,)}, ValueError,
@@ -209,14 +212,23 @@ def test_query_and_value_of_different_widths_are_fine_as_in_keras():
     assert mha(torch.zeros(2, 3, 6), torch.zeros(2, 5, 9)).shape == (2, 3, 6)
 
 
+def test_the_list_form_is_the_same_call():
+    # [query, value, key] is what the layer hands its base class, and what a functional graph replays
+    mha = mha64(num_heads=2, key_dim=3)
+    x, y = t(X), t(RNG.normal(size=(2, 4, 6)))
+    close(mha([x, y]), mha(x, y).detach().numpy())
+    close(mha([x, y, y], masks={"value_mask": PAD[:, :4]}), mha(x, y, value_mask=PAD[:, :4]).detach().numpy())
+
+
 def test_bad_inputs_by_message():
     mha = MultiHeadAttention(num_heads=2, key_dim=4, name="mha")
     x = torch.zeros(2, 5, 6)
     with pytest.raises(TypeError, match=r"layer 'mha' \(MultiHeadAttention\) is called as mha\(query, value\).*"
                                         r"got no value"):
         mha(x)
-    with pytest.raises(TypeError, match=r"takes query, value and key as separate tensors"):
-        mha([x, x])
+    with pytest.raises(TypeError, match=r"is called as mha\(query, value\) or mha\(query, value, key\), got a "
+                                        r"list of 4 as query"):
+        mha([x, x, x, x])
     with pytest.raises(ValueError, match=r"all axes of value and key but the last must be equal, got value "
                                          r"\(2, 5, 6\) and key \(2, 4, 6\)"):
         mha(x, x, torch.zeros(2, 4, 6))

@@ -150,6 +150,12 @@ class MultiHeadAttention(Layer):
             query_shape = query_shape[0]
         return (*tuple(query_shape)[:-1], *self._output_sizes(query_shape))
 
+    def compute_mask(self, inputs, mask):
+        # The output is masked like the query (Keras sets the query's mask on the output).
+        if isinstance(mask, (list, tuple)):
+            return mask[0] if mask else None
+        return mask
+
     def _output_sizes(self, query_shape) -> tuple:
         return self._output_shape if self._output_shape is not None else (query_shape[-1],)
 
@@ -174,21 +180,26 @@ class MultiHeadAttention(Layer):
 
     # ---- call ---------------------------------------------------------------------------
     def forward(self, query, value=None, key=None, query_mask=None, value_mask=None, key_mask=None,
-                attention_mask=None, return_attention_scores=False, training=None, use_causal_mask=False):
-        if isinstance(query, (list, tuple)):
-            raise TypeError(f"layer '{self.name}' (MultiHeadAttention) takes query, value and key as separate "
-                            f"tensors, mha(query, value), got a list as query")
+                attention_mask=None, return_attention_scores=False, training=None, use_causal_mask=False,
+                masks=None):
+        if isinstance(query, (list, tuple)) and value is None and 2 <= len(query) <= 3:
+            # The list form [query, value(, key)] (with `masks`): what this method hands the base
+            # class, and so what a functional graph records and replays. Keras's form is below.
+            query, value, key = query[0], query[1], (query[2] if len(query) == 3 else None)
+        elif isinstance(query, (list, tuple)):
+            raise TypeError(f"layer '{self.name}' (MultiHeadAttention) is called as mha(query, value) or "
+                            f"mha(query, value, key), got a list of {len(query)} as query")
         if value is None:
             raise TypeError(f"layer '{self.name}' (MultiHeadAttention) is called as mha(query, value) or "
                             f"mha(query, value, key) (self-attention: mha(x, x)), got no value")
-        # Keras 3 fills the masks from those the inputs carry; read before any conversion.
-        query_mask = getattr(query, OUTPUT_MASK, None) if query_mask is None else query_mask
-        value_mask = getattr(value, OUTPUT_MASK, None) if value_mask is None else value_mask
-        if key_mask is None and key is not None and key is not value:
-            key_mask = getattr(key, OUTPUT_MASK, None)
+        if masks is None:
+            # Keras 3 fills the masks from those the inputs carry; read before any conversion.
+            if key_mask is None and key is not None and key is not value:
+                key_mask = getattr(key, OUTPUT_MASK, None)
+            masks = {"query_mask": getattr(query, OUTPUT_MASK, None) if query_mask is None else query_mask,
+                     "value_mask": getattr(value, OUTPUT_MASK, None) if value_mask is None else value_mask,
+                     "key_mask": key_mask, "attention_mask": attention_mask}
         inputs = [query, value, value if key is None else key]
-        masks = {"query_mask": query_mask, "value_mask": value_mask, "key_mask": key_mask,
-                 "attention_mask": attention_mask}
         return super().forward(inputs, training=training, mask=None, masks=masks,
                                return_attention_scores=return_attention_scores, use_causal_mask=use_causal_mask)
 
