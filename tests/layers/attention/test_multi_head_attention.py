@@ -218,6 +218,8 @@ def test_the_list_form_is_the_same_call():
     x, y = t(X), t(RNG.normal(size=(2, 4, 6)))
     close(mha([x, y]), mha(x, y).detach().numpy())
     close(mha([x, y, y], masks={"value_mask": PAD[:, :4]}), mha(x, y, value_mask=PAD[:, :4]).detach().numpy())
+    with pytest.raises(TypeError, match=r"give the masks either as `masks` .* not both; got `masks` and value_mask"):
+        mha([x, y], masks={}, value_mask=PAD[:, :4])
 
 
 def test_bad_inputs_by_message():

@@ -192,6 +192,12 @@ class MultiHeadAttention(Layer):
         if value is None:
             raise TypeError(f"layer '{self.name}' (MultiHeadAttention) is called as mha(query, value) or "
                             f"mha(query, value, key) (self-attention: mha(x, x)), got no value")
+        given = {"query_mask": query_mask, "value_mask": value_mask, "key_mask": key_mask,
+                 "attention_mask": attention_mask}
+        if masks is not None and any(m is not None for m in given.values()):
+            raise TypeError(f"layer '{self.name}' (MultiHeadAttention): give the masks either as `masks` (the "
+                            f"list form's dict) or as keywords, not both; got `masks` and "
+                            f"{', '.join(k for k, m in given.items() if m is not None)}")
         if masks is None:
             # Keras 3 fills the masks from those the inputs carry; read before any conversion.
             if key_mask is None and key is not None and key is not value:
