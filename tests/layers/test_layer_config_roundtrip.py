@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from seqlab.layers import (
-    LSTM, GRU, Activation, AveragePooling1D, AveragePooling2D, Bidirectional, Conv1D, Conv2D,
+    LSTM, AdditiveAttention, Attention, MultiHeadAttention, GRU, Activation, AveragePooling1D, AveragePooling2D, Bidirectional, Conv1D, Conv2D,
     CuDNNGRU, CuDNNLSTM, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D,
     GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, InputLayer, Masking,
     MaxPooling1D, MaxPooling2D, Reshape, SimpleRNN, TimeDistributed,
@@ -50,6 +50,11 @@ EXAMPLES = [
     (TimeDistributed(Dense(2, activation="sigmoid")), (6, 3), False),
     (Masking(mask_value=-1.0), (6, 3), False),
     (Embedding(11, 4, mask_zero=True), (6,), True),
+    # attention room (issue 11): a list of input shapes is a list of inputs
+    (Attention(use_scale=True, score_mode="concat", dropout=0.2), [(3, 4), (5, 4)], False),
+    (AdditiveAttention(use_scale=False, dropout=0.1, seed=3), [(3, 4), (5, 6), (5, 4)], False),
+    (MultiHeadAttention(3, 2, value_dim=4, use_bias=False, output_shape=(2, 3), attention_axes=(1,),
+                        kernel_initializer="he_normal", seed=5), [(4, 6), (5, 3)], False),
 ]
 
 # The same classes with regularizers: the configs must bring them back, and the penalties
@@ -66,6 +71,8 @@ REGULARIZED = [
     (TimeDistributed(Dense(2, kernel_regularizer="l1")), (5, 3), False),
     (Embedding(11, 4, embeddings_regularizer=L2(0.1), activity_regularizer="l1"), (6,), True),
     (Flatten(activity_regularizer="l2"), (3, 2), False),
+    (MultiHeadAttention(2, 3, kernel_regularizer="l2", bias_regularizer=L1(0.1), activity_regularizer="l1"),
+     [(4, 5), (6, 5)], False),
 ]
 
 
@@ -88,10 +95,16 @@ def test_config_round_trips_through_json_with_identical_outputs(layer, shape, in
     generator = np.random.default_rng(0)
     if integer_input:
         x = torch.as_tensor(generator.integers(0, 11, size=(2, *shape)))
+    elif isinstance(shape, list):  # several inputs
+        x = [torch.as_tensor(generator.normal(size=(2, *s)).astype("float32")) for s in shape]
     else:
         x = torch.as_tensor(generator.normal(size=(2, *shape)).astype("float32"))
+
+    def call(module):  # MultiHeadAttention takes its inputs as Keras does: mha(query, value)
+        return module(*x) if isinstance(module, MultiHeadAttention) else module(x)
+
     layer.eval()
-    expected = layer(x)
+    expected = call(layer)
 
     spec = json.loads(json.dumps(serialize(layer)))  # plain JSON, nothing else survives a file
     clone = deserialize(spec)
@@ -99,9 +112,9 @@ def test_config_round_trips_through_json_with_identical_outputs(layer, shape, in
     assert clone.get_config() == layer.get_config()
 
     clone.eval()
-    clone(x)  # build from the same input shape, then take the original's weights
+    call(clone)  # build from the same input shape, then take the original's weights
     clone.set_weights(layer.get_weights())
-    np.testing.assert_array_equal(clone(x).detach().numpy(), expected.detach().numpy())
-    layer(x)  # the activity penalties of the same call on both
+    np.testing.assert_array_equal(call(clone).detach().numpy(), expected.detach().numpy())
+    call(layer)  # the activity penalties of the same call on both
     np.testing.assert_array_equal([t.item() for t in clone.losses], [t.item() for t in layer.losses])
     assert bool(layer.losses) == ('_regularizer": {' in json.dumps(spec))
