@@ -19,6 +19,7 @@ import numpy as np
 
 from seqlab.checks import check_bool, check_int
 from seqlab.errors import describe
+from seqlab.utils.batching import batch_count, draw_seed, pass_order
 
 _WHERE = "timeseries_dataset_from_array"
 
@@ -35,21 +36,14 @@ class TimeseriesDataset:
         self._passes = 0
 
     def __len__(self) -> int:
-        if self.batch_size is None:
-            return len(self.starts)
-        return -(-len(self.starts) // self.batch_size)
+        return batch_count(len(self.starts), self.batch_size)
 
     @property
     def num_windows(self) -> int:
         return len(self.starts)
 
     def __iter__(self):
-        starts = self.starts
-        if self.shuffle:
-            # As Keras: the start positions shuffled by np.random.RandomState(seed); each later
-            # pass draws a new order (Keras's tf.data shuffle also reshuffles every epoch).
-            starts = starts.copy()
-            np.random.RandomState((self.seed + self._passes) % 2**32).shuffle(starts)
+        starts = pass_order(self.starts, self.shuffle, self.seed, self._passes)
         self._passes += 1
         step = self.batch_size or 1
         for begin in range(0, len(starts), step):
@@ -130,7 +124,7 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
     starts = start + np.arange(0, count, sequence_stride)
     offsets = np.arange(sequence_length) * sampling_rate
     if seed is None:
-        seed = int(np.random.randint(1e6))
+        seed = draw_seed()
     else:
         seed = check_int(_WHERE, "seed", seed, minimum=0)
     return TimeseriesDataset(data, targets, starts, offsets, batch_size, shuffle, seed)
