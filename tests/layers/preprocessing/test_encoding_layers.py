@@ -73,3 +73,10 @@ def test_docstring_examples(name):
     module = importlib.import_module(f"seqlab.layers.preprocessing.{name}")
     result = doctest.testmod(module, extraglobs={"np": np}, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_count_weights_carry_gradients():
+    layer = CategoryEncoding(num_tokens=4, output_mode="count", dtype="float64")
+    weights = torch.rand(3, 2, dtype=torch.float64, requires_grad=True)
+    ids = torch.tensor([[0, 1], [2, 2], [3, 0]])
+    assert torch.autograd.gradcheck(lambda w: layer(ids, count_weights=w), (weights,))

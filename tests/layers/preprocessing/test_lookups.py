@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from seqlab.layers import IntegerLookup, StringLookup
+from seqlab.layers import Dense, Embedding, Flatten, IntegerLookup, StringLookup
+from seqlab.models import Sequential
 
 VOCAB = ["a", "b", "c", "d"]
 DATA = [["a", "c", "d"], ["d", "z", "b"]]
@@ -86,3 +87,12 @@ def test_bad_arguments_and_inputs_are_refused_by_message(make, error, message):
 def test_adapt_on_an_empty_set_names_the_layer(layer):
     with pytest.raises(ValueError, match=f"{type(layer).__name__} 'tokens': `adapt` got an empty data set"):
         layer.adapt(np.array([]))
+
+
+def test_a_model_starting_with_string_lookup_trains_on_strings():
+    model = Sequential([StringLookup(vocabulary=VOCAB), Embedding(5, 2), Flatten(), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    history = model.fit(np.array([["a", "b"], ["c", "z"], ["d", "d"]]), np.array([1.0, 0.0, 1.0]), epochs=2,
+                        batch_size=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert model.predict([["a", "q"]], verbose=0).shape == (1, 1)

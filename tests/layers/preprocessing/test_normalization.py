@@ -104,3 +104,15 @@ def test_built_size_is_checked():
     layer.adapt(DATA)
     with pytest.raises(ValueError, match=r"Normalization 'norm3' was built for input shape \(None, 3\), got input of shape \(2, 4\)"):
         layer(np.zeros((2, 4)))
+
+
+def test_gradients_through_normalization_and_its_inverse():
+    for invert in (False, True):
+        layer = Normalization(dtype="float64", invert=invert)
+        layer.adapt(DATA)
+        x = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+        assert torch.autograd.gradcheck(layer, (x,))
+        # d out / d x = 1 / std (normalize) or std (invert), per feature
+        (layer(x).sum()).backward()
+        scale = DATA.std(0) if invert else 1 / DATA.std(0)
+        np.testing.assert_allclose(x.grad.numpy(), np.tile(scale, (4, 1)), rtol=1e-10)
