@@ -95,3 +95,7 @@ def test_fit_takes_the_dataset(corpus):
     history = model.fit(train, epochs=3, verbose=0)
     assert len(history.history["loss"]) == 3
     assert model.predict(["good film"], verbose=0).shape == (1, 1)
+
+
+def test_keras_alias():
+    assert seqlab.preprocessing.text_dataset_from_directory is text_dataset_from_directory

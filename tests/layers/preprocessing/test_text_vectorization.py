@@ -98,10 +98,12 @@ def test_standardize_split_and_ngrams():
     (dict(output_mode="count", output_sequence_length=4), ValueError,
      "TextVectorization: `output_sequence_length` is only for output_mode='int', got output_mode='count'"),
     (dict(output_sequence_length=0), ValueError, "TextVectorization: `output_sequence_length` must be a positive integer, got 0"),
-    (dict(max_tokens=1), ValueError, "StringLookup: `max_tokens` must be greater than 1"),
+    (dict(max_tokens=1), ValueError, "TextVectorization: `max_tokens` must be greater than 1"),
     (dict(ragged=True), ValueError, "TextVectorization: `ragged=True` needs TensorFlow's ragged tensors"),
-    (dict(vocabulary=["a", "a"]), ValueError, r"`vocabulary` repeats the tokens \['a'\]"),
-    (dict(output_mode="tf_idf", vocabulary=["a"]), ValueError, "`idf_weights` must be given too"),
+    (dict(vocabulary=["a", "a"], name="tv"), ValueError, r"TextVectorization 'tv': `vocabulary` repeats the tokens \['a'\]"),
+    (dict(output_mode="tf_idf", vocabulary=["a"]), ValueError, "TextVectorization: with `vocabulary` given and "
+     "output_mode='tf_idf', `idf_weights` must be given too"),
+    (dict(sparse=True), ValueError, "TextVectorization: `sparse=True` needs TensorFlow's sparse tensors"),
 ])
 def test_bad_arguments_are_refused_by_message(kwargs, error, message):
     with pytest.raises(error, match=message):

@@ -70,6 +70,22 @@ class PreprocessingLayer(Layer):
     def describe_self(self) -> str:
         return f"{type(self).__name__} '{self.name}'"
 
+    def __repr__(self) -> str:
+        # A learned vocabulary (or its TF-IDF weights) would fill a model's printout: the repr
+        # shows the settings and the vocabulary's size, the config keeps the whole list.
+        config = self.get_config()
+        long = {k: v for k, v in config.items() if isinstance(v, list) and len(v) > 8}
+        if not long:
+            return super().__repr__()
+        get_config = self.get_config
+        try:
+            self.__dict__["get_config"] = lambda: {**get_config(), **{k: None for k in long}}
+            text = super().__repr__()
+        finally:
+            del self.__dict__["get_config"]
+        sizes = ", ".join(f"{k}=<{len(v)} entries>" for k, v in long.items())
+        return f"{text[:-1]}{', ' if not text.endswith('()') else ''}{sizes})"
+
 
 def adapt_batches(layer: PreprocessingLayer, data, learns: str) -> list[np.ndarray]:
     """``adapt``'s data as NumPy batches: one array (NumPy, a list, a tensor) is one batch; an

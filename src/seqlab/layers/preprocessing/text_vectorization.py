@@ -91,11 +91,24 @@ class TextVectorization(PreprocessingLayer):
             raise ValueError(f"{owner}: `ragged=True` needs TensorFlow's ragged tensors; seqlab pads with 0 "
                              "(leave `ragged` out)")
         self.ragged = False
+        if max_tokens is not None and check_int(owner, "max_tokens", max_tokens) <= 1:
+            raise ValueError(f"{owner}: `max_tokens` must be greater than 1 (it counts the pad and OOV "
+                             f"indices too), got {max_tokens}")
+        if check_bool(owner, "sparse", sparse):
+            raise ValueError(f"{owner}: `sparse=True` needs TensorFlow's sparse tensors; seqlab returns dense "
+                             "tensors (leave `sparse` out)")
+        if idf_weights is not None and output_mode != "tf_idf":
+            raise ValueError(f"{owner}: `idf_weights` is only for output_mode='tf_idf', got output_mode={output_mode!r}")
+        if output_mode == "tf_idf" and vocabulary is not None and idf_weights is None:
+            raise ValueError(f"{owner}: with `vocabulary` given and output_mode='tf_idf', `idf_weights` "
+                             "must be given too (or call adapt instead)")
         super().__init__(**kwargs)
         self.lookup_layer = StringLookup(
-            max_tokens=max_tokens, mask_token="", oov_token="[UNK]", vocabulary=vocabulary,
-            idf_weights=idf_weights, output_mode=output_mode, pad_to_max_tokens=pad_to_max_tokens,
-            sparse=sparse, encoding=encoding)
+            max_tokens=max_tokens, mask_token="", oov_token="[UNK]", output_mode=output_mode,
+            pad_to_max_tokens=pad_to_max_tokens, encoding=encoding, name=f"{self.name}_lookup")
+        self.lookup_layer.describe_self = self.describe_self  # its errors name this layer
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary, idf_weights)
 
     output_mode = property(lambda self: self.lookup_layer.output_mode)
 
