@@ -16,11 +16,20 @@ from seqlab.layers import (
     GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, InputLayer, Masking,
     MaxPooling1D, MaxPooling2D, Reshape, SimpleRNN, TimeDistributed,
 )
+from seqlab.layers import (
+    CategoryEncoding, Discretization, IntegerLookup, Normalization, StringLookup, TextVectorization,
+)
 from seqlab.layers.registry import deserialize, registered, serialize
 from seqlab.regularizers import L1, L1L2, L2
 
 # Base classes that are never instantiated on their own.
-ABSTRACT = {"BaseConv", "BaseGlobalPooling", "BasePooling", "RecurrentLayer", "_Wrapper"}
+ABSTRACT = {"BaseConv", "BaseGlobalPooling", "BasePooling", "RecurrentLayer", "_Wrapper",
+            "PreprocessingLayer", "IndexLookup"}
+
+def _adapted(layer, data):
+    layer.adapt(data)
+    return layer
+
 
 # (layer with non-default settings, input shape without the batch axis, integer input?)
 EXAMPLES = [
@@ -55,6 +64,24 @@ EXAMPLES = [
     (AdditiveAttention(use_scale=False, dropout=0.1, seed=3), [(3, 4), (5, 6), (5, 4)], False),
     (MultiHeadAttention(3, 2, value_dim=4, use_bias=False, output_shape=(2, 3), attention_axes=(1,),
                         kernel_initializer="he_normal", seed=5), [(4, 6), (5, 3)], False),
+    # Room w11-preproc: preprocessing layers, adapted where they learn (the vocabulary, the
+    # boundaries and the statistics must come back). Layers that take text get their input as
+    # the third element: a NumPy array of str instead of the integer-input flag.
+    *[(layer, None, np.array(text)) for layer, text in [
+        (_adapted(TextVectorization(max_tokens=12, ngrams=2, output_mode="tf_idf"),
+                  ["the cat sat", "the dog sat down", "a cat"]), ["the cat ran", "a dog sat"]),
+        (TextVectorization(vocabulary=["cat", "dog"], output_sequence_length=5, standardize="lower",
+                           split="character"), ["Cat!", "dog"]),
+        (StringLookup(vocabulary=["a", "b", "c"], mask_token="", num_oov_indices=2), [["a", "", "z"], ["c", "b", "q"]]),
+        (_adapted(StringLookup(output_mode="multi_hot", max_tokens=4), [["x", "y"], ["y", "z"], ["y", "w"]]),
+         [["x", "y"], ["w", "v"]]),
+    ]],
+    (_adapted(IntegerLookup(output_mode="count", num_oov_indices=2), np.arange(12).reshape(3, 4) % 7), (6,), True),
+    (_adapted(Normalization(), np.random.default_rng(1).normal(3.0, 2.0, size=(20, 5, 3))), (5, 3), False),
+    (Normalization(axis=None, mean=1.5, variance=4.0, invert=True), (4,), False),
+    (CategoryEncoding(num_tokens=11, output_mode="count"), (6,), True),
+    (Discretization(bin_boundaries=[-0.5, 0.0, 0.5], output_mode="one_hot"), (4,), False),
+    (_adapted(Discretization(num_bins=3), np.random.default_rng(2).normal(size=(30, 4))), (4,), False),
 ]
 
 # The same classes with regularizers: the configs must bring them back, and the penalties
@@ -93,7 +120,9 @@ def test_every_registered_layer_has_an_example():
 def test_config_round_trips_through_json_with_identical_outputs(layer, shape, integer_input):
     torch.manual_seed(0)
     generator = np.random.default_rng(0)
-    if integer_input:
+    if isinstance(integer_input, np.ndarray):  # text for the layers that take strings
+        x = integer_input
+    elif integer_input:
         x = torch.as_tensor(generator.integers(0, 11, size=(2, *shape)))
     elif isinstance(shape, list):  # several inputs
         x = [torch.as_tensor(generator.normal(size=(2, *s)).astype("float32")) for s in shape]

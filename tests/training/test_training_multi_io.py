@@ -241,7 +241,7 @@ def test_each_input_takes_the_dtype_and_shape_of_its_own_spec():
     model.compile(loss="mse")
     specs = [("tokens", (None, 5), torch.float32, True), ("day", (None, 1), torch.float64, False)]
     info = ModelInfo(SimpleNamespace(name="m", built=True), None, None, torch.float32, torch.float32, False, True,
-                     specs, ["out_a", "out_b"])
+                     inputs=specs, output_names=["out_a", "out_b"])
     tokens = np.arange(10).reshape(2, 5)
     batch = convert_batch(info, model.compiled, Role.FIT, {"tokens": tokens, "day": np.ones((2, 1), "float32")},
                           [np.ones((2, 1)), np.ones((2, 2))], None, "fit")

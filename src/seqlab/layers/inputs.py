@@ -16,6 +16,8 @@ def as_tensor_input(inputs, layer: nn.Module) -> torch.Tensor:
     """A layer's (or model's) input as a tensor with a batch axis. NumPy arrays and nested lists
     are taken, as Keras layers take them, and put on the device of the weights."""
     if not torch.is_tensor(inputs):
+        if isinstance(inputs, (np.ndarray, list, tuple)) and takes_strings(layer):
+            return string_array(inputs, layer)  # text stays on the host: never a tensor
         try:
             array = np.asarray(inputs)
             if array.dtype == object:  # ragged lists, None, strings: nothing a layer computes with
@@ -31,6 +33,38 @@ def as_tensor_input(inputs, layer: nn.Module) -> torch.Tensor:
         raise ValueError(f"layer '{layer.name}' got the single number {inputs.item()!r}; it takes a batch "
                          "with samples on the first axis")
     return inputs
+
+
+def takes_strings(module: nn.Module) -> bool:
+    """Whether ``module`` (a layer, or a model through its first layer) takes text: the one
+    declared attribute ``takes_strings = True`` of TextVectorization and StringLookup. Read only
+    on the slow path, for input that is not numbers."""
+    if getattr(module, "takes_strings", False):
+        return True
+    layers = getattr(module, "layers", None)
+    return bool(layers) and bool(getattr(layers[0], "takes_strings", False))
+
+
+def string_array(inputs, layer: nn.Module) -> np.ndarray:
+    """Text input as a NumPy array of ``str`` (bytes decoded as UTF-8); anything else refused.
+    An array of numbers comes back as it is, for the layer to refuse with its own message."""
+    try:
+        array = np.asarray(inputs)
+    except ValueError:
+        raise TypeError(f"layer '{layer.name}' takes strings in a list or NumPy array of equal lengths, "
+                        f"got a ragged list {describe(inputs)}") from None
+    if array.dtype.kind in "biuf":
+        return array
+    if array.dtype.kind == "U":
+        return array
+    flat = array.ravel()
+    if array.dtype.kind == "S" or all(isinstance(item, bytes) for item in flat):
+        return np.char.decode(array.astype("S"), "utf-8") if flat.size else array.astype(str)
+    if all(isinstance(item, str) for item in flat):
+        return array.astype(str)
+    bad = next(item for item in flat if not isinstance(item, (str, bytes)))
+    raise TypeError(f"layer '{layer.name}' takes strings (a list or NumPy array of str, equal lengths), "
+                    f"got an element {describe(bad)}")
 
 
 def in_layer_dtype(layer: nn.Module, inputs: torch.Tensor) -> torch.Tensor:

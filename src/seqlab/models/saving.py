@@ -98,7 +98,8 @@ def weight_arrays(model) -> dict[str, np.ndarray]:
         if not layer.built:
             continue
         for name, value in zip(layer.weight_names(), layer.get_weights()):
-            arrays[f"{layer.name}/{name}"] = np.ascontiguousarray(value)
+            # reshape: ascontiguousarray makes a 0-d weight 1-d (Normalization's `count` is shape ())
+            arrays[f"{layer.name}/{name}"] = np.ascontiguousarray(value).reshape(np.shape(value))
     return arrays
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from seqlab.checks import check_int
@@ -31,6 +32,9 @@ class ModelInfo:
     # class, not the instance: on a torch Module a missing instance attribute costs a raised
     # AttributeError (microseconds) on every call.
     nested: bool = False
+    # The first layer takes text (``takes_strings = True``: TextVectorization, StringLookup):
+    # x is kept as a NumPy array of str, sliced into batches on the host.
+    strings: bool = False
     # A model of named inputs and outputs (``input_specs()``, a functional Model): each input's
     # ``(name, batch shape, dtype, integer_inputs)``, and the output names. None otherwise.
     inputs: list | None = None
@@ -50,14 +54,14 @@ class ModelInfo:
         default = torch.get_default_dtype()
         return cls(model, declared, expected, first.torch_dtype if first is not None else default,
                    layers[-1].torch_dtype if layers else default, integer,
-                   bool(getattr(type(model), "nested_inputs", False)))
+                   bool(getattr(type(model), "nested_inputs", False)), bool(getattr(first, "takes_strings", False)))
 
     @classmethod
     def _of_named(cls, model) -> "ModelInfo":
         specs = list(model.input_specs())
         floats = [dtype for _, _, dtype, _ in specs if dtype.is_floating_point]
         dtype = floats[0] if floats else torch.get_default_dtype()  # the targets', as the inputs'
-        return cls(model, None, None, dtype, dtype, False, True, specs, list(model.output_names))
+        return cls(model, None, None, dtype, dtype, False, True, inputs=specs, output_names=list(model.output_names))
 
     @property
     def fixed_batch(self) -> int | None:
@@ -74,11 +78,27 @@ def input_tensor(info: ModelInfo, x, name: str, where: str, spec=None) -> torch.
     else:
         _, expected, x_dtype, integer_inputs = spec
     array = convert.as_array(x, name, where)
+    if info.strings and isinstance(array, np.ndarray) and array.dtype.kind in "USO":
+        return text_array(info, array, name, where)
     integer = integer_inputs and not _is_float(array)
     dtype = torch.long if integer else x_dtype
     tensor = convert.to_tensor(array, name, where, dtype, None if isinstance(array, torch.Tensor) else "cpu")
     convert.check_input_shape(info.model, expected, tuple(tensor.shape), name, where)
     return tensor
+
+
+def text_array(info: ModelInfo, array: np.ndarray, name: str, where: str) -> np.ndarray:
+    """``x`` for a model that takes text: a NumPy array of str (bytes decoded), shape-checked."""
+    if array.dtype.kind != "U":
+        flat = array.ravel().tolist()
+        if not all(isinstance(item, (str, bytes)) for item in flat):
+            bad = next(item for item in flat if not isinstance(item, (str, bytes)))
+            raise TypeError(f"{where}: model '{info.model.name}' takes text, but `{name}` holds {describe(bad)}")
+        array = np.array([i.decode("utf-8") if isinstance(i, bytes) else i for i in flat], dtype=str).reshape(array.shape)
+    if array.ndim == 0:
+        raise ValueError(f"{where}: `{name}` must have a batch axis, got a single string")
+    convert.check_input_shape(info.model, info.expected, tuple(array.shape), name, where)
+    return array
 
 
 def target_tensor(info: ModelInfo, setup, y, name: str, where: str, loss=...) -> torch.Tensor:

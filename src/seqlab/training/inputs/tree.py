@@ -9,7 +9,11 @@ is always an array, as before.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
+
+# A leaf may also be a NumPy array of str: the inputs of a model whose first layer takes text
+# (rules.input_tensor). It stays on the host: sliced there, never moved to a device.
 
 
 def map_leaves(fn, value, name: str, nested: bool):
@@ -38,7 +42,7 @@ def named_leaves(value, name: str) -> list[tuple[str, object]]:
 
 
 def first_leaf(value) -> torch.Tensor:
-    if isinstance(value, torch.Tensor):
+    if isinstance(value, (torch.Tensor, np.ndarray)):
         return value
     if isinstance(value, dict):
         return first_leaf(next(iter(value.values())))
@@ -51,6 +55,8 @@ def take(value, index):
         return value[index]
     if value is None:
         return None
+    if isinstance(value, np.ndarray):  # text: index on the host
+        return value[index if isinstance(index, slice) else index.cpu().numpy()]
     if isinstance(value, dict):
         return {key: take(item, index) for key, item in value.items()}
     return type(value)(take(item, index) for item in value)
@@ -59,8 +65,8 @@ def take(value, index):
 def move(value, device, non_blocking: bool):
     if isinstance(value, torch.Tensor):
         return value.to(device, non_blocking=non_blocking)
-    if value is None:
-        return None
+    if value is None or isinstance(value, np.ndarray):  # text stays on the host
+        return value
     if isinstance(value, dict):
         return {key: move(item, device, non_blocking) for key, item in value.items()}
     return type(value)(move(item, device, non_blocking) for item in value)
@@ -68,7 +74,7 @@ def move(value, device, non_blocking: bool):
 
 def batch_shape(value):
     """The shape(s) to build a model for: ``(None, *sample_shape)`` per leaf."""
-    if isinstance(value, torch.Tensor):
+    if isinstance(value, (torch.Tensor, np.ndarray)):
         return (None, *value.shape[1:])
     if isinstance(value, dict):
         return {key: batch_shape(item) for key, item in value.items()}
