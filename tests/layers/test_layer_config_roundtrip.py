@@ -16,6 +16,7 @@ from seqlab.layers import (
     GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, InputLayer, Masking,
     MaxPooling1D, MaxPooling2D, Reshape, SimpleRNN, TimeDistributed,
 )
+from seqlab.layers import Conv1DTranspose, SeparableConv1D
 from seqlab.layers.registry import deserialize, registered, serialize
 from seqlab.regularizers import L1, L1L2, L2
 
@@ -50,6 +51,10 @@ EXAMPLES = [
     (TimeDistributed(Dense(2, activation="sigmoid")), (6, 3), False),
     (Masking(mask_value=-1.0), (6, 3), False),
     (Embedding(11, 4, mask_zero=True), (6,), True),
+    # --- issue 11, convolution for sequences (w11-convs) ---
+    (SeparableConv1D(4, 3, padding="same", depth_multiplier=2, activation="relu",
+                     pointwise_regularizer="l2"), (9, 3), False),
+    (Conv1DTranspose(3, 3, strides=2, padding="same", output_padding=1, use_bias=False), (5, 2), False),
 ]
 
 # The same classes with regularizers: the configs must bring them back, and the penalties
