@@ -16,12 +16,12 @@ from seqlab.layers import (
     GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, InputLayer, Masking,
     MaxPooling1D, MaxPooling2D, Reshape, SimpleRNN, TimeDistributed,
 )
-from seqlab.layers import Conv1DTranspose, SeparableConv1D
+from seqlab.layers import Conv1DTranspose, ConvLSTM1D, ConvLSTM2D, SeparableConv1D
 from seqlab.layers.registry import deserialize, registered, serialize
 from seqlab.regularizers import L1, L1L2, L2
 
 # Base classes that are never instantiated on their own.
-ABSTRACT = {"BaseConv", "BaseGlobalPooling", "BasePooling", "RecurrentLayer", "_Wrapper"}
+ABSTRACT = {"BaseConv", "BaseGlobalPooling", "BasePooling", "RecurrentLayer", "_Wrapper", "ConvLSTM"}
 
 # (layer with non-default settings, input shape without the batch axis, integer input?)
 EXAMPLES = [
@@ -55,6 +55,10 @@ EXAMPLES = [
     (SeparableConv1D(4, 3, padding="same", depth_multiplier=2, activation="relu",
                      pointwise_regularizer="l2"), (9, 3), False),
     (Conv1DTranspose(3, 3, strides=2, padding="same", output_padding=1, use_bias=False), (5, 2), False),
+    (ConvLSTM1D(3, 2, padding="same", return_sequences=True, go_backwards=True, unit_forget_bias=False),
+     (4, 6, 2), False),
+    (ConvLSTM2D(2, (2, 3), strides=(1, 2), recurrent_activation="hard_sigmoid", recurrent_regularizer="l2"),
+     (3, 5, 6, 1), False),
 ]
 
 # The same classes with regularizers: the configs must bring them back, and the penalties
