@@ -49,15 +49,6 @@ def normalize_tuple(layer: str, argument: str, value, rank: int) -> tuple[int, .
     return values
 
 
-def check_strides_and_dilation(layer: str, strides, dilation) -> None:
-    """Keras's rule (``base_conv.py``): a strided convolution cannot also be dilated."""
-    if max(strides) > 1 and max(dilation) > 1:
-        raise ValueError(
-            f"{layer}: `strides` > 1 cannot be combined with `dilation_rate` > 1 (as in Keras), "
-            f"got strides={tuple(strides)} and dilation_rate={tuple(dilation)}"
-        )
-
-
 def normalize_padding(layer: str, padding, allow_causal: bool) -> str:
     """Keras's padding names, case-insensitive; 'causal' only where ``allow_causal``."""
     allowed = PADDINGS if allow_causal else PADDINGS[:2]

@@ -16,7 +16,6 @@ from seqlab.layers.base import Layer
 from seqlab.layers.convolutional import spatial
 from seqlab.layers.penalties import check_regularizer
 from seqlab.layers.convolutional.arithmetic import (
-    check_strides_and_dilation,
     normalize_padding,
     normalize_tuple,
     output_spatial_shape,
@@ -92,7 +91,6 @@ class BaseConv(Layer):
             raise ValueError(
                 f"{who}: `filters`={self.filters} must be divisible by `groups`={self.groups}"
             )
-        check_strides_and_dilation(who, self.strides, self.dilation_rate)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -200,8 +198,7 @@ class Conv1D(BaseConv):
             the left: output ``t`` depends only on inputs ``<= t``, as in WaveNet; with either
             ``data_format``, as Keras).
         data_format: ``'channels_last'`` (default, Keras's) or ``'channels_first'``.
-        dilation_rate: spacing of the window's taps. Default 1. As in Keras, ``strides > 1``
-            and ``dilation_rate > 1`` cannot be combined.
+        dilation_rate: spacing of the window's taps. Default 1.
         groups: split channels into this many independent groups. Default 1.
         activation: name or callable applied to the output; default linear.
         use_bias: whether to add one bias per filter.

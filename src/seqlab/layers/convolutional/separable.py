@@ -17,7 +17,6 @@ from seqlab.checks import check_int
 from seqlab.layers.base import Layer
 from seqlab.layers.convolutional import spatial
 from seqlab.layers.convolutional.arithmetic import (
-    check_strides_and_dilation,
     normalize_padding,
     normalize_tuple,
     output_spatial_shape,
@@ -40,8 +39,7 @@ class SeparableConv1D(Layer):
     Args:
         filters: output channels of the pointwise step.
         kernel_size: window length of the depthwise step.
-        strides, padding, data_format, dilation_rate: of the depthwise step, as :class:`Conv1D`
-            (``strides`` > 1 with ``dilation_rate`` > 1 is refused, as Keras).
+        strides, padding, data_format, dilation_rate: of the depthwise step, as :class:`Conv1D`.
         depth_multiplier: depthwise output channels per input channel. Default 1.
         activation, use_bias: as :class:`Conv1D`.
         depthwise_initializer / pointwise_initializer / bias_initializer: Keras defaults
@@ -74,7 +72,6 @@ class SeparableConv1D(Layer):
         self.padding = normalize_padding(who, padding, allow_causal=False)
         self.data_format = spatial.normalize_data_format(who, data_format)
         self.dilation_rate = normalize_tuple(who, "dilation_rate", dilation_rate, 1)
-        check_strides_and_dilation(who, self.strides, self.dilation_rate)
         self.depth_multiplier = check_int(who, "depth_multiplier", depth_multiplier)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)

@@ -18,7 +18,6 @@ from seqlab.errors import describe
 from seqlab.layers.base import Layer
 from seqlab.layers.convolutional import spatial
 from seqlab.layers.convolutional.arithmetic import (
-    check_strides_and_dilation,
     normalize_padding,
     normalize_tuple,
     transpose_crops,
@@ -47,7 +46,7 @@ class Conv1DTranspose(Layer):
         output_padding: extra length on the right, smaller than ``strides``; None (default)
             lets the padding mode decide.
         data_format: ``'channels_last'`` (default) or ``'channels_first'``.
-        dilation_rate: spacing of the kernel's taps (not combinable with ``strides`` > 1).
+        dilation_rate: spacing of the kernel's taps.
         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
             bias_regularizer, activity_regularizer: as :class:`Conv1D`.
 
@@ -76,7 +75,6 @@ class Conv1DTranspose(Layer):
         self.output_padding = self._check_output_padding(who, output_padding)
         self.data_format = spatial.normalize_data_format(who, data_format)
         self.dilation_rate = normalize_tuple(who, "dilation_rate", dilation_rate, 1)
-        check_strides_and_dilation(who, self.strides, self.dilation_rate)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)

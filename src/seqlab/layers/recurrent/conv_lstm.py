@@ -18,7 +18,6 @@ from torch import nn
 from seqlab.checks import check_bool, format_shape
 from seqlab.layers.convolutional import spatial
 from seqlab.layers.convolutional.arithmetic import (
-    check_strides_and_dilation,
     normalize_padding,
     normalize_tuple,
     output_spatial_shape,
@@ -48,7 +47,6 @@ class ConvLSTM(RecurrentLayer):
         self.padding = normalize_padding(who, padding, allow_causal=False)
         self.data_format = spatial.normalize_data_format(who, data_format)
         self.dilation_rate = normalize_tuple(who, "dilation_rate", dilation_rate, rank)
-        check_strides_and_dilation(who, self.strides, self.dilation_rate)
         self.unit_forget_bias = check_bool(who, "unit_forget_bias", unit_forget_bias)
         super().__init__(
             filters, activation=activation, recurrent_activation=recurrent_activation,
@@ -211,8 +209,8 @@ _ARGS = """
     Args:
         filters: F, the channels of the hidden and cell states.
         kernel_size: window of both convolutions, an int or a {rank}-tuple.
-        strides / padding / dilation_rate: of the input convolution only ('valid' or 'same';
-            ``strides`` > 1 with ``dilation_rate`` > 1 is refused, as Keras). The recurrent
+        strides / padding / dilation_rate: of the input convolution only ('valid' or 'same').
+            The recurrent
             convolution always has stride 1 and padding 'same', so the states keep the input
             convolution's output size.
         data_format: ``'channels_last'`` (default) or ``'channels_first'`` (channels before the
