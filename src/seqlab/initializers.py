@@ -126,8 +126,13 @@ class Orthogonal(Initializer):
         self.gain = float(gain)
 
     def __call__(self, shape, dtype=None):
-        weight = torch.empty(tuple(shape), dtype=dtype)
-        return torch.nn.init.orthogonal_(weight, gain=self.gain)
+        shape = tuple(shape)
+        # Keras flattens a kernel of rank > 2 to (prod(shape[:-1]), shape[-1]) — the columns
+        # are the output units, e.g. a ConvLSTM recurrent kernel (k, k, F, 4F) -> (k*k*F, 4F);
+        # torch's orthogonal_ would flatten to (shape[0], rest). Rank <= 2 is unchanged.
+        flat = shape if len(shape) <= 2 else (math.prod(shape[:-1]), shape[-1])
+        weight = torch.empty(flat, dtype=dtype)
+        return torch.nn.init.orthogonal_(weight, gain=self.gain).reshape(shape)
 
     def get_config(self):
         return {"gain": self.gain}

@@ -19,12 +19,13 @@ from seqlab.layers import (
 from seqlab.layers import (
     CategoryEncoding, Discretization, IntegerLookup, Normalization, StringLookup, TextVectorization,
 )
+from seqlab.layers import Conv1DTranspose, ConvLSTM1D, ConvLSTM2D, SeparableConv1D
 from seqlab.layers.registry import deserialize, registered, serialize
 from seqlab.regularizers import L1, L1L2, L2
 
 # Base classes that are never instantiated on their own.
 ABSTRACT = {"BaseConv", "BaseGlobalPooling", "BasePooling", "RecurrentLayer", "_Wrapper",
-            "PreprocessingLayer", "IndexLookup"}
+            "PreprocessingLayer", "IndexLookup", "ConvLSTM"}
 
 def _adapted(layer, data):
     layer.adapt(data)
@@ -82,6 +83,14 @@ EXAMPLES = [
     (CategoryEncoding(num_tokens=11, output_mode="count"), (6,), True),
     (Discretization(bin_boundaries=[-0.5, 0.0, 0.5], output_mode="one_hot"), (4,), False),
     (_adapted(Discretization(num_bins=3), np.random.default_rng(2).normal(size=(30, 4))), (4,), False),
+    # --- issue 11, convolution for sequences (w11-convs) ---
+    (SeparableConv1D(4, 3, padding="same", depth_multiplier=2, activation="relu",
+                     pointwise_regularizer="l2"), (9, 3), False),
+    (Conv1DTranspose(3, 3, strides=2, padding="same", output_padding=1, use_bias=False), (5, 2), False),
+    (ConvLSTM1D(3, 2, padding="same", return_sequences=True, go_backwards=True, unit_forget_bias=False),
+     (4, 6, 2), False),
+    (ConvLSTM2D(2, (2, 3), strides=(1, 2), recurrent_activation="hard_sigmoid", recurrent_regularizer="l2"),
+     (3, 5, 6, 1), False),
 ]
 
 # The same classes with regularizers: the configs must bring them back, and the penalties

@@ -141,7 +141,7 @@ def every_convolutional_layer():
     import seqlab.layers.convolutional as package
 
     classes = {getattr(package, name) for name in package.__all__}  # aliases are the same class
-    required = {"Conv1D": (3, 2), "Conv2D": (3, (2, 2))}
+    required = {"Conv1D": (3, 2), "Conv2D": (3, (2, 2)), "SeparableConv1D": (3, 2), "Conv1DTranspose": (3, 2)}
     return sorted(((cls, required.get(cls.__name__, ())) for cls in classes), key=lambda item: item[0].__name__)
 
 

@@ -117,3 +117,47 @@ def output_spatial_shape(
             "padding='same'"
         )
     return sizes
+
+
+def transpose_crops(kernel: int, stride: int, padding: str, output_padding, dilation: int = 1):
+    """``(left, right)`` to cut from a transposed convolution's full output along one axis.
+
+    The full output of ``torch.nn.functional.conv_transpose1d`` (no padding) has
+    ``(W1 - 1) * S + F_eff`` positions. Keras (``keras/src/backend/common/backend_utils.py``,
+    its JAX/TensorFlow rule) pads the dilated input by ``F_eff - 1 - crop`` on each side, so the
+    crops are what that padding leaves out; a negative crop means zeros are added instead (the
+    positions that only receive the bias).
+
+    >>> transpose_crops(3, 2, 'same', None), transpose_crops(3, 2, 'valid', None)
+    ((0, 1), (0, 0))
+    >>> transpose_crops(2, 3, 'valid', None)   # max(F, S) - F = 1 extra position on the right
+    (0, -1)
+    """
+    extent = dilation * (kernel - 1) + 1
+    if padding == "valid":
+        extra = max(extent, stride) - extent if output_padding is None else output_padding
+        return 0, -extra
+    if output_padding is None:
+        total = stride + extent - 2  # output length W1 * S
+    else:
+        total = extent + extent % 2 - 2 + output_padding
+    left = min(total // 2 + total % 2, extent - 1)
+    return extent - 1 - left, extent - 1 - (total - left)
+
+
+def transpose_output_length(length, kernel: int, stride: int, padding: str, output_padding,
+                            dilation: int = 1):
+    """Keras's transposed-convolution output size along one axis (``None`` stays ``None``).
+
+    'valid': ``(W1 - 1) * S + F_eff + P_out`` with ``P_out`` defaulting to ``max(F_eff, S) - F_eff``;
+    'same': ``W1 * S``, or ``(W1 - 1) * S + F_eff % 2 + P_out`` when ``output_padding`` is given.
+
+    >>> transpose_output_length(5, 3, 2, 'valid', None), transpose_output_length(5, 3, 2, 'same', None)
+    (11, 10)
+    >>> transpose_output_length(5, 3, 2, 'same', 0), transpose_output_length(5, 2, 3, 'valid', None)
+    (9, 15)
+    """
+    if length is None:
+        return None
+    left, right = transpose_crops(kernel, stride, padding, output_padding, dilation)
+    return (length - 1) * stride + dilation * (kernel - 1) + 1 - left - right

@@ -25,6 +25,27 @@ from seqlab.layers.convolutional.arithmetic import (
 _CONV = {1: F.conv1d, 2: F.conv2d}
 
 
+def convolve(x, weight, bias, strides, padding: str, dilation, groups: int = 1):
+    """Keras's convolution of channels-first ``x`` ``(N, C, *spatial)`` with a torch-layout
+    ``weight`` ``(filters, C // groups, *kernel)``: the one place padding modes become torch's.
+
+    Symmetric padding is left to torch (inside the kernel, no copy); Keras's asymmetric 'same'
+    (the odd extra zero on the right) and 'causal' (all zeros on the left) pad first.
+    """
+    pads = [
+        padding_amounts(n, k, s, padding, d)
+        for n, k, s, d in zip(x.shape[2:], weight.shape[2:], strides, dilation)
+    ]
+    if all(left == right for left, right in pads):
+        amount = tuple(left for left, _ in pads)
+    else:
+        # F.pad lists the last axis first: (w_left, w_right, h_left, h_right).
+        x = F.pad(x, [side for pair in reversed(pads) for side in pair])
+        amount = 0
+    return _CONV[weight.dim() - 2](x, weight, bias, stride=tuple(strides), padding=amount,
+                                   dilation=tuple(dilation), groups=groups)
+
+
 class BaseConv(Layer):
     """N-d convolution: ``activation(cross_correlate(inputs, kernel) + bias)``.
 
@@ -70,8 +91,6 @@ class BaseConv(Layer):
             raise ValueError(
                 f"{who}: `filters`={self.filters} must be divisible by `groups`={self.groups}"
             )
-        if self.padding == "causal" and self.data_format != "channels_last":
-            raise ValueError(f"{who}: padding='causal' needs data_format='channels_last'")
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -124,30 +143,13 @@ class BaseConv(Layer):
 
     def call(self, inputs, training=False, mask=None):
         x = spatial.to_channels_first(inputs, self.data_format)  # (N, C, *spatial)
-        pads = [
-            padding_amounts(n, k, s, self.padding, d)
-            for n, k, s, d in zip(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate)
-        ]
         # Checked on every call: inputs with free spatial sizes can be too small for the kernel.
         output_spatial_shape(
             f"layer '{self.name}' ({type(self).__name__})",
             tuple(x.shape[2:]), self.kernel_size, self.strides, self.padding, self.dilation_rate,
         )
-        if all(left == right for left, right in pads):
-            padding = tuple(left for left, _ in pads)  # symmetric: torch pads inside the kernel
-        else:
-            # F.pad lists the last axis first: (w_left, w_right, h_left, h_right).
-            x = F.pad(x, [amount for pair in reversed(pads) for amount in pair])
-            padding = 0
-        outputs = _CONV[self.rank](
-            x,
-            self.torch_kernel(),
-            self.bias if self.use_bias else None,
-            stride=self.strides,
-            padding=padding,
-            dilation=self.dilation_rate,
-            groups=self.groups,
-        )
+        outputs = convolve(x, self.torch_kernel(), self.bias if self.use_bias else None,
+                           self.strides, self.padding, self.dilation_rate, self.groups)
         return self.activation(spatial.to_data_format(outputs, self.data_format))
 
     # ---- config -----------------------------------------------------------------------
@@ -193,7 +195,8 @@ class Conv1D(BaseConv):
         strides: step between windows. Default 1.
         padding: ``'valid'`` (none, default), ``'same'`` (output length ``ceil(steps / S)``,
             an odd total puts the extra zero on the right) or ``'causal'`` (``F - 1`` zeros on
-            the left: output ``t`` depends only on inputs ``<= t``, as in WaveNet).
+            the left: output ``t`` depends only on inputs ``<= t``, as in WaveNet; with either
+            ``data_format``, as Keras).
         data_format: ``'channels_last'`` (default, Keras's) or ``'channels_first'``.
         dilation_rate: spacing of the window's taps. Default 1.
         groups: split channels into this many independent groups. Default 1.

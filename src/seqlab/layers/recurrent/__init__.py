@@ -5,6 +5,7 @@ The package layout is the design: ``cells.py`` holds each cell's maths once, ``l
 step loop, ``fused.py`` the second execution path on torch's kernels, ``layer.py`` what the
 layers share, and one small file per public layer.
 """
+from seqlab.layers.recurrent.conv_lstm import ConvLSTM1D, ConvLSTM2D
 from seqlab.layers.recurrent.embedding import Embedding
 from seqlab.layers.recurrent.gru import GRU, CuDNNGRU
 from seqlab.layers.recurrent.layer import RecurrentLayer
@@ -15,5 +16,5 @@ from seqlab.layers.recurrent.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
     "SimpleRNN", "LSTM", "GRU", "CuDNNLSTM", "CuDNNGRU", "Bidirectional", "TimeDistributed",
-    "Masking", "Embedding", "RecurrentLayer",
+    "Masking", "Embedding", "RecurrentLayer", "ConvLSTM1D", "ConvLSTM2D",
 ]

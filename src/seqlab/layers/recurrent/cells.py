@@ -79,29 +79,41 @@ class Cell:
         """
         return _STEPS[self.kind](self, x_proj, states, weight_hh_t, bias_hh, recurrent_mask)
 
+    def recurrent_weight(self, weight_hh: Tensor) -> Tensor:
+        """``weight_hh`` as ``step`` takes it, prepared once per sequence (here: transposed
+        for ``addmm``; a convolutional cell takes its kernel as stored)."""
+        return weight_hh.t()
 
-def _recurrent_input(h: Tensor, recurrent_mask: Tensor | None) -> Tensor:
+
+def recurrent_input(h: Tensor, recurrent_mask: Tensor | None) -> Tensor:
     # Recurrent dropout acts on the state only where it feeds the recurrent matmul (Keras).
     return h if recurrent_mask is None else h * recurrent_mask
 
 
-def _lstm_step(cell: Cell, x_proj, states, weight_hh_t, bias_hh, recurrent_mask):
-    h, c = states
-    z = torch.addmm(x_proj, _recurrent_input(h, recurrent_mask), weight_hh_t)  # (B, 4H)
+def lstm_update(cell, z: Tensor, c: Tensor, dim: int = 1):
+    """The LSTM's gates and state update from the summed pre-activations ``z`` (the four gate
+    blocks i, f, g, o stacked along ``dim``): shared by LSTM (``z`` is ``(B, 4H)``) and ConvLSTM
+    (``z`` is a feature map with ``4 * filters`` channels)."""
     # One activation call over all four blocks costs less than three separate ones (the
     # candidate block's sigmoid is simply not used); chunk() is one autograd node, where
     # slicing would be one per gate.
-    i, f, _, o = cell.recurrent_activation(z).chunk(4, dim=1)
-    g = cell.activation(z.chunk(4, dim=1)[2])
+    i, f, _, o = cell.recurrent_activation(z).chunk(4, dim=dim)
+    g = cell.activation(z.chunk(4, dim=dim)[2])
     c = torch.addcmul(f * c, i, g)
     h = o * cell.activation(c)
     return h, (h, c), (i, f, g, o)
 
 
+def _lstm_step(cell: Cell, x_proj, states, weight_hh_t, bias_hh, recurrent_mask):
+    h, c = states
+    z = torch.addmm(x_proj, recurrent_input(h, recurrent_mask), weight_hh_t)  # (B, 4H)
+    return lstm_update(cell, z, c)
+
+
 def _gru_step(cell: Cell, x_proj, states, weight_hh_t, bias_hh, recurrent_mask):
     (h,) = states
     units = h.shape[1]
-    h_in = _recurrent_input(h, recurrent_mask)
+    h_in = recurrent_input(h, recurrent_mask)
     if bias_hh is None:
         h_proj = h_in @ weight_hh_t  # (B, 3H)
     else:
@@ -117,7 +129,7 @@ def _gru_step(cell: Cell, x_proj, states, weight_hh_t, bias_hh, recurrent_mask):
 def _gru_reset_before_step(cell: Cell, x_proj, states, weight_hh_t, bias_hh, recurrent_mask):
     (h,) = states
     units = h.shape[1]
-    h_in = _recurrent_input(h, recurrent_mask)
+    h_in = recurrent_input(h, recurrent_mask)
     w_rz, w_n = weight_hh_t.split((2 * units, units), dim=1)
     x_rz, x_n = x_proj.split((2 * units, units), dim=1)
     r, z = cell.recurrent_activation(torch.addmm(x_rz, h_in, w_rz)).chunk(2, dim=1)
@@ -128,7 +140,7 @@ def _gru_reset_before_step(cell: Cell, x_proj, states, weight_hh_t, bias_hh, rec
 
 def _rnn_step(cell: Cell, x_proj, states, weight_hh_t, bias_hh, recurrent_mask):
     (h,) = states
-    h = cell.activation(torch.addmm(x_proj, _recurrent_input(h, recurrent_mask), weight_hh_t))
+    h = cell.activation(torch.addmm(x_proj, recurrent_input(h, recurrent_mask), weight_hh_t))
     return h, (h,), ()
 
 

@@ -105,6 +105,18 @@ class RecurrentLayer(Layer):
         """``(bias_ih, bias_hh)`` in torch's layout; a single Keras bias goes on the input side."""
         return (self.bias if self.use_bias else None), None
 
+    def project_inputs(self, x, bias_ih):
+        """The input's contribution to every gate, for all timesteps at once (before the loop)."""
+        return F.linear(x, self.weight_ih, bias_ih)  # (N, L, blocks * H)
+
+    def state_shape(self, input_shape) -> tuple:
+        """The shape of each carried state for an input of ``input_shape`` (batch included)."""
+        return (input_shape[0], self.units)
+
+    def state_layout(self) -> str:
+        """``state_shape``'s axes by name, for messages."""
+        return "(batch, units)"
+
     def _fused_requirements(self) -> str:
         return "activation='tanh', recurrent_activation='sigmoid', recurrent_dropout=0"
 
@@ -187,7 +199,7 @@ class RecurrentLayer(Layer):
     def call(self, inputs, training=False, mask=None, initial_state=None):
         # `Layer.forward` has converted, checked and cast `inputs`: (N, L, F) in the weights' dtype.
         x = inputs
-        batch, steps, features = x.shape
+        batch, steps = x.shape[:2]
         if steps == 0:
             raise ValueError(f"layer '{self.name}' got a sequence of 0 timesteps, shape {tuple(x.shape)}")
         states = self.keeper.initial_states(x, initial_state)
@@ -196,10 +208,10 @@ class RecurrentLayer(Layer):
             x = x.flip(1)
             mask = None if mask is None else mask.flip(1)
         if training and self.dropout > 0:
-            x = x * self._dropout_mask((batch, 1, features), self.dropout, x)
+            x = x * self._dropout_mask((batch, 1, *x.shape[2:]), self.dropout, x)
         recurrent_mask = None
         if training and self.recurrent_dropout > 0:
-            recurrent_mask = self._dropout_mask((batch, self.units), self.recurrent_dropout, x)
+            recurrent_mask = self._dropout_mask(tuple(states[0].shape), self.recurrent_dropout, x)
         recording = self._recorder is not None
         fusable = self.kernel_name is not None and self.use_cudnn is not False
         if fusable and recurrent_mask is None and not recording:
@@ -210,7 +222,7 @@ class RecurrentLayer(Layer):
             record = StepRecord() if recording else None
             bias_ih, bias_hh = self.split_bias()
             outputs, finals = run_loop(
-                self.cell, F.linear(x, self.weight_ih, bias_ih), states, self.weight_hh, bias_hh,
+                self.cell, self.project_inputs(x, bias_ih), states, self.weight_hh, bias_hh,
                 mask=mask, recurrent_mask=recurrent_mask, return_sequences=self.return_sequences,
                 zero_output_for_mask=self.zero_output_for_mask, record=record)
             if recording:
@@ -263,6 +275,8 @@ class RecurrentLayer(Layer):
         reasons = []
         if self.kernel_name is None and self.cell.kind == "gru_reset_before":
             reasons.append("reset_after=False (Keras 2's GRU) has no fused kernel")
+        elif self.kernel_name is None and self.cell.kind not in ("lstm", "gru", "rnn"):
+            reasons.append(f"{type(self).__name__} has no fused kernel")
         elif self.kernel_name is None:
             names = f"activation={activations.serialize(self.activation)!r}"
             if self.recurrent_activation is not None:

@@ -42,9 +42,11 @@ def run_loop(cell: Cell, x_proj: Tensor, states: States, weight_hh: Tensor,
 
     Args:
         cell: the cell maths.
-        x_proj: ``(N, L, num_blocks * H)`` input projected for every gate, bias included.
-        states: initial states, each ``(N, H)``.
-        weight_hh: ``(num_blocks * H, H)`` recurrent weights (torch layout).
+        x_proj: ``(N, L, num_blocks * H)`` input projected for every gate, bias included
+            (a convolutional cell: ``(N, L, ...)`` feature maps of ``num_blocks * filters``).
+        states: initial states, each ``(N, H)`` (or ``(N, ...)`` feature maps).
+        weight_hh: ``(num_blocks * H, H)`` recurrent weights (torch layout), prepared for the
+            step by ``cell.recurrent_weight``.
         bias_hh: recurrent bias (GRU) or None.
         mask: ``(N, L)`` booleans, True where a timestep counts, or None.
         recurrent_mask: ``(N, H)`` recurrent-dropout mask, fixed for the sequence, or None.
@@ -62,17 +64,21 @@ def run_loop(cell: Cell, x_proj: Tensor, states: States, weight_hh: Tensor,
     >>> tuple(out.shape), tuple(h.shape)
     ((2, 3, 4), (2, 4))
     """
-    weight_hh_t = weight_hh.t()
+    weight_hh_t = cell.recurrent_weight(weight_hh)
     outputs = []
     output = None
-    step_masks = mask.unsqueeze(-1).unbind(1) if mask is not None else None
+    step_masks = None
+    if mask is not None:
+        # (N, L) -> one (N, 1, ...) per step, broadcast over a state's non-batch axes: (N, H)
+        # for SimpleRNN/LSTM/GRU, a feature map (N, rows, cols, filters) for ConvLSTM2D.
+        step_masks = mask.reshape(*mask.shape, *(1,) * (states[0].dim() - 1)).unbind(1)
     if mask is not None:
         previous = torch.zeros_like(states[0])
         zeros = previous
     for t, x_t in enumerate(x_proj.unbind(1)):
         output, new_states, gates = cell.step(x_t, states, weight_hh_t, bias_hh, recurrent_mask)
         if step_masks is not None:
-            keep = step_masks[t]  # (N, 1)
+            keep = step_masks[t]  # (N, 1) or (N, 1, ..., 1)
             new_states = tuple(torch.where(keep, new, old) for new, old in zip(new_states, states))
             output = torch.where(keep, output, zeros if zero_output_for_mask else previous)
             previous = output

@@ -27,15 +27,16 @@ class StateKeeper:
         self.batch_size = batch_size
 
     def initial_states(self, x: torch.Tensor, initial_state=None) -> tuple:
-        """The states to start from for inputs ``x`` of shape ``(N, L, F)``."""
+        """The states to start from for inputs ``x`` of shape ``(N, L, F)`` (``(N, L, ...)``:
+        the layer's ``state_shape`` says what shape each state has)."""
         layer, batch = self.layer, x.shape[0]
         if layer.stateful:
             self._check_batch(batch)
         if initial_state is not None:
-            return self._given(initial_state, batch, x)
+            return self._given(initial_state, layer.state_shape(tuple(x.shape)), x)
         if layer.stateful and self.states is not None:
             return tuple(s.to(device=x.device, dtype=x.dtype) for s in self.states)
-        zeros = x.new_zeros(batch, layer.units)
+        zeros = x.new_zeros(layer.state_shape(tuple(x.shape)))
         return (zeros,) * layer.cell.num_states
 
     def carry(self, finals: tuple) -> None:
@@ -53,7 +54,8 @@ class StateKeeper:
             raise ValueError(f"layer '{layer.name}' has no batch size yet: states can be set "
                              "after it was built with batch_input_shape or called once")
         reference = layer.weight_ih
-        self.states = self._given(states, self.batch_size, reference)
+        shape = layer.state_shape((self.batch_size, *layer.input_shape_[1:]))
+        self.states = self._given(states, shape, reference)
 
     def current(self):
         return None if self.states is None else [s.clone() for s in self.states]
@@ -72,7 +74,7 @@ class StateKeeper:
                 f"samples divisible by it"
             )
 
-    def _given(self, states, batch: int, like: torch.Tensor) -> tuple:
+    def _given(self, states, shape: tuple, like: torch.Tensor) -> tuple:
         layer = self.layer
         count = layer.cell.num_states
         if torch.is_tensor(states) or not isinstance(states, (list, tuple)):
@@ -85,10 +87,10 @@ class StateKeeper:
         result = []
         for state in states:
             tensor = torch.as_tensor(state, dtype=like.dtype, device=like.device)
-            if tuple(tensor.shape) != (batch, layer.units):
+            if tuple(tensor.shape) != tuple(shape):
                 raise ValueError(
-                    f"layer '{layer.name}': each initial state must have shape (batch, units) = "
-                    f"({batch}, {layer.units}), got {describe(state)}"
+                    f"layer '{layer.name}': each initial state must have shape "
+                    f"{layer.state_layout()} = {tuple(shape)}, got {describe(state)}"
                 )
             result.append(tensor)
         return tuple(result)
