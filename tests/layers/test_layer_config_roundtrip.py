@@ -16,13 +16,17 @@ from seqlab.layers import (
     GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, InputLayer, Masking,
     MaxPooling1D, MaxPooling2D, Reshape, SimpleRNN, TimeDistributed,
 )
+from seqlab.layers import (  # room w11-merging
+    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
+)
 from seqlab.layers.registry import deserialize, registered, serialize
 from seqlab.regularizers import L1, L1L2, L2
 
 # Base classes that are never instantiated on their own.
-ABSTRACT = {"BaseConv", "BaseGlobalPooling", "BasePooling", "RecurrentLayer", "_Wrapper"}
+ABSTRACT = {"BaseConv", "BaseGlobalPooling", "BasePooling", "RecurrentLayer", "_Wrapper", "Merge"}
 
-# (layer with non-default settings, input shape without the batch axis, integer input?)
+# (layer with non-default settings, input shape without the batch axis, integer input?);
+# a list of shapes for a layer of several inputs (merging).
 EXAMPLES = [
     (Dense(3, activation="tanh", use_bias=False, kernel_initializer="he_normal"), (5, 4), False),
     (Activation("softplus"), (4,), False),
@@ -50,6 +54,15 @@ EXAMPLES = [
     (TimeDistributed(Dense(2, activation="sigmoid")), (6, 3), False),
     (Masking(mask_value=-1.0), (6, 3), False),
     (Embedding(11, 4, mask_zero=True), (6,), True),
+    # room w11-merging: merging, shaping, normalization, noise and activation layers
+    (Add(), [(4, 3), (4, 3)], False),
+    (Subtract(), [(4, 3), (3,)], False),
+    (Multiply(), [(4, 3), (4, 1), (4, 3)], False),
+    (Average(), [(4, 3), (4, 3)], False),
+    (Maximum(), [(3,), (3,)], False),
+    (Minimum(), [(3,), (3,)], False),
+    (Concatenate(axis=1), [(4, 3), (2, 3)], False),
+    (Dot(axes=(2, 2), normalize=True), [(4, 3), (5, 3)], False),
 ]
 
 # The same classes with regularizers: the configs must bring them back, and the penalties
@@ -88,6 +101,8 @@ def test_config_round_trips_through_json_with_identical_outputs(layer, shape, in
     generator = np.random.default_rng(0)
     if integer_input:
         x = torch.as_tensor(generator.integers(0, 11, size=(2, *shape)))
+    elif isinstance(shape, list):
+        x = [torch.as_tensor(generator.normal(size=(2, *each)).astype("float32")) for each in shape]
     else:
         x = torch.as_tensor(generator.normal(size=(2, *shape)).astype("float32"))
     layer.eval()

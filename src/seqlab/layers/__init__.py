@@ -9,3 +9,4 @@ from seqlab.layers.reshaping import Flatten, Reshape
 # Keras 3's `keras.layers.serialize(layer)` / `deserialize(config)`; `get('LSTM')` is the class.
 from seqlab.layers.registry import deserialize, get_class, registered, serialize
 from seqlab.layers.registry import get_class as get
+from seqlab.layers.merging import *  # noqa: F401,F403  Add, Concatenate, Dot... and add(), concatenate()...
