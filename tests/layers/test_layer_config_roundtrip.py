@@ -17,13 +17,19 @@ from seqlab.layers import (
     MaxPooling1D, MaxPooling2D, Reshape, SimpleRNN, TimeDistributed,
 )
 from seqlab.layers import (  # room w11-merging
-    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
+    Add, Average, Concatenate, Cropping1D, Dot, Lambda, Maximum, Minimum, Multiply, Permute,
+    RepeatVector, Subtract, UpSampling1D, ZeroPadding1D, register_keras_serializable,
 )
 from seqlab.layers.registry import deserialize, registered, serialize
 from seqlab.regularizers import L1, L1L2, L2
 
+@register_keras_serializable(package="RoundTrip")
+def _roundtrip_scale(x, factor=1.0):  # room w11-merging: a Lambda saves only registered functions
+    return x * factor
+
+
 # Base classes that are never instantiated on their own.
-ABSTRACT = {"BaseConv", "BaseGlobalPooling", "BasePooling", "RecurrentLayer", "_Wrapper", "Merge"}
+ABSTRACT = {"BaseConv", "BaseGlobalPooling", "BasePooling", "RecurrentLayer", "_Wrapper", "Merge", "_Sequence1D"}
 
 # (layer with non-default settings, input shape without the batch axis, integer input?);
 # a list of shapes for a layer of several inputs (merging).
@@ -63,6 +69,12 @@ EXAMPLES = [
     (Minimum(), [(3,), (3,)], False),
     (Concatenate(axis=1), [(4, 3), (2, 3)], False),
     (Dot(axes=(2, 2), normalize=True), [(4, 3), (5, 3)], False),
+    (RepeatVector(3), (4,), False),
+    (Permute((2, 1)), (4, 3), False),
+    (Cropping1D((1, 2)), (6, 3), False),
+    (ZeroPadding1D((2, 0)), (4, 3), False),
+    (UpSampling1D(3), (4, 3), False),
+    (Lambda(_roundtrip_scale, output_shape=(4, 3), arguments={"factor": 0.5}), (4, 3), False),
 ]
 
 # The same classes with regularizers: the configs must bring them back, and the penalties

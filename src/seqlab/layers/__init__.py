@@ -10,3 +10,6 @@ from seqlab.layers.reshaping import Flatten, Reshape
 from seqlab.layers.registry import deserialize, get_class, registered, serialize
 from seqlab.layers.registry import get_class as get
 from seqlab.layers.merging import *  # noqa: F401,F403  Add, Concatenate, Dot... and add(), concatenate()...
+from seqlab.layers.reshaping import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
+from seqlab.layers.lambda_layer import Lambda, UnregisteredFunctionError
+from seqlab.layers.serializable import get_registered_name, get_registered_object, register_keras_serializable
