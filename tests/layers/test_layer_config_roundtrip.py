@@ -19,6 +19,7 @@ from seqlab.layers import (
 from seqlab.layers import (  # room w11-merging
     Add, Average, Concatenate, Cropping1D, Dot, Lambda, Maximum, Minimum, Multiply, Permute,
     RepeatVector, Subtract, UpSampling1D, ZeroPadding1D, register_keras_serializable,
+    BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization,
 )
 from seqlab.layers.registry import deserialize, registered, serialize
 from seqlab.regularizers import L1, L1L2, L2
@@ -29,7 +30,8 @@ def _roundtrip_scale(x, factor=1.0):  # room w11-merging: a Lambda saves only re
 
 
 # Base classes that are never instantiated on their own.
-ABSTRACT = {"BaseConv", "BaseGlobalPooling", "BasePooling", "RecurrentLayer", "_Wrapper", "Merge", "_Sequence1D"}
+ABSTRACT = {"BaseConv", "BaseGlobalPooling", "BasePooling", "RecurrentLayer", "_Wrapper",
+            "Merge", "_Sequence1D", "_AffineNormalization"}
 
 # (layer with non-default settings, input shape without the batch axis, integer input?);
 # a list of shapes for a layer of several inputs (merging).
@@ -75,6 +77,11 @@ EXAMPLES = [
     (ZeroPadding1D((2, 0)), (4, 3), False),
     (UpSampling1D(3), (4, 3), False),
     (Lambda(_roundtrip_scale, output_shape=(4, 3), arguments={"factor": 0.5}), (4, 3), False),
+    (BatchNormalization(momentum=0.9, epsilon=1e-2, center=False, moving_variance_initializer="zeros"), (4, 3), False),
+    (LayerNormalization(axis=[1, 2], epsilon=1e-5, scale=False), (4, 3), False),
+    (LayerNormalization(rms_scaling=True), (4, 3), False),
+    (GroupNormalization(groups=2, epsilon=1e-4), (4, 6), False),
+    (UnitNormalization(axis=[1, 2]), (4, 3), False),
 ]
 
 # The same classes with regularizers: the configs must bring them back, and the penalties
@@ -91,6 +98,7 @@ REGULARIZED = [
     (TimeDistributed(Dense(2, kernel_regularizer="l1")), (5, 3), False),
     (Embedding(11, 4, embeddings_regularizer=L2(0.1), activity_regularizer="l1"), (6,), True),
     (Flatten(activity_regularizer="l2"), (3, 2), False),
+    (BatchNormalization(gamma_regularizer="l2", beta_regularizer=L1(0.2)), (4, 3), False),  # room w11-merging
 ]
 
 

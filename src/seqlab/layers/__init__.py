@@ -13,3 +13,4 @@ from seqlab.layers.merging import *  # noqa: F401,F403  Add, Concatenate, Dot...
 from seqlab.layers.reshaping import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
 from seqlab.layers.lambda_layer import Lambda, UnregisteredFunctionError
 from seqlab.layers.serializable import get_registered_name, get_registered_object, register_keras_serializable
+from seqlab.layers.normalization import BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization
