@@ -14,3 +14,5 @@ from seqlab.layers.reshaping import Cropping1D, Permute, RepeatVector, UpSamplin
 from seqlab.layers.lambda_layer import Lambda, UnregisteredFunctionError
 from seqlab.layers.serializable import get_registered_name, get_registered_object, register_keras_serializable
 from seqlab.layers.normalization import BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization
+from seqlab.layers.noise import ActivityRegularization, GaussianDropout, GaussianNoise, SpatialDropout1D
+from seqlab.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
