@@ -17,6 +17,7 @@ import torch
 from seqlab.checks import check_bool, format_shape
 from seqlab.errors import describe
 from seqlab.layers.base import Layer
+from seqlab.layers.normalization import l2_normalize
 
 
 def _shapes_text(shapes) -> str:
@@ -278,11 +279,6 @@ class Concatenate(Layer):
         return {**super().get_config(), "axis": self.axis}
 
 
-def _l2_normalize(x: torch.Tensor, axis: int) -> torch.Tensor:
-    # Keras's ops.normalize / l2_normalize: x / sqrt(max(sum(x^2), 1e-12)).
-    return x * torch.rsqrt(torch.clamp(x.square().sum(dim=axis, keepdim=True), min=1e-12))
-
-
 def batch_dot(x: torch.Tensor, y: torch.Tensor, axes: tuple[int, int]) -> torch.Tensor:
     """Per-sample dot product of ``x`` and ``y`` over ``axes`` (non-batch, non-negative):
     the other axes of ``x`` then those of ``y``; a result with only the batch axis becomes
@@ -360,7 +356,8 @@ class Dot(Layer):
         x, y = inputs
         axes = self.resolved_axes([tuple(x.shape), tuple(y.shape)])
         if self.normalize:
-            x, y = _l2_normalize(x, axes[0]), _l2_normalize(y, axes[1])
+            # Keras's ops.normalize with the backend epsilon: x / max(||x||, 1e-7)
+            x, y = l2_normalize(x, axes[0], 1e-7), l2_normalize(y, axes[1], 1e-7)
         return batch_dot(x, y, axes)
 
     def compute_output_shape(self, input_shape):
