@@ -10,7 +10,7 @@ from seqlab.layers import (
     Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
     concatenate, dot, maximum, minimum, multiply, subtract,
 )
-from seqlab.layers import merging
+from seqlab.layers import axis_merging, merging
 
 RNG = np.random.default_rng(0)
 A = RNG.normal(size=(2, 4, 3))
@@ -151,6 +151,7 @@ def test_a_built_merge_checks_every_later_call():
         layer([torch.ones(2, 3), torch.ones(2, 4)])
 
 
-def test_docstring_examples():
-    result = doctest.testmod(merging, optionflags=doctest.ELLIPSIS)
+@pytest.mark.parametrize("module", [merging, axis_merging])
+def test_docstring_examples(module):
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0

@@ -9,7 +9,9 @@ from seqlab.layers.reshaping import Flatten, Reshape
 # Keras 3's `keras.layers.serialize(layer)` / `deserialize(config)`; `get('LSTM')` is the class.
 from seqlab.layers.registry import deserialize, get_class, registered, serialize
 from seqlab.layers.registry import get_class as get
-from seqlab.layers.merging import *  # noqa: F401,F403  Add, Concatenate, Dot... and add(), concatenate()...
+from seqlab.layers.merging import *  # noqa: F401,F403  Add, Subtract, Multiply, Average, Maximum, Minimum
+from seqlab.layers.axis_merging import Concatenate, Dot
+from seqlab.layers.merge_functions import *  # noqa: F401,F403  add(), concatenate(), dot()...
 from seqlab.layers.reshaping import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
 from seqlab.layers.lambda_layer import Lambda, UnregisteredFunctionError
 from seqlab.layers.serializable import get_registered_name, get_registered_object, register_keras_serializable
