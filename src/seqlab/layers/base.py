@@ -208,18 +208,24 @@ class Layer(nn.Module):
         self.reset_states()
 
     # ---- weights ----------------------------------------------------------------------
-    def add_weight(self, name: str, shape, initializer="glorot_uniform", transpose: bool = False):
+    def add_weight(self, name: str, shape, initializer="glorot_uniform", transpose: bool = False,
+                   trainable: bool = True):
         """Create, initialise and register a parameter.
 
         ``shape`` is in Keras's layout (so fans match Keras); with ``transpose=True`` the stored
-        tensor is its transpose, the layout torch's fused kernels take.
+        tensor is its transpose, the layout torch's fused kernels take. ``trainable=False`` makes
+        a weight that the layer updates itself (BatchNormalization's moving statistics): saved
+        and counted as Keras's non-trainable params, never given a gradient, whatever
+        ``layer.trainable`` is set to later.
         """
         init = initializers.get(initializer)
         value = init(tuple(shape), dtype=self.torch_dtype)
         if transpose:
             value = value.t().contiguous()
-        parameter = nn.Parameter(value, requires_grad=self.trainable)
+        parameter = nn.Parameter(value, requires_grad=self.trainable and trainable)
         self.register_parameter(name, parameter)
+        if not trainable:
+            self._non_trainable_weights = {*getattr(self, "_non_trainable_weights", ()), name}
         return parameter
 
     @property
@@ -271,8 +277,9 @@ class Layer(nn.Module):
         for module in self.modules():
             if isinstance(module, Layer):
                 module._trainable = self._trainable
-        for parameter in self.parameters():
-            parameter.requires_grad_(self._trainable)
+            frozen = getattr(module, "_non_trainable_weights", ())  # add_weight(trainable=False)
+            for name, parameter in module.named_parameters(recurse=False):
+                parameter.requires_grad_(self._trainable and name not in frozen)
 
     # ---- regularization ---------------------------------------------------------------
     @property
