@@ -23,7 +23,7 @@ from torch import nn
 from seqlab import initializers, regularizers
 from seqlab.checks import format_shape
 from seqlab.errors import NotBuiltError, describe
-from seqlab.layers import penalties, registry
+from seqlab.layers import penalties, registry, symbolic
 from seqlab.layers.inputs import as_tensor_input, in_layer_dtype
 
 Shape = tuple  # (None | int, ...), batch axis first
@@ -106,8 +106,9 @@ class Layer(nn.Module):
     def forward(self, inputs, training: bool | None = None, mask=None, **kwargs):
         # The hot path (fit calls it on every batch): one conversion, one rank check and one
         # check of the built sizes, then `call`. Extra call arguments go to `call` untouched.
-        if self.takes_input_list:
-            return self._forward_list(inputs, training, mask, kwargs)
+        # One test sends everything but a single tensor (lists, arrays, symbolic tensors) aside.
+        if self.takes_input_list or not isinstance(inputs, torch.Tensor):
+            return self._forward_other(inputs, training, mask, kwargs)
         inputs = as_tensor_input(inputs, self)
         if self.built:
             shape = inputs.shape
@@ -118,6 +119,13 @@ class Layer(nn.Module):
         if training is None:
             training = self.training
         return self.call(in_layer_dtype(self, inputs), training=training, mask=mask, **kwargs)
+
+    def _forward_other(self, inputs, training, mask, kwargs):
+        if symbolic.holds_symbolic(inputs):  # building a functional graph: record, do not compute
+            return symbolic.call_layer(self, inputs, kwargs)
+        if self.takes_input_list:
+            return self._forward_list(inputs, training, mask, kwargs)
+        return self.forward(as_tensor_input(inputs, self), training, mask, **kwargs)
 
     def _forward_list(self, inputs, training, mask, kwargs):
         if not isinstance(inputs, (list, tuple)) or not inputs:

@@ -225,8 +225,10 @@ def load_model(filepath, model_classes: dict, custom_objects: dict | None = None
             optimizer_json = _json_entry(archive, path, _OPTIMIZER_JSON)
     cls = model_classes.get(spec.get("class_name"))
     if cls is None:
-        raise ModelFileError(f"'{path}' holds a {spec.get('class_name')!r} model; seqlab builds "
-                             f"{' and '.join(model_classes)} models")
+        name = spec.get("class_name")
+        raise ModelFileError(f"'{path}' holds a {name!r} model; seqlab builds "
+                             f"{', '.join(model_classes)} models. If {name!r} is your subclass of "
+                             f"seqlab.Model, pass load_model('{path}', custom_objects={{'{name}': {name}}})")
     try:
         with regularizers.custom_object_scope(custom_objects):
             model = cls.from_config(spec["config"])
