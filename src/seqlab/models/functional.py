@@ -46,6 +46,7 @@ class Functional(Model):
     ((None, 1), torch.Size([2, 1]))
     """
 
+    built_from_tensors = True  # what Model(inputs, outputs) returns (see Model.__new__)
     nested_inputs = True  # lists and dicts are structures of inputs/outputs for the training road
 
     def __init__(self, inputs, outputs, name: str | None = None, trainable: bool = True):

@@ -49,9 +49,11 @@ class Model(nn.Module):
 
     def __new__(cls, *args, **kwargs):
         # Keras: `Model(inputs, outputs)` is a functional model; `Model()` in a subclass is not.
+        # The graph class is the subclass that says it is built from tensors (models/functional.py,
+        # loaded with seqlab.models), found without importing it here: it imports this module.
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from seqlab.models.functional import Functional  # Lazy: functional.py subclasses Model
-            return Functional.__new__(Functional)
+            graph = next(sub for sub in Model.__subclasses__() if sub.__dict__.get("built_from_tensors"))
+            return super().__new__(graph)
         return super().__new__(cls)
 
     def __init__(self, *, name: str | None = None):
