@@ -75,6 +75,10 @@ class Functional(Model):
         """Every layer once, InputLayers first, in topological order (Keras 3's ``layers``)."""
         return list(self._graph_layers)
 
+    def keyed_layers(self) -> list:
+        """``(layer name, layer)``: a graph's weights are keyed by layer names, as in Keras."""
+        return [(layer.name, layer) for layer in self.layers]
+
     @property
     def inputs(self) -> list[SymbolicTensor]:
         return list(self._inputs)

@@ -56,7 +56,7 @@ class Model(nn.Module):
             return super().__new__(graph)
         return super().__new__(cls)
 
-    def __init__(self, *, name: str | None = None):
+    def __init__(self, *, name: str | None = None, trainable: bool = True):
         super().__init__()
         self.name = name or registry.unique_name(registry.snake_case(type(self).__name__))
         self.built = False
@@ -68,6 +68,7 @@ class Model(nn.Module):
         # models build lazily); build() creates the weights there.
         self._placement: torch.device | None = None
         self._build_input_shape = None
+        self._trainable_at_build = bool(trainable)  # a subclass's layers exist only once built
 
     def __call__(self, *args, **kwargs):
         # Called on symbolic tensors, a model is a layer of a functional graph (a nested model).
@@ -89,6 +90,8 @@ class Model(nn.Module):
             self.output_shapes = [_shape_with_free_batch(outputs)]
             if isinstance(inputs, torch.Tensor):  # saved with the model, to build it again on load
                 self._build_input_shape = (None, *inputs.shape[1:])
+            if not self._trainable_at_build:
+                self.trainable = False
         return outputs
 
     def build(self, input_shape) -> None:
@@ -108,7 +111,12 @@ class Model(nn.Module):
     @property
     def layers(self) -> list:
         """The layers (and models) held as attributes, in the order they were assigned."""
-        return list(_tracked_layers(self))
+        return [layer for _, layer in _tracked_layers(self, "")]
+
+    def keyed_layers(self) -> list[tuple[str, Any]]:
+        """``(key, layer)`` pairs that name each layer's weights in a file: a subclass's
+        attribute paths (``"encoder"``, ``"blocks.0"``), stable whatever names the layers got."""
+        return list(_tracked_layers(self, ""))
 
     def declared_input_shape(self):
         return None
@@ -204,7 +212,7 @@ class Model(nn.Module):
     def weight_names(self) -> list[str]:
         """``"<layer>/<weight>"`` for every weight, in ``get_weights()`` order (a nested model's
         weights are keyed this way inside its parent's file)."""
-        return [f"{layer.name}/{name}" for layer in self.layers if layer.built for name in layer.weight_names()]
+        return [f"{key}/{name}" for key, layer in self.keyed_layers() if layer.built for name in layer.weight_names()]
 
     def get_weights(self) -> list:
         self._require_built("get_weights")
@@ -234,7 +242,7 @@ class Model(nn.Module):
     # ---- config -----------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         """A subclass that takes arguments overrides this (and ``from_config``) to be saved whole."""
-        return {"name": self.name, "trainable": self.trainable}
+        return {"name": self.name, "trainable": self.trainable if self.built else self._trainable_at_build}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]):
@@ -292,13 +300,15 @@ class Model(nn.Module):
         return loop.predict_on_batch(self, x)
 
 
-def _tracked_layers(module: nn.Module):
-    """The top-most seqlab layers and models under ``module`` (through lists and dicts of them)."""
-    for child in module.children():
+def _tracked_layers(module: nn.Module, prefix: str):
+    """``(attribute path, layer)`` for the top-most seqlab layers and models under ``module``
+    (through lists and dicts of them)."""
+    for name, child in module.named_children():
+        path = f"{prefix}{name}"
         if isinstance(child, (Layer, Model)):
-            yield child
+            yield path, child
         else:
-            yield from _tracked_layers(child)
+            yield from _tracked_layers(child, f"{path}.")
 
 
 def _shape_with_free_batch(outputs):

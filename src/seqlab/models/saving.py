@@ -92,22 +92,23 @@ def _fsync_directory(directory: str) -> None:
 
 # ---- weights ----------------------------------------------------------------------------------
 def weight_arrays(model) -> dict[str, np.ndarray]:
-    """``{"<layer>/<weight>": array}`` in Keras's layout."""
+    """``{"<layer>/<weight>": array}`` in Keras's layout (the layer keyed by ``model.keyed_layers()``:
+    its name, or a subclassed model's attribute path; a nested model's as ``"<model>/<layer>/<weight>"``)."""
     arrays = {}
-    for layer in model.layers:
+    for key, layer in model.keyed_layers():
         if not layer.built:
             continue
         for name, value in zip(layer.weight_names(), layer.get_weights()):
-            arrays[f"{layer.name}/{name}"] = np.ascontiguousarray(value)
+            arrays[f"{key}/{name}"] = np.ascontiguousarray(value)
     return arrays
 
 
 def assign_weights(model, tensors: dict, source: str) -> None:
     """Set every layer's weights from ``tensors``; every key must be used exactly once."""
     expected = []
-    for layer in model.layers:
+    for key, layer in model.keyed_layers():
         names = layer.weight_names() if layer.built else []
-        keys = [f"{layer.name}/{name}" for name in names]
+        keys = [f"{key}/{name}" for name in names]
         expected += keys
         missing = [key for key in keys if key not in tensors]
         if missing:

@@ -79,6 +79,10 @@ class Sequential(Model):
         self.output_shapes = self.output_shapes[: len(self._layers)]
         return layer
 
+    def keyed_layers(self) -> list:
+        """``(layer name, layer)``: a graph's weights are keyed by layer names, as in Keras."""
+        return [(layer.name, layer) for layer in self.layers]
+
     def declared_input_shape(self) -> Shape | None:
         if self.input_spec is not None:
             return self.input_spec.batch_input_shape
