@@ -240,3 +240,39 @@ def test_inputs_and_outputs_must_be_symbolic_tensors():
     hidden = Dense(2, name="hidden")(x)
     with pytest.raises(ValueError, match=r"`inputs` must come from seqlab.Input\(...\); input 0 is the output of layer 'hidden' \(Dense\)"):
         Model(hidden, Dense(1)(hidden))
+
+
+class _Join(seqlab.layers.Layer):
+    """A layer of several inputs (as the merging layers are): concatenates the last axes."""
+
+    takes_input_list = True
+    input_ndim = 2
+
+    def call(self, inputs, training=False, mask=None):
+        return torch.cat(inputs, dim=-1)
+
+
+def test_a_layer_of_several_inputs_joins_branches():
+    a, b = Input(shape=(3,), name="a"), Input(shape=(4,), name="b")
+    joined = _Join(name="join")([a, Dense(2, name="db")(b)])
+    assert joined.shape == (None, 5)
+    model = Model([a, b], Dense(1, name="out")(joined))
+    xa, xb = torch.randn(2, 3), torch.randn(2, 4)
+    expected = model.get_layer("out")(torch.cat([xa, model.get_layer("db")(xb)], dim=-1))
+    torch.testing.assert_close(model([xa, xb]), expected)
+    assert "db[0][0]" in model.summary(print_fn=None)
+    with pytest.raises(ValueError, match=r"layer 'join2' \(_Join\) expected ndim=2, found ndim=3. Full shape received: \(None, 2, 2\)"):
+        _Join(name="join2")([a, Input(shape=(2, 2))])
+
+
+def test_the_timestep_mask_follows_the_graph_as_in_sequential():
+    torch.manual_seed(3)
+    stack = Sequential([Input(shape=(5,), dtype="int32"), Embedding(9, 3, mask_zero=True), LSTM(4)])
+    ids = Input(shape=(5,), dtype="int32")
+    graph = Model(ids, LSTM(4)(Embedding(9, 3, mask_zero=True)(ids)))
+    _same_weights(stack, graph)
+    tokens = torch.tensor([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]])
+    torch.testing.assert_close(graph(tokens), stack(tokens))
+    # The padded steps are skipped: the first sample's output is the LSTM's over its 3 tokens.
+    embedding, lstm = graph.layers[1], graph.layers[2]
+    torch.testing.assert_close(graph(tokens)[0], lstm(embedding(tokens[:1, :3]))[0], rtol=1e-5, atol=1e-6)

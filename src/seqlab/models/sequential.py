@@ -1,8 +1,8 @@
 """``Sequential``: a stack of layers that is both a Keras-style model and a ``torch.nn.Module``.
 
-The architecture lives here (add, build, forward, summary, weights, config); training
-(``compile``/``fit``/``evaluate``/``predict``, the compile config) lives in :mod:`seqlab.training`
-and the model file in :mod:`seqlab.models.saving`, to which the methods below delegate.
+The stack lives here (add, pop, build, forward, config); what every model has (weights, summary,
+placement, the training and saving delegations to :mod:`seqlab.training` and
+:mod:`seqlab.models.saving`) lives in its base, :class:`seqlab.models.model.Model`.
 """
 from __future__ import annotations
 
