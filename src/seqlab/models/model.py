@@ -12,15 +12,15 @@ device placement and ``trainable`` live here once and delegate to :mod:`seqlab.t
 >>> class TwoLayers(seqlab.Model):
 ...     def __init__(self):
 ...         super().__init__()
-...         self.hidden = seqlab.layers.Dense(4, activation='relu')
-...         self.out = seqlab.layers.Dense(1)
+...         self.hidden = seqlab.layers.Dense(4, activation='relu', name='hidden')
+...         self.out = seqlab.layers.Dense(1, name='out')
 ...     def call(self, inputs, training=None):
 ...         return self.out(self.hidden(inputs))
 >>> model = TwoLayers()
 >>> model(torch.zeros(2, 3)).shape
 torch.Size([2, 1])
 >>> [layer.name for layer in model.layers], model.count_params()
-(['dense', 'dense_1'], 21)
+(['hidden', 'out'], 21)
 """
 from __future__ import annotations
 
