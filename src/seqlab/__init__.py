@@ -19,6 +19,7 @@ _SUBMODULES = {
 }
 _NAMES = {
     "Sequential": "seqlab.models",
+    "Model": "seqlab.models",
     "load_model": "seqlab.models",
     "Input": "seqlab.layers",
     "SeqlabError": "seqlab.errors",

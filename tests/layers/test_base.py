@@ -169,9 +169,9 @@ def test_float64_layers_hold_float64_weights():
 
 
 def test_input_with_batch_shape_declares_fixed_batch():
-    spec = Input(batch_shape=(10, 5, 1))
-    assert spec.batch_input_shape == (10, 5, 1)
-    assert Input(shape=(5, 1), batch_size=4).batch_input_shape == (4, 5, 1)
+    # Input returns a symbolic tensor (Keras's KerasTensor): its shape holds the fixed batch
+    assert Input(batch_shape=(10, 5, 1)).shape == (10, 5, 1)
+    assert Input(shape=(5, 1), batch_size=4).layer.batch_input_shape == (4, 5, 1)
 
 
 def test_top_level_names_resolve_lazily():

@@ -319,7 +319,7 @@ def test_load_model_builds_the_class_the_file_names_from_the_class_table(tmp_pat
     model.compile(loss="mse", optimizer="sgd")
     path = tmp_path / "stack.seqlab"
     model.save(path)
-    with pytest.raises(ModelFileError, match=r"holds a 'Stack' model; seqlab builds Sequential models"):
+    with pytest.raises(ModelFileError, match=r"holds a 'Stack' model; seqlab builds Sequential, Functional, Model models. If 'Stack' is your subclass"):
         load_model(path)
     monkeypatch.setitem(seqlab.models.MODEL_CLASSES, "Stack", Stack)
     loaded = load_model(path)

@@ -72,16 +72,16 @@ def test_a_gradient_step_follows_the_weighted_total():
     model = TwoBranch()
     model.compile(optimizer=seqlab.optimizers.SGD(learning_rate=0.1), loss={"out_a": "mse", "out_b": "mse"},
                   loss_weights={"out_a": 3.0, "out_b": 0.0})
-    before_b = [w.detach().clone() for w in model.dense_b.parameters()]
-    kernel = model.dense_a.kernel.detach().double().clone()
-    bias = model.dense_a.bias.detach().double().clone()
+    before_b = [w.detach().clone() for w in model.get_layer("out_b").parameters()]
+    kernel = model.get_layer("out_a").kernel.detach().double().clone()
+    bias = model.get_layer("out_a").bias.detach().double().clone()
     model.train_on_batch({"a": a, "b": b}, {"out_a": ya, "out_b": yb})
     # d/dW of 3 * mean((xW + c - y)^2) = 6/N * x^T (xW + c - y)
     x, y = torch.from_numpy(a).double(), torch.from_numpy(ya).double()
     residual = x @ kernel + bias - y
-    torch.testing.assert_close(model.dense_a.kernel.detach().double(), kernel - 0.1 * 6 / N * x.T @ residual,
+    torch.testing.assert_close(model.get_layer("out_a").kernel.detach().double(), kernel - 0.1 * 6 / N * x.T @ residual,
                                rtol=1e-5, atol=1e-6)
-    for old, new in zip(before_b, model.dense_b.parameters()):  # weight 0: out_b does not train
+    for old, new in zip(before_b, model.get_layer("out_b").parameters()):  # weight 0: out_b does not train
         torch.testing.assert_close(old, new.detach())
 
 

@@ -8,7 +8,8 @@ import torch
 from seqlab.inspect.trace import as_input, collect, run_recorded
 
 
-def gradients_through_time(model: torch.nn.Module, x, y=None, loss=None, mask=None) -> dict:
+def gradients_through_time(model: torch.nn.Module, x, y=None, loss=None, mask=None,
+                           layer: str | None = None) -> dict:
     """The norm of ``d objective / d h_t`` for every recurrent layer and timestep.
 
     ``h_t`` is the hidden state after step ``t`` (the state the next step reads), so the
@@ -23,6 +24,7 @@ def gradients_through_time(model: torch.nn.Module, x, y=None, loss=None, mask=No
         y: optional targets.
         loss: optional callable ``loss(y_pred, y_true) -> scalar tensor``.
         mask: optional ``(N, L)`` mask passed to the model.
+        layer: the name of one recurrent layer to return (all of them by default).
 
     Returns:
         ``{layer name: array (N, L)}`` of per-sample L2 norms over the units, in the order of
@@ -36,6 +38,8 @@ def gradients_through_time(model: torch.nn.Module, x, y=None, loss=None, mask=No
     (4, 20)
     """
     outputs, recorder = run_recorded(model, x, mask, grad=True)
+    if isinstance(outputs, dict):  # a functional model of several outputs: the first one counts
+        outputs = next(iter(outputs.values()))
     if isinstance(outputs, (list, tuple)):
         outputs = outputs[0]
     if y is None:
@@ -43,15 +47,15 @@ def gradients_through_time(model: torch.nn.Module, x, y=None, loss=None, mask=No
     else:
         target = as_input(model, y)
         objective = loss(outputs, target) if loss is not None else ((outputs - target) ** 2).mean()
-    layers = [layer for layer in recorder.layers if id(layer) in recorder.records]
-    tensors = [h for layer in layers for h in recorder.hidden_tensors(layer)]
+    recorded = [each for each in recorder.layers if id(each) in recorder.records]
+    tensors = [h for each in recorded for h in recorder.hidden_tensors(each)]
     grads = torch.autograd.grad(objective, tensors, allow_unused=True)
     norms, start = {}, 0
-    for layer in layers:
-        count = len(recorder.hidden_tensors(layer))
+    for each in recorded:
+        count = len(recorder.hidden_tensors(each))
         steps = [g if g is not None else torch.zeros_like(h)
                  for g, h in zip(grads[start:start + count], tensors[start:start + count])]
-        norms[id(layer)] = torch.stack(steps, dim=1).norm(dim=-1).detach().cpu().numpy()
+        norms[id(each)] = torch.stack(steps, dim=1).norm(dim=-1).detach().cpu().numpy()
         start += count
-    return collect(model, recorder, lambda layer: norms.get(id(layer)))
+    return collect(model, recorder, lambda each: norms.get(id(each)), layer)
 

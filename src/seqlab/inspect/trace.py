@@ -11,8 +11,13 @@ from seqlab.layers.recurrent.layer import RecurrentLayer
 from seqlab.layers.recurrent.wrappers import Bidirectional
 
 
-def as_input(model: torch.nn.Module, x) -> torch.Tensor:
-    """``x`` as a tensor with the model's dtype and device (integer ids stay integers)."""
+def as_input(model: torch.nn.Module, x):
+    """``x`` as a tensor with the model's dtype and device (integer ids stay integers); a list,
+    tuple or dict of inputs (a functional model's) keeps its structure."""
+    if isinstance(x, dict):
+        return {key: as_input(model, value) for key, value in x.items()}
+    if isinstance(x, (list, tuple)) and getattr(type(model), "nested_inputs", False):
+        return [as_input(model, value) for value in x]
     parameter = next(model.parameters(), None)
     if parameter is not None:
         dtype, device = parameter.dtype, parameter.device
@@ -36,7 +41,7 @@ def run_recorded(model: torch.nn.Module, x, mask=None, grad: bool = False):
     model.eval()
     try:
         with torch.set_grad_enabled(grad), Recorder(model) as recorder:
-            outputs = model(x) if mask is None else model(x, mask=torch.as_tensor(mask, device=x.device))
+            outputs = model(x) if mask is None else model(x, mask=torch.as_tensor(mask, device=model_device(model)))
     finally:
         model.train(was_training)
     if not recorder.layers:
@@ -45,8 +50,25 @@ def run_recorded(model: torch.nn.Module, x, mask=None, grad: bool = False):
     return outputs, recorder
 
 
-def collect(model: torch.nn.Module, recorder: Recorder, per_layer) -> dict:
-    """``{layer name: per_layer(layer)}``; a Bidirectional gives ``{'forward', 'backward'}``."""
+def model_device(model: torch.nn.Module) -> torch.device:
+    parameter = next(model.parameters(), None)
+    return parameter.device if parameter is not None else torch.device("cpu")
+
+
+def collect(model: torch.nn.Module, recorder: Recorder, per_layer, layer: str | None = None) -> dict:
+    """``{layer name: per_layer(layer)}``; a Bidirectional gives ``{'forward', 'backward'}``.
+    With ``layer``, only that recurrent layer's entry (a clear error if there is none)."""
+    result = _collect(model, per_layer)
+    if layer is None:
+        return result
+    if layer not in result:
+        raise ValueError(f"inspect: `layer` must name a recurrent layer of model "
+                         f"'{getattr(model, 'name', type(model).__name__)}' that ran, got {layer!r}; "
+                         f"its recurrent layers are {sorted(result)}")
+    return {layer: result[layer]}
+
+
+def _collect(model: torch.nn.Module, per_layer) -> dict:
     result: dict = {}
     inside: set[int] = set()
     for module in model.modules():
@@ -62,7 +84,7 @@ def collect(model: torch.nn.Module, recorder: Recorder, per_layer) -> dict:
     return result
 
 
-def trace(model: torch.nn.Module, x, mask=None) -> dict:
+def trace(model: torch.nn.Module, x, mask=None, layer: str | None = None) -> dict:
     """Look inside every recurrent layer of ``model`` while it reads ``x``.
 
     The model runs once in inference mode; each recurrent layer runs the step loop with the
@@ -73,8 +95,11 @@ def trace(model: torch.nn.Module, x, mask=None) -> dict:
     Args:
         model: a ``Sequential``, a single recurrent layer, or any ``torch.nn.Module`` holding
             seqlab recurrent layers.
-        x: the input, e.g. ``(N, L, F)`` (or ``(N, L)`` token ids for an ``Embedding`` model).
+        x: the input, e.g. ``(N, L, F)`` (or ``(N, L)`` token ids for an ``Embedding`` model);
+            a list or dict of them for a functional model of several inputs.
         mask: optional ``(N, L)`` mask passed to the model.
+        layer: the name of one recurrent layer to return (all of them by default); in a
+            functional graph any recurrent layer, e.g. the decoder of an encoder–decoder.
 
     Returns:
         ``{layer name: Trace}``; for a ``Bidirectional`` layer
@@ -90,13 +115,13 @@ def trace(model: torch.nn.Module, x, mask=None) -> dict:
     """
     _, recorder = run_recorded(model, x, mask)
 
-    def per_layer(layer):
-        result = recorder.trace(layer)
-        if result is not None and isinstance(_parent(model, layer), Bidirectional) and layer.go_backwards:
+    def per_layer(recurrent):
+        result = recorder.trace(recurrent)
+        if result is not None and isinstance(_parent(model, recurrent), Bidirectional) and recurrent.go_backwards:
             result = result.flipped()
         return result
 
-    return collect(model, recorder, per_layer)
+    return collect(model, recorder, per_layer, layer)
 
 
 def _parent(model, layer):

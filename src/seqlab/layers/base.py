@@ -23,7 +23,7 @@ from torch import nn
 from seqlab import initializers, regularizers
 from seqlab.checks import format_shape
 from seqlab.errors import NotBuiltError, describe
-from seqlab.layers import penalties, registry
+from seqlab.layers import penalties, registry, symbolic
 from seqlab.layers.inputs import as_tensor_input, in_layer_dtype
 
 Shape = tuple  # (None | int, ...), batch axis first
@@ -106,28 +106,43 @@ class Layer(nn.Module):
     def forward(self, inputs, training: bool | None = None, mask=None, **kwargs):
         # The hot path (fit calls it on every batch): one conversion, one rank check and one
         # check of the built sizes, then `call`. Extra call arguments go to `call` untouched.
-        many = self.takes_input_list
-        inputs = self._input_list(inputs) if many else as_tensor_input(inputs, self)
-        if not self.built:
-            self.build_on_call(inputs)
-        elif many:
-            for tensor in inputs:
-                self.check_rank(tensor.shape)
-            self.check_built_sizes([tuple(tensor.shape) for tensor in inputs])
-        else:
+        # One test sends everything but a single tensor (lists, arrays, symbolic tensors) aside.
+        if self.takes_input_list or not isinstance(inputs, torch.Tensor):
+            return self._forward_other(inputs, training, mask, kwargs)
+        return self._forward_one(as_tensor_input(inputs, self), training, mask, kwargs)
+
+    def _forward_one(self, inputs, training, mask, kwargs):
+        """One input, already a tensor (or, for a layer that takes text, a NumPy array of str)."""
+        if self.built:
             shape = inputs.shape
             self.check_rank(shape)
             self.check_built_sizes(shape)
+        else:
+            self.build_on_call(inputs)
         if training is None:
             training = self.training
-        inputs = [in_layer_dtype(self, t) for t in inputs] if many else in_layer_dtype(self, inputs)
-        return self.call(inputs, training=training, mask=mask, **kwargs)
+        return self.call(in_layer_dtype(self, inputs), training=training, mask=mask, **kwargs)
 
-    def _input_list(self, inputs) -> list[torch.Tensor]:
+    def _forward_other(self, inputs, training, mask, kwargs):
+        """What is not one tensor: symbolic tensors (a functional graph is being built: record the
+        call, compute nothing), arrays or lists to convert, or the list of a layer of several inputs."""
+        if symbolic.holds_symbolic(inputs):
+            return symbolic.call_layer(self, inputs, kwargs)
+        if not self.takes_input_list:
+            return self._forward_one(as_tensor_input(inputs, self), training, mask, kwargs)
         if not isinstance(inputs, (list, tuple)) or not inputs:
             raise TypeError(f"layer '{self.name}' ({type(self).__name__}) takes a list of tensors, "
                             f"e.g. {type(self).__name__}()([a, b]), got {describe(inputs)}")
-        return [as_tensor_input(tensor, self) for tensor in inputs]
+        tensors = [as_tensor_input(tensor, self) for tensor in inputs]
+        if self.built:
+            for tensor in tensors:
+                self.check_rank(tensor.shape)
+            self.check_built_sizes([tuple(tensor.shape) for tensor in tensors])
+        else:
+            self.build_on_call(tensors)
+        if training is None:
+            training = self.training
+        return self.call([in_layer_dtype(self, t) for t in tensors], training=training, mask=mask, **kwargs)
 
     def build_on_call(self, inputs) -> None:
         """The first call builds the layer for its input, for any batch size, on its device."""

@@ -92,23 +92,24 @@ def _fsync_directory(directory: str) -> None:
 
 # ---- weights ----------------------------------------------------------------------------------
 def weight_arrays(model) -> dict[str, np.ndarray]:
-    """``{"<layer>/<weight>": array}`` in Keras's layout."""
+    """``{"<layer>/<weight>": array}`` in Keras's layout (the layer keyed by ``model.keyed_layers()``:
+    its name, or a subclassed model's attribute path; a nested model's as ``"<model>/<layer>/<weight>"``)."""
     arrays = {}
-    for layer in model.layers:
+    for key, layer in model.keyed_layers():
         if not layer.built:
             continue
         for name, value in zip(layer.weight_names(), layer.get_weights()):
             # reshape: ascontiguousarray makes a 0-d weight 1-d (Normalization's `count` is shape ())
-            arrays[f"{layer.name}/{name}"] = np.ascontiguousarray(value).reshape(np.shape(value))
+            arrays[f"{key}/{name}"] = np.ascontiguousarray(value).reshape(np.shape(value))
     return arrays
 
 
 def assign_weights(model, tensors: dict, source: str) -> None:
     """Set every layer's weights from ``tensors``; every key must be used exactly once."""
     expected = []
-    for layer in model.layers:
+    for key, layer in model.keyed_layers():
         names = layer.weight_names() if layer.built else []
-        keys = [f"{layer.name}/{name}" for name in names]
+        keys = [f"{key}/{name}" for name in names]
         expected += keys
         missing = [key for key in keys if key not in tensors]
         if missing:
@@ -226,8 +227,10 @@ def load_model(filepath, model_classes: dict, custom_objects: dict | None = None
             optimizer_json = _json_entry(archive, path, _OPTIMIZER_JSON)
     cls = model_classes.get(spec.get("class_name"))
     if cls is None:
-        raise ModelFileError(f"'{path}' holds a {spec.get('class_name')!r} model; seqlab builds "
-                             f"{' and '.join(model_classes)} models")
+        name = spec.get("class_name")
+        raise ModelFileError(f"'{path}' holds a {name!r} model; seqlab builds "
+                             f"{', '.join(model_classes)} models. If {name!r} is your subclass of "
+                             f"seqlab.Model, pass load_model('{path}', custom_objects={{'{name}': {name}}})")
     try:
         with regularizers.custom_object_scope(custom_objects):
             model = cls.from_config(spec["config"])

@@ -1,8 +1,8 @@
 """``Sequential``: a stack of layers that is both a Keras-style model and a ``torch.nn.Module``.
 
-The architecture lives here (add, build, forward, summary, weights, config); training
-(``compile``/``fit``/``evaluate``/``predict``, the compile config) lives in :mod:`seqlab.training`
-and the model file in :mod:`seqlab.models.saving`, to which the methods below delegate.
+The stack lives here (add, pop, build, forward, config); what every model has (weights, summary,
+placement, the training and saving delegations to :mod:`seqlab.training` and
+:mod:`seqlab.models.saving`) lives in its base, :class:`seqlab.models.model.Model`.
 """
 from __future__ import annotations
 
@@ -13,17 +13,14 @@ from torch import nn
 
 from seqlab.checks import format_shape
 from seqlab.errors import NotBuiltError, describe
-from seqlab.layers import penalties, registry
+from seqlab.layers import registry, symbolic
 from seqlab.layers.base import OUTPUT_MASK, Layer, Shape
 from seqlab.layers.inputs import as_tensor_input
 from seqlab.layers.input_layer import InputLayer
-from seqlab.models import saving
-from seqlab.models.summary import format_summary
-from seqlab.training import loop
-from seqlab.training.compile import compile_from_config, compile_model, get_compile_config
+from seqlab.models.model import Model
 
 
-class Sequential(nn.Module):
+class Sequential(Model):
     """A linear stack of layers.
 
     Input shape: whatever the first layer takes, e.g. ``(N, timesteps, features)``.
@@ -37,18 +34,9 @@ class Sequential(nn.Module):
     """
 
     def __init__(self, layers=None, name: str | None = None):
-        super().__init__()
-        self.name = name or registry.unique_name("sequential")
+        super().__init__(name=name or registry.unique_name("sequential"))
         self._layers = nn.ModuleList()
         self.input_spec: InputLayer | None = None
-        self.output_shapes: list[Shape] = []
-        self.built = False
-        self.stop_training = False
-        self.compiled = None  # set by compile(): seqlab.training.compile.CompiledSetup
-        self.history = None
-        # Where .to()/.cuda() asked the model to live before its weights existed (Keras
-        # models build lazily); build() creates the weights there.
-        self._placement: torch.device | None = None
         for layer in layers or []:
             self.add(layer)
 
@@ -59,6 +47,8 @@ class Sequential(nn.Module):
 
     def add(self, layer: Layer) -> None:
         """Append a layer; the model is built as soon as its input shape is known."""
+        if isinstance(layer, symbolic.SymbolicTensor) and isinstance(layer.layer, InputLayer):
+            layer = layer.layer  # Keras 3: `add(Input(...))` adds the tensor's InputLayer
         if isinstance(layer, InputLayer):
             if self._layers or self.input_spec is not None:
                 raise ValueError("an Input can only be the first entry of a Sequential model")
@@ -89,16 +79,9 @@ class Sequential(nn.Module):
         self.output_shapes = self.output_shapes[: len(self._layers)]
         return layer
 
-    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
-        if index is not None:
-            return self.layers[index]
-        for layer in self._layers:
-            if layer.name == name:
-                return layer
-        raise ValueError(
-            f"no layer named {name!r} in model '{self.name}'; its layers are "
-            f"{[layer.name for layer in self._layers]}"
-        )
+    def keyed_layers(self) -> list:
+        """``(layer name, layer)``: a graph's weights are keyed by layer names, as in Keras."""
+        return [(layer.name, layer) for layer in self.layers]
 
     def declared_input_shape(self) -> Shape | None:
         if self.input_spec is not None:
@@ -114,16 +97,6 @@ class Sequential(nn.Module):
     @property
     def output_shape(self) -> Shape | None:
         return self.output_shapes[-1] if self.output_shapes else None
-
-    @property
-    def trainable(self) -> bool:
-        """True while any layer trains; setting it sets every layer's (Keras's ``model.trainable``)."""
-        return any(layer.trainable for layer in self._layers)
-
-    @trainable.setter
-    def trainable(self, value) -> None:
-        for layer in self._layers:
-            layer.trainable = value
 
     # ---- build and run ----------------------------------------------------------------
     def build(self, input_shape: Shape | None = None) -> None:
@@ -179,83 +152,6 @@ class Sequential(nn.Module):
             setattr(outputs, OUTPUT_MASK, mask)
         return outputs
 
-    @property
-    def losses(self) -> list[torch.Tensor]:
-        """Regularization penalties as scalar tensors: every weight penalty from the current
-        weights, and the activity penalties of the last forward pass (Keras's ``model.losses``).
-        Training adds their sum to the loss."""
-        return penalties.collect(m for m in self.modules() if isinstance(m, Layer))
-
-    def reset_states(self) -> None:
-        """Forget the state carried by every stateful layer."""
-        for layer in self._layers:
-            layer.reset_states()
-
-    def reset_state(self) -> None:
-        self.reset_states()
-
-    @property
-    def device(self) -> torch.device:
-        parameter = next(self.parameters(), None)
-        if parameter is not None:
-            return parameter.device
-        return self._placement or torch.device("cpu")
-
-    def to(self, *args, **kwargs):
-        device = torch._C._nn._parse_to(*args, **kwargs)[0]
-        if device is not None:
-            self._placement = device
-        return super().to(*args, **kwargs)
-
-    def cuda(self, device=None):
-        if device is None:
-            device = "cuda"
-        elif isinstance(device, int):
-            device = torch.device("cuda", device)
-        return self.to(device)
-
-    def cpu(self):
-        return self.to("cpu")
-
-    # ---- weights ----------------------------------------------------------------------
-    def _require_built(self, what: str) -> None:
-        if not self.built:
-            raise NotBuiltError(
-                f"model '{self.name}' has not been built yet, so `{what}` has nothing to show. "
-                "Give the first layer an input_shape, start with Input(shape=...), or call "
-                "fit()/build() first"
-            )
-
-    def count_params(self) -> int:
-        self._require_built("count_params")
-        return sum(layer.count_params() for layer in self._layers)
-
-    def get_weights(self) -> list:
-        self._require_built("get_weights")
-        return [w for layer in self._layers for w in layer.get_weights()]
-
-    def set_weights(self, weights) -> None:
-        self._require_built("set_weights")
-        weights = list(weights)
-        expected = sum(len(layer.weight_names()) for layer in self._layers)
-        if len(weights) != expected:
-            raise ValueError(
-                f"model '{self.name}' has {expected} weight arrays, got a list of {len(weights)}"
-            )
-        for layer in self._layers:
-            count = len(layer.weight_names())
-            layer.set_weights(weights[:count])
-            weights = weights[count:]
-
-    def summary(self, print_fn=print, line_length: int = 65) -> str | None:
-        """Print the layer table in Keras's format (and return it when ``print_fn`` is None)."""
-        self._require_built("summary")
-        text = format_summary(self, line_length)
-        if print_fn is None:
-            return text
-        print_fn(text)
-        return None
-
     # ---- config -----------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         layers = [registry.serialize(layer) for layer in self._layers]
@@ -270,47 +166,3 @@ class Sequential(nn.Module):
     def __repr__(self) -> str:
         inner = ",\n".join(f"  {layer!r}" for layer in self._layers)
         return f"Sequential(name={self.name!r}, layers=[\n{inner}\n])"
-
-    # ---- training and saving (delegated) ----------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
-        return compile_model(self, optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
-
-    def get_compile_config(self) -> dict | None:
-        """The compile settings as JSON, or None before ``compile`` (Keras's method)."""
-        return get_compile_config(self)
-
-    def compile_from_config(self, config: dict, custom_objects: dict | None = None) -> None:
-        """Compile from :meth:`get_compile_config`'s JSON; user functions come from ``custom_objects``."""
-        compile_from_config(self, config, custom_objects=custom_objects)
-
-    @property
-    def metrics_names(self) -> list[str]:
-        """``['loss', <metric>...]``: what ``evaluate`` returns, in order (empty before compile)."""
-        return [] if self.compiled is None else ["loss", *self.compiled.metric_names]
-
-    def fit(self, x=None, y=None, **kwargs):
-        return loop.fit(self, x, y, **kwargs)
-
-    def evaluate(self, x=None, y=None, **kwargs):
-        return loop.evaluate(self, x, y, **kwargs)
-
-    def predict(self, x, **kwargs):
-        return loop.predict(self, x, **kwargs)
-
-    def save(self, filepath, include_optimizer: bool = True) -> None:
-        saving.save_model(self, filepath, include_optimizer=include_optimizer)
-
-    def save_weights(self, filepath) -> None:
-        saving.save_weights(self, filepath)
-
-    def load_weights(self, filepath) -> None:
-        saving.load_weights(self, filepath)
-
-    def train_on_batch(self, x, y, **kwargs):
-        return loop.train_on_batch(self, x, y, **kwargs)
-
-    def test_on_batch(self, x, y, **kwargs):
-        return loop.test_on_batch(self, x, y, **kwargs)
-
-    def predict_on_batch(self, x):
-        return loop.predict_on_batch(self, x)

@@ -1,4 +1,10 @@
-"""Keras's ``model.summary()`` table, in the Keras 2 layout the notes print."""
+"""Keras's ``model.summary()`` table, in the Keras 2 layout the notes print.
+
+A stack (``Sequential``, or a functional chain) prints three columns in 65 characters; a
+functional graph that is not a chain adds Keras's "Connected to" column (98 characters), each
+entry ``layer[node index][tensor index]`` (keras/src/utils/summary_utils.py, Keras 2's
+``print_summary``). A subclassed model's output shapes are not recorded: "multiple", as Keras 2.
+"""
 from __future__ import annotations
 
 import textwrap
@@ -6,22 +12,36 @@ import textwrap
 from seqlab.checks import format_shape
 
 
-def format_summary(model, line_length: int = 65) -> str:
-    widths = (29, 26, line_length - 55)
+def format_summary(model, line_length: int | None = None) -> str:
+    rows = _rows(model)
+    connected = rows and rows[0][3] is not None
+    if connected:
+        line_length = line_length or 98
+        widths = [int(line_length * f) for f in (0.33, 0.22, 0.12)]
+        widths.append(line_length - sum(widths))
+        header = ("Layer (type)", "Output Shape", "Param #", "Connected to")
+    else:
+        line_length = line_length or 65
+        widths = [29, 26, line_length - 55]
+        header = ("Layer (type)", "Output Shape", "Param #")
     rule = "_" * line_length
-    lines = [f'Model: "{model.name}"', rule, _row(("Layer (type)", "Output Shape", "Param #"), widths), "=" * line_length]
+    lines = [f'Model: "{model.name}"', rule, _row(header, widths), "=" * line_length]
     trainable = frozen = 0
     notes = []
-    for index, (layer, shape) in enumerate(zip(model.layers, model.output_shapes)):
-        count = layer.count_params()
+    for index, (layer, shape, count, links) in enumerate(rows):
         layer_trainable = sum(p.numel() for p in layer.parameters() if p.requires_grad)
         trainable += layer_trainable
         frozen += count - layer_trainable
-        lines.append(_row((f"{layer.name} ({type(layer).__name__})", format_shape(shape), str(count)), widths))
+        cells = [f"{layer.name} ({type(layer).__name__})", shape, str(count)]
+        if connected:
+            cells.append(links[0] if links else "")
+        lines.append(_row(cells, widths))
+        for link in (links or [])[1:]:
+            lines.append(_row(["", "", "", link], widths))
         note = getattr(layer, "summary_note", lambda: None)()
         if note:
             notes.append(f"{layer.name}: {note}")
-        if index < len(model.layers) - 1:
+        if index < len(rows) - 1:
             lines.append("")
     lines += [
         "=" * line_length,
@@ -33,6 +53,37 @@ def format_summary(model, line_length: int = 65) -> str:
     if notes:
         lines += ["Notes:"] + [f"  {note}" for note in notes]
     return "\n".join(lines)
+
+
+def _rows(model) -> list[tuple]:
+    """``(layer, output shape text, params, connected-to entries or None)`` per layer."""
+    nodes_of = getattr(model, "nodes_of", None)
+    if nodes_of is None:
+        shapes = list(model.output_shapes) if len(model.output_shapes) == len(model.layers) else None
+        return [(layer, format_shape(shapes[i]) if shapes else "multiple", layer.count_params(), None)
+                for i, layer in enumerate(model.layers)]
+    names = {}  # id(symbolic tensor) -> "layer[node][tensor]"
+    for tensor in model.inputs:
+        names[id(tensor)] = f"{tensor.layer.name}[0][0]"
+    rows = []
+    chain = True
+    previous = None
+    for layer in model.layers:
+        nodes = nodes_of(layer)
+        links = []
+        for index, node in enumerate(nodes):
+            links += [names[id(t)] for t in node.inputs]
+            for tensor in node.outputs:
+                names[id(tensor)] = f"{layer.name}[{index}][{tensor.index}]"
+        outputs = nodes[0].outputs if nodes else [t for t in model.inputs if t.layer is layer]
+        if len(nodes) > 1 or len(outputs) > 1 or (nodes and (len(nodes[0].inputs) != 1 or nodes[0].inputs[0] is not previous)):
+            chain = False
+        previous = outputs[0]
+        shape = ", ".join(format_shape(t.shape) for t in outputs)
+        rows.append((layer, f"[{shape}]" if len(outputs) > 1 else shape, layer.count_params(), links or ["-"]))
+    if chain:
+        return [(layer, shape, count, None) for layer, shape, count, _ in rows]
+    return rows
 
 
 def _row(cells, widths) -> str:

@@ -247,10 +247,10 @@ def named_parameters(model) -> list[tuple[str, torch.nn.Parameter]]:
     """Trainable parameters named ``"<layer name>/<path inside the layer>"``: stable across
     save/load because they do not depend on the torch module path of the model."""
     named = []
-    for layer in model.layers:
+    for key, layer in model.keyed_layers():  # layer names; a subclassed model's attribute paths
         for path, parameter in layer.named_parameters():
             if parameter.requires_grad:
-                named.append((f"{layer.name}/{path}", parameter))
+                named.append((f"{key}/{path}", parameter))
     return named
 
 
