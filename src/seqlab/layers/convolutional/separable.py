@@ -126,12 +126,7 @@ class SeparableConv1D(Layer):
     def get_config(self):
         return {
             **super().get_config(),
-            "filters": self.filters,
-            "kernel_size": list(self.kernel_size),
-            "strides": list(self.strides),
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": list(self.dilation_rate),
+            **spatial.convolution_config(self),
             "depth_multiplier": self.depth_multiplier,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,

@@ -116,3 +116,16 @@ def _show(value) -> str:
     if isinstance(value, list):
         return repr(value[0]) if len(value) == 1 else repr(tuple(value))
     return repr(value)
+
+
+def convolution_config(layer) -> dict:
+    """The settings every convolution (Conv, SeparableConv, ConvTranspose, ConvLSTM) shares, in
+    Keras's config form."""
+    return {
+        "filters": layer.filters,
+        "kernel_size": list(layer.kernel_size),
+        "strides": list(layer.strides),
+        "padding": layer.padding,
+        "data_format": layer.data_format,
+        "dilation_rate": list(layer.dilation_rate),
+    }

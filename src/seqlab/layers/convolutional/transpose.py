@@ -146,13 +146,8 @@ class Conv1DTranspose(Layer):
     def get_config(self):
         return {
             **super().get_config(),
-            "filters": self.filters,
-            "kernel_size": list(self.kernel_size),
-            "strides": list(self.strides),
-            "padding": self.padding,
+            **spatial.convolution_config(self),
             "output_padding": None if self.output_padding is None else list(self.output_padding),
-            "data_format": self.data_format,
-            "dilation_rate": list(self.dilation_rate),
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),

@@ -195,12 +195,7 @@ class ConvLSTM(RecurrentLayer):
             config.pop(key)  # not ConvLSTM arguments in Keras
         return {
             **config,
-            "filters": self.filters,
-            "kernel_size": list(self.kernel_size),
-            "strides": list(self.strides),
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": list(self.dilation_rate),
+            **spatial.convolution_config(self),
             "unit_forget_bias": self.unit_forget_bias,
         }
 
