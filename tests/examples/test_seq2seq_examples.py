@@ -73,6 +73,13 @@ def test_attention_inference_matches_training_graph_and_weights_sum_to_one():
     assert weights.shape[0] == 4 and weights.shape[2] == 8 and 1 <= weights.shape[1] <= 3
 
 
+def test_mirror_weight_reads_the_weight_on_the_character_being_reversed():
+    weights = np.zeros((2, 4, 4))
+    weights[0, [0, 1, 2], [2, 1, 0]] = 1.0      # "abc": perfectly mirrored
+    weights[1, :, :] = 0.25                      # "abcd": uniform
+    assert attn.mirror_weight(weights, ["abc", "abcd"]) == (3 * 1.0 + 4 * 0.25) / 7
+
+
 def run_main(module, argv):
     threads = torch.get_num_threads()  # main() sets the thread count: give the suite's back after
     try:
@@ -95,5 +102,7 @@ def test_the_attention_example_trains_and_saves_its_heat_map(tmp_path, capsys):
     result = run_main(attn, ["--samples", "300", "--epochs", "2", "--units", "16", "--plot", str(plot)])
     assert result["history"]["loss"][1] < result["history"]["loss"][0]
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "Exact-match accuracy on 30 held-out strings" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Exact-match accuracy on 30 held-out strings" in out and "Mean attention weight" in out
+    assert 0.0 <= result["mirror_weight"] <= 1.0
     assert not str(attn.DEFAULT_PLOT).startswith(str(EXAMPLES.parent))  # never in the repository
