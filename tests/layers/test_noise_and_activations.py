@@ -77,7 +77,7 @@ def test_activity_regularization_adds_keras_penalty():
     (lambda: GaussianDropout(-0.1), ValueError, r"GaussianDropout: `rate` must be in \[0, 1\), got -0.1"),
     (lambda: GaussianNoise(2.0), ValueError, r"GaussianNoise: `stddev` must be a number in \[0, 1\], got 2.0"),
     (lambda: GaussianNoise("a"), TypeError, r"GaussianNoise: `stddev` must be a number in \[0, 1\], got 'a'"),
-    (lambda: GaussianNoise(0.1, seed=1.5), TypeError, r"GaussianNoise: `seed` must be an integer or None, got 1.5"),
+    (lambda: GaussianNoise(0.1, seed=1.5), TypeError, r"GaussianNoise: `seed` must be None or a non-negative integer, got 1.5"),
     (lambda: ActivityRegularization(l1=-1), ValueError, r"L1L2: `l1` must be a finite number >= 0"),
     (lambda: SpatialDropout1D(0.1)(torch.zeros(2, 3)), ValueError,
      r"\(SpatialDropout1D\) expects 3-D input \(batch, timesteps, features\), got shape \(2, 3\)"),

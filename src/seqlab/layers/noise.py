@@ -13,16 +13,11 @@ import numbers
 
 import torch
 
-from seqlab.checks import check_rate
+from seqlab.checks import check_rate, check_seed
 from seqlab.errors import describe
 from seqlab.layers.base import Layer
+from seqlab.layers.seeded import SeededDraws
 from seqlab.regularizers import L1L2
-
-
-def _check_seed(owner: str, seed):
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise TypeError(f"{owner}: `seed` must be an integer or None, got {describe(seed)}")
-    return None if seed is None else int(seed)
 
 
 class _Noise(Layer):
@@ -32,19 +27,11 @@ class _Noise(Layer):
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.seed = _check_seed(type(self).__name__, seed)
-        self._generators: dict[torch.device, torch.Generator] = {}
-
-    def _generator(self, device) -> torch.Generator | None:
-        if self.seed is None:
-            return None
-        if device not in self._generators:
-            self._generators[device] = torch.Generator(device=device).manual_seed(self.seed)
-        return self._generators[device]
+        self.seed = check_seed(type(self).__name__, "seed", seed)
+        self.draws = SeededDraws(self.seed)
 
     def normal(self, shape, like: torch.Tensor, std: float) -> torch.Tensor:
-        noise = torch.randn(shape, generator=self._generator(like.device), device=like.device, dtype=like.dtype)
-        return noise * std
+        return self.draws.randn(shape, like) * std
 
     def check_built_sizes(self, shape):
         """Any sizes: the layer has no weights."""
@@ -80,7 +67,7 @@ class SpatialDropout1D(_Noise):
         if not training or self.rate == 0.0:
             return inputs
         shape = (inputs.shape[0], 1, inputs.shape[2])
-        uniform = torch.rand(shape, generator=self._generator(inputs.device), device=inputs.device, dtype=inputs.dtype)
+        uniform = self.draws.rand(shape, inputs)
         keep = (uniform >= self.rate).to(inputs.dtype)
         return inputs * keep / (1.0 - self.rate)
 

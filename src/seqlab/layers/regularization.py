@@ -1,17 +1,17 @@
 """Dropout: zeroes a fraction of the inputs while training, scaling the rest up."""
 from __future__ import annotations
 
-import torch.nn.functional as F
-
 from seqlab.checks import check_rate, check_seed
 from seqlab.layers.base import Layer
+from seqlab.layers.seeded import SeededDraws
 
 
 class Dropout(Layer):
     """Randomly sets a fraction ``rate`` of inputs to 0 while training (inverted dropout).
 
     ``noise_shape`` is not supported; the mask is drawn per element. At inference the layer is
-    the identity.
+    the identity. With ``seed`` the masks come from the layer's own generator (they repeat run
+    after run whatever else draws random numbers).
 
     >>> import torch, seqlab
     >>> seqlab.layers.Dropout(0.5).eval()(torch.ones(2, 3)).sum().item()
@@ -24,11 +24,12 @@ class Dropout(Layer):
         super().__init__(**kwargs)
         self.rate = check_rate("Dropout", "rate", rate)
         self.seed = check_seed("Dropout", "seed", seed)
+        self.draws = SeededDraws(self.seed)
 
     def call(self, inputs, training=False, mask=None):
         if not training or self.rate == 0.0:
             return inputs
-        return F.dropout(inputs, self.rate, training=True)
+        return self.draws.dropout(inputs, self.rate)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

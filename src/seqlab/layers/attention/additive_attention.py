@@ -25,7 +25,7 @@ class AdditiveAttention(Attention):
     Args:
         use_scale: learn the vector ``scale`` (``dim`` weights); without it every ``d`` counts 1.
         dropout: fraction of the attention weights dropped while training, in [0, 1).
-        seed: kept for Keras's signature (torch's generator draws).
+        seed: dropout draws from a generator of the layer's own seeded with it (None: torch's).
 
     Call arguments are :class:`Attention`'s (``mask=[query_mask, value_mask]``,
     ``return_attention_scores``, ``use_causal_mask``, ``training``).

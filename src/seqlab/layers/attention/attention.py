@@ -9,12 +9,12 @@ then the weighted sum of the values, zeroed at masked query steps.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
-from seqlab.checks import check_bool, check_choice, check_rate, format_shape
+from seqlab.checks import check_bool, check_choice, check_rate, check_seed, format_shape
 from seqlab.errors import describe
 from seqlab.layers.attention.masking import causal_mask, masked_softmax, timestep_mask
 from seqlab.layers.base import OUTPUT_MASK, Layer
+from seqlab.layers.seeded import SeededDraws
 
 
 class Attention(Layer):
@@ -34,8 +34,7 @@ class Attention(Layer):
         score_mode: ``"dot"`` (the dot product) or ``"concat"`` (``Σ tanh(q + k)`` times a
             learned scalar ``concat_score_weight``).
         dropout: fraction of the attention weights dropped while training, in [0, 1).
-        seed: kept for Keras's signature; the draws come from torch's generator, which
-            ``seqlab``'s determinism setting seeds.
+        seed: dropout draws from a generator of the layer's own seeded with it (None: torch's).
 
     Call arguments:
         inputs: ``[query, value]`` or ``[query, value, key]``.
@@ -66,7 +65,8 @@ class Attention(Layer):
         self.use_scale = check_bool(owner, "use_scale", use_scale)
         self.score_mode = check_choice(owner, "score_mode", score_mode, ("dot", "concat"))
         self.dropout = check_rate(owner, "dropout", dropout)
-        self.seed = seed
+        self.seed = check_seed(owner, "seed", seed)
+        self.draws = SeededDraws(self.seed)
         self.last_attention_scores: torch.Tensor | None = None
 
     # ---- shapes -------------------------------------------------------------------------
@@ -148,7 +148,7 @@ class Attention(Layer):
             keep = causal.unsqueeze(0) if keep is None else keep & causal
         weights = masked_softmax(self.score(query, key), keep)  # (N, Tq, Tv)
         if training and self.dropout > 0:
-            weights = F.dropout(weights, self.dropout, training=True)
+            weights = self.draws.dropout(weights, self.dropout)
         outputs = weights @ value  # (N, Tq, dim_v)
         if query_mask is not None:
             outputs = outputs * query_mask.unsqueeze(-1).to(outputs.dtype)

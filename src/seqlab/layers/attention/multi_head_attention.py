@@ -13,13 +13,13 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 
 from seqlab import initializers
-from seqlab.checks import check_bool, check_int, check_rate, format_shape
+from seqlab.checks import check_bool, check_int, check_rate, check_seed, format_shape
 from seqlab.errors import describe
 from seqlab.layers.attention.masking import boolean_mask, causal_mask, masked_softmax, timestep_mask
 from seqlab.layers.base import OUTPUT_MASK, Layer
+from seqlab.layers.seeded import SeededDraws
 from seqlab.layers.penalties import check_regularizer
 
 _PROJECTIONS = ("query", "key", "value", "attention_output")  # Keras's sublayer names, in build order
@@ -52,7 +52,7 @@ class MultiHeadAttention(Layer):
         kernel_initializer / bias_initializer: for the four projections.
         kernel_regularizer / bias_regularizer / activity_regularizer: penalties (all kernels,
             all biases, the output).
-        seed: kept for Keras's signature; dropout draws from torch's generator.
+        seed: dropout draws from a generator of the layer's own seeded with it (None: torch's).
 
     Call arguments:
         query, value, key: the tensors above; ``key`` defaults to ``value``.
@@ -112,7 +112,8 @@ class MultiHeadAttention(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = check_regularizer(owner, "kernel_regularizer", kernel_regularizer)
         self.bias_regularizer = check_regularizer(owner, "bias_regularizer", bias_regularizer)
-        self.seed = seed
+        self.seed = check_seed(owner, "seed", seed)
+        self.draws = SeededDraws(self.seed)
         self.last_attention_scores: torch.Tensor | None = None
 
     # ---- shapes -------------------------------------------------------------------------
@@ -218,7 +219,7 @@ class MultiHeadAttention(Layer):
         v = self._project("value", value)  # (N, S, h, value_dim)
         scores = torch.einsum("nshk,nthk->nhts", k, q)
         probabilities = masked_softmax(scores, None if keep is None else keep.unsqueeze(1))  # (N, h, T, S)
-        dropped = F.dropout(probabilities, self.dropout, training=True) if training and self.dropout > 0 \
+        dropped = self.draws.dropout(probabilities, self.dropout) if training and self.dropout > 0 \
             else probabilities
         context = torch.einsum("nhts,nshv->nthv", dropped, v)
         kernel = self.attention_output_kernel
