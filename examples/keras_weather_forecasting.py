@@ -8,9 +8,9 @@ first row, ``Input -> LSTM(32) -> Dense(1)``, ``mse``, ``Adam(0.001)``, ``EarlyS
 
 - the Jena download (420,551 rows of 14 features every 10 minutes) is swapped for statsmodels'
   ``elnino`` data: monthly sea-surface temperature (°C) 1950-2010, 732 rows, one feature, no
-  gaps. (``co2``, 2,284 weekly rows, was tried on paper and left: its trend carries the
-  validation part 2-3 training std above anything seen in training, so the figure would measure
-  extrapolation, not the port);
+  gaps. (``co2``, 2,284 weekly rows, was left: its trend carries the validation part up to 1.6
+  training std above the highest training value, so the figure would measure extrapolation,
+  not the port);
 - for that smaller monthly series: ``step = 1``, ``past = 24`` months, ``future = 2`` (the label
   is the month 3 months after the window's last), ``batch_size = 32``, ``epochs = 100`` (EarlyStopping usually ends it sooner);
 - the plots are left out, and at the end the best checkpoint is loaded and its validation MAE is
