@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+import seqlab
 from seqlab.layers import Activation, Dense, Input
 from seqlab.models import Sequential
 from seqlab.utils import set_random_seed
@@ -89,3 +90,14 @@ def test_dense_config_round_trips():
 def test_dense_rejects_bad_units():
     with pytest.raises(ValueError, match="Dense: `units` must be a positive integer, got 0"):
         Dense(0)
+
+
+@pytest.mark.parametrize("make, owner", [
+    (lambda: Dense(2, use_bias="no"), "Dense"),
+    (lambda: seqlab.layers.Conv1D(2, 3, use_bias=1), "Conv1D"),
+    (lambda: seqlab.layers.SeparableConv1D(2, 3, use_bias=None), "SeparableConv1D"),
+    (lambda: seqlab.layers.Conv1DTranspose(2, 3, use_bias="yes"), "Conv1DTranspose"),
+])
+def test_use_bias_must_be_a_bool_not_coerced(make, owner):
+    with pytest.raises(TypeError, match=rf"{owner}: `use_bias` must be True or False, got"):
+        make()

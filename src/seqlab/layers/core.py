@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from seqlab import activations, initializers
-from seqlab.checks import check_int
+from seqlab.checks import check_bool, check_int
 from seqlab.layers.base import Layer
 from seqlab.layers.penalties import check_regularizer
 
@@ -47,7 +47,7 @@ class Dense(Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = check_int("Dense", "units", units)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_bool("Dense", "use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = check_regularizer("Dense", "kernel_regularizer", kernel_regularizer)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 
 from seqlab import activations, initializers
-from seqlab.checks import check_int
+from seqlab.checks import check_bool, check_int
 from seqlab.layers.base import Layer
 from seqlab.layers.convolutional import spatial
 from seqlab.layers.penalties import check_regularizer
@@ -92,7 +92,7 @@ class BaseConv(Layer):
                 f"{who}: `filters`={self.filters} must be divisible by `groups`={self.groups}"
             )
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_bool(who, "use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = check_regularizer(who, "kernel_regularizer", kernel_regularizer)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 
 from seqlab import activations, initializers
-from seqlab.checks import check_int
+from seqlab.checks import check_bool, check_int
 from seqlab.layers.base import Layer
 from seqlab.layers.convolutional import spatial
 from seqlab.layers.convolutional.arithmetic import (
@@ -74,7 +74,7 @@ class SeparableConv1D(Layer):
         self.dilation_rate = normalize_tuple(who, "dilation_rate", dilation_rate, 1)
         self.depth_multiplier = check_int(who, "depth_multiplier", depth_multiplier)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_bool(who, "use_bias", use_bias)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.bias_initializer = initializers.get(bias_initializer)

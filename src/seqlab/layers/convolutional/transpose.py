@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 
 from seqlab import activations, initializers
-from seqlab.checks import check_int
+from seqlab.checks import check_bool, check_int
 from seqlab.errors import describe
 from seqlab.layers.base import Layer
 from seqlab.layers.convolutional import spatial
@@ -76,7 +76,7 @@ class Conv1DTranspose(Layer):
         self.data_format = spatial.normalize_data_format(who, data_format)
         self.dilation_rate = normalize_tuple(who, "dilation_rate", dilation_rate, 1)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_bool(who, "use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = check_regularizer(who, "kernel_regularizer", kernel_regularizer)
