@@ -9,17 +9,21 @@ categorical cross-entropy, adam, batch 32. The query is reversed, as in Keras (R
 The figure that matters is the exact-match accuracy (the whole answer string right) on the
 held-out questions; docs/examples.md records the measured run.
 
+The same file runs under real Keras 3 (torch backend) with ``--backend keras``: the questions,
+their order and the held-out part are the same NumPy arrays for both (made from ``--seed``).
+
     python examples/addition_rnn.py               # --epochs 30 --samples 50000 --seed 0
     python examples/addition_rnn.py --quick       # a one-minute smoke run
+    KERAS_BACKEND=torch PYTHONPATH=src /tmp/kvenv/bin/python examples/addition_rnn.py --backend keras
 """
 import argparse
+import importlib
 import time
 
 import numpy as np
 import torch
 
 import seqlab as keras
-from seqlab import layers
 
 DIGITS = 3
 MAXLEN = DIGITS + 1 + DIGITS  # "345+678"
@@ -69,7 +73,14 @@ def vectorize(questions, expected, ctable):
     return x, y
 
 
-def build_model(units=128):
+def backend_module(name):
+    """seqlab, or real Keras for ``--backend keras``."""
+    # Lazy: real Keras is imported only when asked for, never by the seqlab run.
+    return importlib.import_module("keras") if name == "keras" else keras
+
+
+def build_model(units=128, keras=keras):
+    layers = keras.layers
     model = keras.Sequential([
         keras.Input((MAXLEN, len(CHARS))),
         layers.LSTM(units),                         # encode the question into one vector
@@ -90,6 +101,7 @@ def exact_match(model, x, y, ctable):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backend", choices=("seqlab", "keras"), default="seqlab")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--samples", type=int, default=50000, help="unique questions, 10%% held out")
     parser.add_argument("--units", type=int, default=128)
@@ -106,6 +118,7 @@ def main(argv=None):
     if args.quick:
         args.samples, args.epochs = 5000, 2
     torch.set_num_threads(args.threads)
+    keras = backend_module(args.backend)
     keras.utils.set_random_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     reverse = not args.no_reverse
@@ -119,7 +132,7 @@ def main(argv=None):
     (x_train, x_val), (y_train, y_val) = (x[:split_at], x[split_at:]), (y[:split_at], y[split_at:])
     print("Training data:", x_train.shape, y_train.shape, "validation data:", x_val.shape, y_val.shape)
 
-    model = build_model(args.units)
+    model = build_model(args.units, keras)
     model.summary()
     start = time.perf_counter()
     history = model.fit(x_train, y_train, batch_size=32, epochs=args.epochs,

@@ -10,9 +10,16 @@ seqlab.datasets.load_sentiment; a seeded stratified 80/20 split, TextVectorizati
 the training part only. A Bidirectional LSTM and TF-IDF + logistic regression (scikit-learn)
 are scored on the same split. docs/examples.md records the measured run.
 
+The same file runs under real Keras 3 (torch backend) with ``--backend keras``: the split and
+the token ids are made by seqlab in both runs (Keras's ``TextVectorization`` needs TensorFlow),
+so both backends train on the same arrays; ``--models`` picks which of the three to run.
+
     SEQLAB_DATA_DIR=../shared/data python examples/sentiment_transformer.py    # --epochs 10 --seed 0
+    KERAS_BACKEND=torch PYTHONPATH=src SEQLAB_DATA_DIR=../shared/data \
+        /tmp/kvenv/bin/python examples/sentiment_transformer.py --backend keras
 """
 import argparse
+import importlib
 import sys
 import time
 
@@ -20,8 +27,24 @@ import numpy as np
 import torch
 
 import seqlab as keras
-from seqlab import layers
 from seqlab.datasets import load_sentiment
+from seqlab.layers import TextVectorization
+
+BACKENDS = ("seqlab", "keras")
+MODELS = ("transformer", "bilstm", "tfidf")
+
+
+def chosen_backend(argv=None):
+    """``--backend``, read before the layer class below is defined: it derives from that backend's Layer."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--backend", choices=BACKENDS, default="seqlab")
+    return parser.parse_known_args(argv)[0].backend
+
+
+if chosen_backend() == "keras":
+    # Lazy: real Keras is imported only when asked for, never by the seqlab run.
+    keras = importlib.import_module("keras")
+layers = keras.layers
 
 VOCAB_SIZE = 10000  # Keras's example keeps the 20k most frequent; the 3,000 sentences hold ~5k words
 MAXLEN = 40         # Keras: 200 words of a review; 99% of these sentences have at most 40
@@ -96,7 +119,7 @@ def stratified_split(labels, test_fraction, seed):
 
 def vectorize(train_text, test_text, vocab_size=VOCAB_SIZE, maxlen=MAXLEN):
     """Token ids of both parts, the vocabulary learnt from the training sentences only."""
-    vectorizer = layers.TextVectorization(max_tokens=vocab_size, output_sequence_length=maxlen)
+    vectorizer = TextVectorization(max_tokens=vocab_size, output_sequence_length=maxlen)
     vectorizer.adapt(list(train_text))
     ids = [vectorizer(np.asarray(part, dtype=str)).numpy().astype("int64") for part in (train_text, test_text)]
     return ids[0], ids[1], len(vectorizer.get_vocabulary())
@@ -120,6 +143,8 @@ def tfidf_baseline(train_text, y_train, test_text, y_test):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backend", choices=BACKENDS, default="seqlab")
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
@@ -136,12 +161,15 @@ def main(argv=None):
     x_train, x_test, vocab = vectorize(text[train], text[test])
     print(f"{len(train)} training, {len(test)} test sentences; vocabulary {vocab}")
     for name, build in (("Transformer", build_transformer), ("BiLSTM", build_bilstm)):
+        if name.lower() not in args.models:
+            continue
         keras.utils.set_random_seed(args.seed)
         start = time.perf_counter()
         accuracy, _ = train_and_score(build(), x_train, labels[train], x_test, labels[test], args.epochs)
         print(f"{name} test accuracy: {accuracy:.4f} ({time.perf_counter() - start:.1f} s, {args.epochs} epochs)")
-    print(f"TF-IDF + logistic regression test accuracy: "
-          f"{tfidf_baseline(text[train], labels[train], text[test], labels[test]):.4f}")
+    if "tfidf" in args.models:
+        print(f"TF-IDF + logistic regression test accuracy: "
+              f"{tfidf_baseline(text[train], labels[train], text[test], labels[test]):.4f}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,10 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
+
+import seqlab
 
 
 def load_addition_example():
@@ -77,3 +80,10 @@ def test_the_example_trains_on_a_small_slice(capsys):
     out = capsys.readouterr().out
     assert "val_accuracy" in out and "Exact-match accuracy on 40 held-out sums" in out
     assert out.count("Q ") == 10 and ("☑" in out or "☒" in out)
+
+
+def test_backend_flag_picks_seqlab_by_default_and_keras_on_request():
+    assert ex.parse_args([]).backend == "seqlab"
+    assert ex.backend_module("seqlab") is seqlab
+    with pytest.raises(SystemExit):
+        ex.parse_args(["--backend", "tensorflow"])  # argparse refuses what is not a choice

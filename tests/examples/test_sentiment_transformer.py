@@ -91,3 +91,9 @@ def test_missing_data_exits_with_a_message_saying_how_to_get_it(monkeypatch):
     monkeypatch.setattr(ex, "load_sentiment", missing)
     with pytest.raises(SystemExit, match="SEQLAB_DATA_DIR"):
         ex.main(["--epochs", "1"])
+
+
+def test_backend_is_read_before_the_layer_class_is_defined():
+    assert ex.chosen_backend([]) == "seqlab" and ex.keras is seqlab  # the suite's argv: seqlab
+    assert ex.chosen_backend(["--epochs", "3", "--backend", "keras"]) == "keras"
+    assert issubclass(ex.TokenAndPositionEmbedding, seqlab.layers.Layer)
