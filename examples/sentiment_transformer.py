@@ -62,6 +62,8 @@ class TokenAndPositionEmbedding(layers.Layer):
         self.pos_emb = layers.Embedding(input_dim=maxlen, output_dim=embed_dim)
 
     def call(self, x, training=False, mask=None):
+        # Keras's example writes ops.arange(start=0, stop=maxlen, step=1): seqlab has no keras.ops
+        # namespace, so this one line of the port is torch's (both backends run it on torch tensors).
         positions = torch.arange(x.shape[-1], device=x.device)
         return self.token_emb(x) + self.pos_emb(positions)
 
