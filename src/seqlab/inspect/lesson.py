@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 import pandas as pd
-import torch
+from matplotlib.figure import Figure
 
 from seqlab import layers, models, optimizers
 from seqlab.checks import check_int
@@ -26,10 +26,14 @@ from seqlab.utils import set_random_seed
 CELLS = ("SimpleRNN", "LSTM", "GRU")
 
 
-def recall_task(samples: int, distance: int, symbols: int, rng: np.random.Generator):
-    """``x`` ``(samples, distance + 1, symbols)`` one-hot, ``y`` ``(samples,)``: the first symbol."""
+def recall_task(samples: int, distance: int, symbols: int, rng: np.random.Generator,
+                distractors: bool = True):
+    """``x`` ``(samples, distance + 1, symbols)`` one-hot, ``y`` ``(samples,)``: the first symbol.
+    Without ``distractors`` the steps after the first are all-zero vectors (nothing to read)."""
     ids = rng.integers(0, symbols, size=(samples, distance + 1))
     x = np.eye(symbols, dtype="float32")[ids]
+    if not distractors:
+        x[:, 1:] = 0.0
     return x, ids[:, 0]
 
 
@@ -56,7 +60,8 @@ def gradient_curve(model, x, y) -> np.ndarray:
 
 def lesson_vanishing(distances=(10, 25, 50, 100), units: int = 32, epochs: int = 30,
                      samples: int = 2000, symbols: int = 4, learning_rate: float = 0.01,
-                     batch_size: int = 64, cells=CELLS, seed: int = 0, verbose: int = 0):
+                     batch_size: int = 64, cells=CELLS, distractors: bool = True, seed: int = 0,
+                     verbose: int = 0):
     """Train every cell at every distance and measure accuracy and gradients through time.
 
     Args:
@@ -68,6 +73,8 @@ def lesson_vanishing(distances=(10, 25, 50, 100), units: int = 32, epochs: int =
         learning_rate: Adam's.
         batch_size: training batch size.
         cells: which of ``'SimpleRNN'``, ``'LSTM'``, ``'GRU'`` to train.
+        distractors: random symbols between the first one and the question (True), or
+            all-zero steps (False).
         seed: seeds the data and the weights of every model.
         verbose: 1 prints a line per model.
 
@@ -87,8 +94,8 @@ def lesson_vanishing(distances=(10, 25, 50, 100), units: int = 32, epochs: int =
     rows, curves = [], {}
     for distance in distances:
         rng = np.random.default_rng(seed + distance)
-        x, y = recall_task(samples, distance, symbols, rng)
-        x_test, y_test = recall_task(max(samples // 2, 1), distance, symbols, rng)
+        x, y = recall_task(samples, distance, symbols, rng, distractors)
+        x_test, y_test = recall_task(max(samples // 2, 1), distance, symbols, rng, distractors)
         probe = slice(0, min(256, len(x_test)))  # the gradients are averaged over these sequences
         for cell in cells:
             set_random_seed(seed)
@@ -122,14 +129,12 @@ def _check_arguments(distances, units, epochs, samples, symbols, cells):
         raise ValueError(f"lesson_vanishing: `cells` must be among {list(CELLS)}, got {unknown}")
 
 
-def plot_lesson(table: pd.DataFrame, curves: dict):
-    """Two figures: the gradient by steps back (at initialisation and trained, longest distance,
-    log scale) and accuracy against distance with the chance level."""
-    # Lazy: matplotlib is only needed to draw.
-    import matplotlib.pyplot as plt
-
+def plot_lesson(table: pd.DataFrame, curves: dict) -> tuple[Figure, Figure]:
+    """Two figures: the normalised gradient by steps back at the longest distance (log scale; at
+    initialisation and after training), and held-out accuracy against distance with chance."""
     longest = int(table["distance"].max())
-    gradients, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    gradients = Figure(figsize=(10, 4), layout="constrained")
+    axes = gradients.subplots(1, 2, sharey=True)
     for ax, when in zip(axes, ("init", "trained")):
         for cell in table["cell"].unique():
             curve = curves[(cell, longest)][when]
@@ -138,15 +143,12 @@ def plot_lesson(table: pd.DataFrame, curves: dict):
         ax.set_xlabel("steps back from the answer")
     axes[0].set_ylabel("|dL/dh_t| / |dL/dh_last|")
     axes[0].legend()
-    gradients.tight_layout()
 
-    accuracy, ax = plt.subplots(figsize=(5, 4))
+    accuracy = Figure(figsize=(5, 4), layout="constrained")
+    ax = accuracy.subplots()
     for cell, rows in table.groupby("cell", sort=False):
         ax.plot(rows["distance"], rows["accuracy"], marker="o", label=cell)
     ax.axhline(float(table["chance"].iloc[0]), color="grey", linestyle="--", label="chance")
-    ax.set_xlabel("distance (steps back)")
-    ax.set_ylabel("held-out accuracy")
-    ax.set_ylim(0, 1.05)
+    ax.set(xlabel="distance (steps back)", ylabel="held-out accuracy", ylim=(0, 1.05))
     ax.legend()
-    accuracy.tight_layout()
     return gradients, accuracy
