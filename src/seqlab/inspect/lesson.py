@@ -58,8 +58,8 @@ def gradient_curve(model, x, y) -> np.ndarray:
     return curve / curve[0]
 
 
-def lesson_vanishing(distances=(10, 25, 50, 100), units: int = 32, epochs: int = 30,
-                     samples: int = 2000, symbols: int = 4, learning_rate: float = 0.01,
+def lesson_vanishing(distances=(10, 25, 50, 100), units: int = 32, epochs: int = 40,
+                     samples: int = 4000, symbols: int = 4, learning_rate: float = 0.01,
                      batch_size: int = 64, cells=CELLS, distractors: bool = True, seed: int = 0,
                      verbose: int = 0):
     """Train every cell at every distance and measure accuracy and gradients through time.
