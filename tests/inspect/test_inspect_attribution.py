@@ -94,3 +94,11 @@ def test_errors_by_message():
         attribute(model, x, target=0, baselines=np.zeros((2, 3)))
     with pytest.raises(TypeError, match="needs a model that reads token ids with an Embedding"):
         attribute(model, np.zeros((1, 7, 3), dtype="int64"), target=0)
+
+
+def test_without_captum_the_error_names_the_extra(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "captum", None)  # what `import captum` does when it is absent
+    monkeypatch.setitem(sys.modules, "captum.attr", None)
+    with pytest.raises(ImportError, match=r"pip install 'seqlab\[inspect\]'"):
+        attribute(recurrent_model(LSTM), np.zeros((1, 7, 3), dtype="float32"))

@@ -66,6 +66,9 @@ def attribute(model: torch.nn.Module, x, target=None, method: str = "integrated_
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
         raise ValueError(f"attribute: `steps` must be a positive integer, got {steps!r}")
     inputs = as_input(model, x)
+    if not torch.is_tensor(inputs):
+        raise TypeError(f"attribute: `x` must be one array or tensor (a model of several inputs is not "
+                        f"supported), got {describe(x)}")
     was_training = model.training
     model.eval()
     try:
