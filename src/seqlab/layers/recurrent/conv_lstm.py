@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from seqlab.checks import check_bool, format_shape
+from seqlab.layers import allocation
 from seqlab.layers.convolutional import spatial
 from seqlab.layers.convolutional.arithmetic import (
     normalize_padding,
@@ -124,6 +125,7 @@ class ConvLSTM(RecurrentLayer):
     # ---- weights -----------------------------------------------------------------------
     def _add_conv_weight(self, name, keras_shape, initializer):
         # Initialised in Keras's layout, so the fans (and Orthogonal's flattening) match Keras.
+        allocation.charge_weight(self, name, keras_shape)  # a model rebuilt from a file: bounded by it
         value = initializer(keras_shape, dtype=self.torch_dtype)
         stored = value.permute(self.rank + 1, self.rank, *range(self.rank)).contiguous()
         self.register_parameter(name, nn.Parameter(stored, requires_grad=self.trainable))

@@ -1,0 +1,101 @@
+"""A bound on what building a model may allocate: for models rebuilt from a file.
+
+A model file's config says how large every layer is, and building a layer creates and
+initialises its weights. A file of a few KB could therefore ask for ``LSTM(units=20000)`` and
+have the loader allocate gigabytes before it ever compares the weights with the stored ones.
+Inside :func:`allocation_limit` (the loader's build), two things are refused before any memory
+is taken:
+
+- every weight a layer creates is charged against the number of values the file's weights
+  hold (:func:`charge_weight`, called by ``Layer.add_weight`` before the initialiser runs):
+  the architecture cannot ask for more than the file stores;
+- every tensor created from a size (``torch.empty``/``zeros``/``full``/``rand``..., as the shape
+  probes, carried states and initialisers do) must stay under ``tensor_bytes``.
+
+Outside the context nothing is checked and nothing costs anything.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import math
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from seqlab.checks import format_shape
+
+
+class AllocationLimitError(ValueError):
+    """Building asked for more memory than the limit in force allows."""
+
+
+class _Limit:
+    def __init__(self, weight_values: int, tensor_bytes: int, source: str):
+        self.weight_values = weight_values
+        self.tensor_bytes = tensor_bytes
+        self.source = source
+        self.charged = 0
+
+
+_ACTIVE: contextvars.ContextVar[_Limit | None] = contextvars.ContextVar("seqlab_allocation_limit", default=None)
+
+
+@contextlib.contextmanager
+def allocation_limit(weight_values: int, tensor_bytes: int, source: str = "the file"):
+    """Refuse weights beyond ``weight_values`` values in all, and any tensor beyond
+    ``tensor_bytes``, while the block runs (``source`` names what the bound comes from)."""
+    limit = _Limit(int(weight_values), int(tensor_bytes), source)
+    token = _ACTIVE.set(limit)
+    try:
+        with _SizedFactoryGuard(limit):
+            yield limit
+    finally:
+        _ACTIVE.reset(token)
+
+
+def charge_weight(layer, name: str, shape) -> None:
+    """Count a weight of ``shape`` (Keras layout) against the limit in force, before it is made."""
+    limit = _ACTIVE.get()
+    if limit is None:
+        return
+    values = math.prod(int(size) for size in shape)
+    if limit.charged + values > limit.weight_values:
+        raise AllocationLimitError(
+            f"layer '{layer.name}' ({type(layer).__name__}) asks for a weight '{name}' of shape "
+            f"{format_shape(tuple(shape))} ({values:,} values), beyond the {limit.weight_values:,} "
+            f"values {limit.source} holds in all ({limit.charged:,} already taken by the layers before it)"
+        )
+    limit.charged += values
+
+
+# aten ops that create a tensor from a size (its first list argument; randperm's is a number).
+_FACTORIES = {"empty", "empty_strided", "zeros", "ones", "full", "rand", "randn", "randint", "randperm",
+              "new_empty", "new_empty_strided", "new_zeros", "new_ones", "new_full"}
+
+
+class _SizedFactoryGuard(TorchDispatchMode):
+    def __init__(self, limit: _Limit):
+        super().__init__()
+        self.limit = limit
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = func._schema.name.split("::")[-1]
+        if name in _FACTORIES:
+            size = next((arg for arg in args if isinstance(arg, (list, tuple))), args[0] if args else None)
+            self._check(size, kwargs.get("dtype"))
+        return func(*args, **kwargs)
+
+    def _check(self, size, dtype) -> None:
+        if isinstance(size, int):  # randperm(n)
+            size = [size]
+        if not isinstance(size, (list, tuple)) or not all(isinstance(s, int) for s in size):
+            return
+        itemsize = (dtype if isinstance(dtype, torch.dtype) else torch.get_default_dtype()).itemsize
+        wanted = math.prod(size) * itemsize
+        if wanted > self.limit.tensor_bytes:
+            raise AllocationLimitError(
+                f"building needs a tensor of shape {tuple(size)} ({wanted:,} bytes), beyond the "
+                f"{self.limit.tensor_bytes:,} bytes allowed for a model rebuilt from {self.limit.source}"
+            )
