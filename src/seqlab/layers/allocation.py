@@ -24,17 +24,19 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from seqlab.checks import format_shape
+from seqlab.errors import SeqlabError
 
 
-class AllocationLimitError(ValueError):
+class AllocationLimitError(SeqlabError):
     """Building asked for more memory than the limit in force allows."""
 
 
 class _Limit:
-    def __init__(self, weight_values: int, tensor_bytes: int, source: str):
+    def __init__(self, weight_values: int, tensor_bytes: int, source: str, weights_follow: bool):
         self.weight_values = weight_values
         self.tensor_bytes = tensor_bytes
         self.source = source
+        self.weights_follow = weights_follow
         self.charged = 0
 
 
@@ -42,10 +44,14 @@ _ACTIVE: contextvars.ContextVar[_Limit | None] = contextvars.ContextVar("seqlab_
 
 
 @contextlib.contextmanager
-def allocation_limit(weight_values: int, tensor_bytes: int, source: str = "the file"):
+def allocation_limit(weight_values: int, tensor_bytes: int, source: str = "the file", weights_follow: bool = True):
     """Refuse weights beyond ``weight_values`` values in all, and any tensor beyond
-    ``tensor_bytes``, while the block runs (``source`` names what the bound comes from)."""
-    limit = _Limit(int(weight_values), int(tensor_bytes), source)
+    ``tensor_bytes``, while the block runs (``source`` names what the bound comes from).
+
+    ``weights_follow``: every weight built here is overwritten next (the loader sets all of
+    them, or fails), so the initialisers are not run: the weights start as zeros.
+    """
+    limit = _Limit(int(weight_values), int(tensor_bytes), source, weights_follow)
     token = _ACTIVE.set(limit)
     try:
         with _SizedFactoryGuard(limit):
@@ -54,11 +60,12 @@ def allocation_limit(weight_values: int, tensor_bytes: int, source: str = "the f
         _ACTIVE.reset(token)
 
 
-def charge_weight(layer, name: str, shape) -> None:
-    """Count a weight of ``shape`` (Keras layout) against the limit in force, before it is made."""
+def charge_weight(layer, name: str, shape) -> bool:
+    """Count a weight of ``shape`` (Keras layout) against the limit in force, before it is made.
+    True when the weight's values follow (its initialiser need not run)."""
     limit = _ACTIVE.get()
     if limit is None:
-        return
+        return False
     values = math.prod(int(size) for size in shape)
     if limit.charged + values > limit.weight_values:
         raise AllocationLimitError(
@@ -67,6 +74,7 @@ def charge_weight(layer, name: str, shape) -> None:
             f"values {limit.source} holds in all ({limit.charged:,} already taken by the layers before it)"
         )
     limit.charged += values
+    return limit.weights_follow
 
 
 # aten ops that create a tensor from a size (its first list argument; randperm's is a number).

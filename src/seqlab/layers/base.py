@@ -235,8 +235,10 @@ class Layer(nn.Module):
         ``layer.trainable`` is set to later.
         """
         init = initializers.get(initializer)
-        allocation.charge_weight(self, name, shape)  # a model rebuilt from a file: bounded by it
-        value = init(tuple(shape), dtype=self.torch_dtype)
+        # A model rebuilt from a file: bounded by the file, and the stored values follow.
+        values_follow = allocation.charge_weight(self, name, shape)
+        value = torch.zeros(tuple(shape), dtype=self.torch_dtype) if values_follow \
+            else init(tuple(shape), dtype=self.torch_dtype)
         if transpose:
             value = value.t().contiguous()
         parameter = nn.Parameter(value, requires_grad=self.trainable and trainable)

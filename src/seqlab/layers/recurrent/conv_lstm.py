@@ -125,8 +125,10 @@ class ConvLSTM(RecurrentLayer):
     # ---- weights -----------------------------------------------------------------------
     def _add_conv_weight(self, name, keras_shape, initializer):
         # Initialised in Keras's layout, so the fans (and Orthogonal's flattening) match Keras.
-        allocation.charge_weight(self, name, keras_shape)  # a model rebuilt from a file: bounded by it
-        value = initializer(keras_shape, dtype=self.torch_dtype)
+        # A model rebuilt from a file: bounded by the file, and the stored values follow.
+        values_follow = allocation.charge_weight(self, name, keras_shape)
+        value = torch.zeros(tuple(keras_shape), dtype=self.torch_dtype) if values_follow \
+            else initializer(keras_shape, dtype=self.torch_dtype)
         stored = value.permute(self.rank + 1, self.rank, *range(self.rank)).contiguous()
         self.register_parameter(name, nn.Parameter(stored, requires_grad=self.trainable))
 
