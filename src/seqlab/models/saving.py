@@ -17,7 +17,11 @@ The file is a zip archive (stored, not compressed; every entry CRC-checked on re
 ==========================  =================================================================
 
 Nothing is pickled and ``torch.load`` is never used: loading rebuilds layers by class name from
-the registry and fills in plain tensors, so an untrusted file runs no code. A user's loss,
+the registry and fills in plain tensors, so an untrusted file runs no code. Nor can it make the
+loader allocate without bound or fail with a raw exception: entries must be stored (never
+inflated) with bounded sizes, each JSON entry is checked against its schema
+(:mod:`seqlab.models.file_schema`) before anything is built, and the build is bounded by the
+stored weights (:mod:`seqlab.layers.allocation`). A user's loss,
 metric or regularizer function cannot be stored; it is saved by name and must be passed back
 through ``custom_objects``. Writes are atomic (temporary file in the same directory, fsync,
 ``os.replace``): an interrupted save leaves the previous file untouched.
