@@ -9,8 +9,9 @@ is taken:
 - every weight a layer creates is charged against the number of values the file's weights
   hold (:func:`charge_weight`, called by ``Layer.add_weight`` before the initialiser runs):
   the architecture cannot ask for more than the file stores;
-- every tensor created from a size (``torch.empty``/``zeros``/``full``/``rand``..., as the shape
-  probes, carried states and initialisers do) must stay under ``tensor_bytes``.
+- every tensor created from a size (``torch.empty``/``zeros``/``full``/``rand``/``x.new_zeros``...,
+  as the shape probes, carried states, preprocessing statistics and initialisers do) must stay
+  under ``tensor_bytes``.
 
 Outside the context nothing is checked and nothing costs anything.
 """
@@ -21,7 +22,7 @@ import contextvars
 import math
 
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
+from torch.overrides import TorchFunctionMode
 
 from seqlab.checks import format_shape
 from seqlab.errors import SeqlabError
@@ -77,28 +78,26 @@ def charge_weight(layer, name: str, shape) -> bool:
     return limit.weights_follow
 
 
-# aten ops that create a tensor from a size (its first list argument; randperm's is a number).
-_FACTORIES = {"empty", "empty_strided", "zeros", "ones", "full", "rand", "randn", "randint", "randperm",
-              "new_empty", "new_empty_strided", "new_zeros", "new_ones", "new_full"}
+# torch functions (and Tensor methods) that create a tensor from a size.
+_FACTORIES = {"empty", "zeros", "ones", "full", "rand", "randn", "randint", "randperm", "empty_strided",
+              "new_empty", "new_zeros", "new_ones", "new_full", "new_empty_strided"}
 
 
-class _SizedFactoryGuard(TorchDispatchMode):
+class _SizedFactoryGuard(TorchFunctionMode):
+    # A torch-function mode, not a dispatch mode: entering a dispatch mode imports
+    # torch._dynamo (seconds per process), this costs nothing outside the factories.
     def __init__(self, limit: _Limit):
         super().__init__()
         self.limit = limit
 
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+    def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        name = func._schema.name.split("::")[-1]
-        if name in _FACTORIES:
-            size = next((arg for arg in args if isinstance(arg, (list, tuple))), args[0] if args else None)
-            self._check(size, kwargs.get("dtype"))
+        if getattr(func, "__name__", None) in _FACTORIES:
+            self._check(_requested_size(func.__name__, args, kwargs), kwargs.get("dtype"))
         return func(*args, **kwargs)
 
     def _check(self, size, dtype) -> None:
-        if isinstance(size, int):  # randperm(n)
-            size = [size]
-        if not isinstance(size, (list, tuple)) or not all(isinstance(s, int) for s in size):
+        if size is None:
             return
         itemsize = (dtype if isinstance(dtype, torch.dtype) else torch.get_default_dtype()).itemsize
         wanted = math.prod(size) * itemsize
@@ -107,3 +106,22 @@ class _SizedFactoryGuard(TorchDispatchMode):
                 f"building needs a tensor of shape {tuple(size)} ({wanted:,} bytes), beyond the "
                 f"{self.limit.tensor_bytes:,} bytes allowed for a model rebuilt from {self.limit.source}"
             )
+
+
+def _requested_size(name: str, args, kwargs) -> tuple | None:
+    """The size a factory call asks for: ``zeros(2, 3)``, ``zeros((2, 3))``, ``size=``,
+    ``x.new_zeros(...)``, ``randint(low, high, size)``, ``randperm(n)``."""
+    if "size" in kwargs:
+        return _sizes(kwargs["size"])
+    positional = list(args[1:] if name.startswith("new_") else args)
+    for arg in positional:
+        if isinstance(arg, (list, tuple)):  # torch.Size is a tuple
+            return _sizes(arg)
+    if name in ("randint", "full"):
+        return None  # their numbers are bounds and fill values; the size is a sequence
+    return _sizes(positional)
+
+
+def _sizes(values) -> tuple | None:
+    sizes = tuple(values)
+    return sizes if sizes and all(isinstance(s, int) and not isinstance(s, bool) for s in sizes) else None

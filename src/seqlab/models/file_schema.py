@@ -93,8 +93,13 @@ def _string(member, key, value) -> str:
 def _integer(member, key, value, minimum=None, maximum=None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) \
             or (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        bounds = [f">= {minimum}" if minimum is not None else "", f"<= {maximum}" if maximum is not None else ""]
-        raise member.fail(key, value, " ".join(["an integer", *filter(None, bounds)]))
+        if minimum is not None and maximum is not None:
+            expected = f"an integer from {minimum} to {maximum}"
+        elif minimum is not None:
+            expected = f"an integer >= {minimum}"
+        else:
+            expected = "an integer" if maximum is None else f"an integer <= {maximum}"
+        raise member.fail(key, value, expected)
     return value
 
 
