@@ -40,6 +40,7 @@ import struct
 import uuid
 import warnings
 import zipfile
+from typing import NamedTuple
 
 import numpy as np
 from safetensors import SafetensorError
@@ -237,9 +238,44 @@ def load_model(filepath, model_classes: dict, custom_objects: dict | None = None
         compile: restore the loss, metrics, optimizer and optimizer state.
 
     Raises:
-        ModelFileError: the file is missing, not a seqlab model file, truncated or corrupted.
+        ModelFileError: the file is missing, not a seqlab model file, truncated or corrupted, an
+            entry breaks its schema (:mod:`seqlab.models.file_schema`), or the config does not
+            match the stored weights (found before anything larger than the file is allocated).
     """
     path = os.fspath(filepath)
+    entries = _read_checked_entries(path)
+    spec, weights = entries.model, entries.weights
+    compile_config, optimizer_tensors, optimizer_json = entries.compile, entries.optimizer_tensors, entries.optimizer
+    cls = model_classes.get(spec["class_name"])
+    if cls is None:
+        name = spec["class_name"]
+        raise ModelFileError(f"'{path}' holds a {name!r} model; seqlab builds "
+                             f"{', '.join(model_classes)} models. If {name!r} is your subclass of "
+                             f"seqlab.Model, pass load_model('{path}', custom_objects={{'{name}': {name}}})")
+    model = _rebuild(cls, spec, weights, custom_objects, path, entries.file_bytes)
+    assign_weights(model, weights, f"model file '{path}'")
+    if compile and compile_config is not None:
+        _compile_from_file(model, compile_config, custom_objects, path)
+        if optimizer_tensors is not None:
+            try:
+                set_optimizer_state(model, optimizer_tensors, optimizer_json)
+            except ValueError as error:
+                raise ModelFileError(f"'{path}': {error}") from error
+    return model
+
+
+class _Entries(NamedTuple):
+    """A model file's entries, each checked against its schema (see :mod:`.file_schema`)."""
+
+    file_bytes: int
+    model: dict
+    weights: dict
+    compile: dict | None
+    optimizer_tensors: dict | None
+    optimizer: dict | None
+
+
+def _read_checked_entries(path: str) -> _Entries:
     raw = _read_bytes(path)
     with _open_archive(path, raw) as archive:
         marker = _json_entry(archive, path, _MARKER, missing="it has no 'seqlab.json' marker, so it "
@@ -265,22 +301,7 @@ def load_model(filepath, model_classes: dict, custom_objects: dict | None = None
             optimizer_json = _json_entry(archive, path, _OPTIMIZER_JSON)
             file_schema.check_optimizer_state(optimizer_json, file_schema.Member(path, _OPTIMIZER_JSON),
                                               optimizer_tensors)
-    cls = model_classes.get(spec["class_name"])
-    if cls is None:
-        name = spec["class_name"]
-        raise ModelFileError(f"'{path}' holds a {name!r} model; seqlab builds "
-                             f"{', '.join(model_classes)} models. If {name!r} is your subclass of "
-                             f"seqlab.Model, pass load_model('{path}', custom_objects={{'{name}': {name}}})")
-    model = _rebuild(cls, spec, weights, custom_objects, path, len(raw))
-    assign_weights(model, weights, f"model file '{path}'")
-    if compile and compile_config is not None:
-        _compile_from_file(model, compile_config, custom_objects, path)
-        if optimizer_tensors is not None:
-            try:
-                set_optimizer_state(model, optimizer_tensors, optimizer_json)
-            except ValueError as error:
-                raise ModelFileError(f"'{path}': {error}") from error
-    return model
+    return _Entries(len(raw), spec, weights, compile_config, optimizer_tensors, optimizer_json)
 
 
 # A shape probe or carried state may need some memory of its own beyond the weights' size.
@@ -289,7 +310,8 @@ _PROBE_BYTES = 64 * 2**20
 
 def _rebuild(cls, spec: dict, weights: dict, custom_objects, path: str, file_bytes: int):
     """``cls.from_config`` + build, bounded by the file: the layers may ask for no more weight
-    values than the file stores, and no single tensor beyond the file's size (or 64 MiB), so a
+    values than the file stores, and no single tensor beyond twice the file's size (at least
+    64 MiB), so a
     small file cannot make the loader allocate without bound (see :mod:`seqlab.layers.allocation`)."""
     stored = sum(tensor.numel() for tensor in weights.values())
     try:
