@@ -15,6 +15,7 @@ sizes not fixed in advance: ``(None, timesteps, features)``.
 from __future__ import annotations
 
 import inspect
+import numbers
 from typing import Any
 
 import torch
@@ -23,7 +24,7 @@ from torch import nn
 from seqlab import initializers, regularizers
 from seqlab.checks import format_shape
 from seqlab.errors import NotBuiltError, describe
-from seqlab.layers import penalties, registry, symbolic
+from seqlab.layers import allocation, penalties, registry, symbolic
 from seqlab.layers.inputs import as_tensor_input, in_layer_dtype
 
 Shape = tuple  # (None | int, ...), batch axis first
@@ -234,7 +235,10 @@ class Layer(nn.Module):
         ``layer.trainable`` is set to later.
         """
         init = initializers.get(initializer)
-        value = init(tuple(shape), dtype=self.torch_dtype)
+        # A model rebuilt from a file: bounded by the file, and the stored values follow.
+        values_follow = allocation.charge_weight(self, name, shape)
+        value = torch.zeros(tuple(shape), dtype=self.torch_dtype) if values_follow \
+            else init(tuple(shape), dtype=self.torch_dtype)
         if transpose:
             value = value.t().contiguous()
         parameter = nn.Parameter(value, requires_grad=self.trainable and trainable)
@@ -387,7 +391,7 @@ def _check_dtype(name: str, dtype) -> str:
 
 def _batch_input_shape(name, input_shape, batch_input_shape, batch_size, input_dim):
     if batch_input_shape is not None:
-        return tuple(None if s is None else int(s) for s in batch_input_shape)
+        return _checked_sizes(name, "batch_input_shape", batch_input_shape)
     if input_dim is not None:
         input_shape = (input_dim,)
     if input_shape is None:
@@ -396,22 +400,26 @@ def _batch_input_shape(name, input_shape, batch_input_shape, batch_size, input_d
         return None
     if isinstance(input_shape, int):
         input_shape = (input_shape,)
+    return (batch_size, *_checked_sizes(name, "input_shape", input_shape))
+
+
+def _checked_sizes(name, argument, shape) -> tuple:
+    """``shape`` as a tuple of positive integers or None (a model file's shapes come through here too)."""
     try:
-        if isinstance(input_shape, str):
+        if isinstance(shape, str):
             raise TypeError
-        input_shape = tuple(input_shape)
+        shape = tuple(shape)
     except TypeError:
         raise TypeError(
-            f"layer '{name}': `input_shape` must be a tuple such as (timesteps, features), "
-            f"got {describe(input_shape)}"
+            f"layer '{name}': `{argument}` must be a tuple such as (timesteps, features), "
+            f"got {describe(shape)}"
         ) from None
-    for size in input_shape:
-        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
+    for size in shape:
+        if size is not None and (isinstance(size, bool) or not isinstance(size, numbers.Integral) or size <= 0):
             raise ValueError(
-                f"layer '{name}': `input_shape` sizes must be positive integers or None, "
-                f"got {input_shape}"
+                f"layer '{name}': `{argument}` sizes must be positive integers or None, got {shape}"
             )
-    return (batch_size, *input_shape)
+    return tuple(None if size is None else int(size) for size in shape)
 
 
 def probe_output_shape(layer: Layer, input_shape: Shape) -> Shape:

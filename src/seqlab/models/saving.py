@@ -17,7 +17,11 @@ The file is a zip archive (stored, not compressed; every entry CRC-checked on re
 ==========================  =================================================================
 
 Nothing is pickled and ``torch.load`` is never used: loading rebuilds layers by class name from
-the registry and fills in plain tensors, so an untrusted file runs no code. A user's loss,
+the registry and fills in plain tensors, so an untrusted file runs no code. Nor can it make the
+loader allocate without bound or fail with a raw exception: entries must be stored (never
+inflated) with bounded sizes, each JSON entry is checked against its schema
+(:mod:`seqlab.models.file_schema`) before anything is built, and the build is bounded by the
+stored weights (:mod:`seqlab.layers.allocation`). A user's loss,
 metric or regularizer function cannot be stored; it is saved by name and must be passed back
 through ``custom_objects``. Writes are atomic (temporary file in the same directory, fsync,
 ``os.replace``): an interrupted save leaves the previous file untouched.
@@ -31,10 +35,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import struct
 import uuid
 import warnings
 import zipfile
+from typing import NamedTuple
 
 import numpy as np
 from safetensors import SafetensorError
@@ -44,6 +50,8 @@ from safetensors.torch import load as load_tensors, save as save_tensors
 import seqlab
 from seqlab import regularizers
 from seqlab.errors import ModelFileError
+from seqlab.layers.allocation import AllocationLimitError, allocation_limit
+from seqlab.models import file_schema
 from seqlab.training.compile import MissingCustomObjectError
 from seqlab.training.optimizer_state import get_optimizer_state, set_optimizer_state
 
@@ -59,12 +67,19 @@ _MARKER, _MODEL, _WEIGHTS, _COMPILE, _OPTIMIZER, _OPTIMIZER_JSON = (
 # ---- atomic writes ----------------------------------------------------------------------------
 def atomic_write(filepath, write) -> None:
     """Call ``write(file)`` on a temporary file beside ``filepath``, fsync it, then rename it
-    over ``filepath``. On any failure the temporary file is removed and ``filepath`` is untouched."""
+    over ``filepath``. On any failure the temporary file is removed and ``filepath`` is untouched.
+
+    A process killed midway (``kill -9``) cannot remove its temporary file; the next successful
+    save of the same target removes such leftovers (:func:`_remove_stale_temporaries`).
+    """
     path = os.path.abspath(os.fspath(filepath))
     directory = os.path.dirname(path)
+    if not os.path.isdir(directory):  # checked first, so the error names the target, not a temporary
+        raise FileNotFoundError(f"cannot save '{os.fspath(filepath)}': the folder '{directory}' does not exist")
     temporary = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         with open(temporary, "xb") as handle:
+            started = os.fstat(handle.fileno()).st_mtime
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
@@ -74,6 +89,25 @@ def atomic_write(filepath, write) -> None:
             os.unlink(temporary)
         raise
     _fsync_directory(directory)
+    _remove_stale_temporaries(path, started)
+
+
+def _remove_stale_temporaries(path: str, started: float) -> None:
+    """Remove ``.NAME.<12 hex>.tmp`` files of this target last written before this save began:
+    leftovers of saves that were killed. A save of the same target running now in another
+    process writes to its file, so its modification time is not before ``started``."""
+    directory, name = os.path.split(path)
+    pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{12}}\.tmp")
+    try:
+        candidates = [entry for entry in os.scandir(directory) if pattern.fullmatch(entry.name)]
+    except OSError:
+        return
+    for entry in candidates:
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < started:
+                os.unlink(entry.path)
+        except OSError:  # gone already, or not ours to remove: the save itself succeeded
+            pass
 
 
 def _fsync_directory(directory: str) -> None:
@@ -116,7 +150,7 @@ def assign_weights(model, tensors: dict, source: str) -> None:
             raise ModelFileError(f"{source} has no weights {missing} for layer '{layer.name}'")
         try:
             layer.set_weights([tensors[key] for key in keys])
-        except ValueError as error:
+        except (ValueError, TypeError, RuntimeError) as error:
             raise ModelFileError(f"{source}: {error}") from None
     extra = sorted(set(tensors) - set(expected))
     if extra:
@@ -136,7 +170,7 @@ def load_weights(model, filepath) -> None:
     path = os.fspath(filepath)
     raw = _read_bytes(path)
     if raw[:4] == b"PK\x03\x04":
-        with _open_archive(path) as archive:
+        with _open_archive(path, raw) as archive:
             tensors = _safetensors(_entry(archive, path, _WEIGHTS), path, _WEIGHTS)
     else:
         tensors = _safetensors(raw, path, "weights")
@@ -204,45 +238,21 @@ def load_model(filepath, model_classes: dict, custom_objects: dict | None = None
         compile: restore the loss, metrics, optimizer and optimizer state.
 
     Raises:
-        ModelFileError: the file is missing, not a seqlab model file, truncated or corrupted.
+        ModelFileError: the file is missing, not a seqlab model file, truncated or corrupted, an
+            entry breaks its schema (:mod:`seqlab.models.file_schema`), or the config does not
+            match the stored weights (found before anything larger than the file is allocated).
     """
     path = os.fspath(filepath)
-    with _open_archive(path) as archive:
-        marker = _json_entry(archive, path, _MARKER, missing="it has no 'seqlab.json' marker, so it "
-                             "is not a seqlab model file")
-        if marker.get("format") != FORMAT:
-            raise ModelFileError(f"'{path}' is not a seqlab model file (format {marker.get('format')!r})")
-        version = marker.get("format_version")
-        if not isinstance(version, int) or version > FORMAT_VERSION:
-            raise ModelFileError(
-                f"'{path}' uses model format version {version!r}; this seqlab reads up to "
-                f"version {FORMAT_VERSION} (upgrade seqlab)"
-            )
-        spec = _json_entry(archive, path, _MODEL)
-        weights = _safetensors(_entry(archive, path, _WEIGHTS), path, _WEIGHTS)
-        compile_config = _json_entry(archive, path, _COMPILE) if _COMPILE in archive.namelist() else None
-        optimizer_tensors = optimizer_json = None
-        if _OPTIMIZER in archive.namelist():
-            optimizer_tensors = _safetensors(_entry(archive, path, _OPTIMIZER), path, _OPTIMIZER)
-            optimizer_json = _json_entry(archive, path, _OPTIMIZER_JSON)
-    cls = model_classes.get(spec.get("class_name"))
+    entries = _read_checked_entries(path)
+    spec, weights = entries.model, entries.weights
+    compile_config, optimizer_tensors, optimizer_json = entries.compile, entries.optimizer_tensors, entries.optimizer
+    cls = model_classes.get(spec["class_name"])
     if cls is None:
-        name = spec.get("class_name")
+        name = spec["class_name"]
         raise ModelFileError(f"'{path}' holds a {name!r} model; seqlab builds "
                              f"{', '.join(model_classes)} models. If {name!r} is your subclass of "
                              f"seqlab.Model, pass load_model('{path}', custom_objects={{'{name}': {name}}})")
-    try:
-        with regularizers.custom_object_scope(custom_objects):
-            model = cls.from_config(spec["config"])
-        shape = spec.get("build_input_shape")
-        if shape is not None and not model.built:
-            model.build(tuple(shape))
-    except regularizers.UnknownRegularizerError as error:
-        name = error.name
-        raise ValueError(f"model file '{path}': {error}; pass load_model('{path}', "
-                         f"custom_objects={{'{name}': {name}}})") from None
-    except (KeyError, TypeError, ValueError) as error:
-        raise ModelFileError(f"'{path}' holds a model config that cannot be rebuilt: {error}") from error
+    model = _rebuild(cls, spec, weights, custom_objects, path, entries.file_bytes)
     assign_weights(model, weights, f"model file '{path}'")
     if compile and compile_config is not None:
         _compile_from_file(model, compile_config, custom_objects, path)
@@ -251,6 +261,77 @@ def load_model(filepath, model_classes: dict, custom_objects: dict | None = None
                 set_optimizer_state(model, optimizer_tensors, optimizer_json)
             except ValueError as error:
                 raise ModelFileError(f"'{path}': {error}") from error
+    return model
+
+
+class _Entries(NamedTuple):
+    """A model file's entries, each checked against its schema (see :mod:`.file_schema`)."""
+
+    file_bytes: int
+    model: dict
+    weights: dict
+    compile: dict | None
+    optimizer_tensors: dict | None
+    optimizer: dict | None
+
+
+def _read_checked_entries(path: str) -> _Entries:
+    raw = _read_bytes(path)
+    with _open_archive(path, raw) as archive:
+        marker = _json_entry(archive, path, _MARKER, missing="it has no 'seqlab.json' marker, so it "
+                             "is not a seqlab model file")
+        file_schema.check_marker(marker, file_schema.Member(path, _MARKER), FORMAT, FORMAT_VERSION)
+        spec = _json_entry(archive, path, _MODEL)
+        file_schema.check_model(spec, file_schema.Member(path, _MODEL))
+        weights = _safetensors(_entry(archive, path, _WEIGHTS), path, _WEIGHTS)
+        names = set(archive.namelist())
+        compile_config = _json_entry(archive, path, _COMPILE) if _COMPILE in names else None
+        if compile_config is not None:
+            file_schema.check_compile(compile_config, file_schema.Member(path, _COMPILE))
+        optimizer_tensors = optimizer_json = None
+        if (_OPTIMIZER in names) != (_OPTIMIZER_JSON in names):
+            present, absent = (_OPTIMIZER, _OPTIMIZER_JSON) if _OPTIMIZER in names else (_OPTIMIZER_JSON, _OPTIMIZER)
+            raise ModelFileError(f"'{path}' is not a complete seqlab model file: it has {present!r} but "
+                                 f"not {absent!r} (the optimizer state is written as both)")
+        if _OPTIMIZER in names:
+            if compile_config is None:
+                raise ModelFileError(f"'{path}' holds an optimizer state but no {_COMPILE!r} to say "
+                                     "which optimizer it belongs to")
+            optimizer_tensors = _safetensors(_entry(archive, path, _OPTIMIZER), path, _OPTIMIZER)
+            optimizer_json = _json_entry(archive, path, _OPTIMIZER_JSON)
+            file_schema.check_optimizer_state(optimizer_json, file_schema.Member(path, _OPTIMIZER_JSON),
+                                              optimizer_tensors)
+    return _Entries(len(raw), spec, weights, compile_config, optimizer_tensors, optimizer_json)
+
+
+# A shape probe or carried state may need some memory of its own beyond the weights' size.
+_PROBE_BYTES = 64 * 2**20
+
+
+def _rebuild(cls, spec: dict, weights: dict, custom_objects, path: str, file_bytes: int):
+    """``cls.from_config`` + build, bounded by the file: the layers may ask for no more weight
+    values than the file stores, and no single tensor beyond twice the file's size (at least
+    64 MiB), so a
+    small file cannot make the loader allocate without bound (see :mod:`seqlab.layers.allocation`)."""
+    stored = sum(tensor.numel() for tensor in weights.values())
+    try:
+        with regularizers.custom_object_scope(custom_objects), \
+                allocation_limit(stored, max(_PROBE_BYTES, 2 * file_bytes), source=f"'{path}' ({_WEIGHTS})"):
+            model = cls.from_config(spec["config"])
+            shape = spec.get("build_input_shape")
+            if shape is not None and not model.built:
+                model.build(tuple(shape))
+    except regularizers.UnknownRegularizerError as error:
+        name = error.name
+        raise ValueError(f"model file '{path}': {error}; pass load_model('{path}', "
+                         f"custom_objects={{'{name}': {name}}})") from None
+    except AllocationLimitError as error:
+        raise ModelFileError(f"'{path}': its model config does not match its stored weights: {error}; "
+                             "nothing that large was allocated") from None
+    except RecursionError:
+        raise ModelFileError(f"'{path}' holds a model config nested too deeply to rebuild") from None
+    except Exception as error:  # noqa: BLE001 - a file's config is untrusted: any failure is the file's
+        raise ModelFileError(f"'{path}' holds a model config that cannot be rebuilt: {error}") from error
     return model
 
 
@@ -264,8 +345,8 @@ def _compile_from_file(model, config: dict, custom_objects, path: str) -> None:
             f"stored in a file; pass load_model('{path}', custom_objects={{'{name}': {name}}}) "
             "or load_model(..., compile=False)"
         ) from None
-    except ValueError as error:
-        raise ModelFileError(f"'{path}': {error}") from error
+    except (ValueError, TypeError) as error:
+        raise ModelFileError(f"'{path}': its compile settings cannot be restored: {error}") from error
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -279,11 +360,12 @@ def _read_bytes(path: str) -> bytes:
         raise ModelFileError(f"'{path}' is a directory, not a seqlab model file") from None
 
 
-def _open_archive(path: str) -> zipfile.ZipFile:
-    raw = _read_bytes(path)
+def _open_archive(path: str, raw: bytes) -> zipfile.ZipFile:
+    """The archive, once its directory is proven sane: members stored (the format never
+    compresses, so a member cannot inflate beyond the file), each name once, sizes bounded."""
     try:
-        return zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError, struct.error):
         if raw[:4] == b"PK\x03\x04":
             raise ModelFileError(
                 f"'{path}' is a truncated or corrupted seqlab model file (its zip directory is "
@@ -292,6 +374,23 @@ def _open_archive(path: str) -> zipfile.ZipFile:
         raise ModelFileError(
             f"'{path}' is not a seqlab model file (it is not a zip archive; starts with {raw[:16]!r})"
         ) from None
+    seen = set()
+    for info in archive.infolist():
+        if info.filename in seen:
+            raise ModelFileError(f"'{path}' is corrupted: it holds the entry {info.filename!r} twice")
+        seen.add(info.filename)
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise ModelFileError(
+                f"'{path}' is corrupted or not written by seqlab: entry {info.filename!r} is compressed "
+                f"(zip method {info.compress_type}); seqlab stores entries uncompressed and reads no other"
+            )
+        limit = file_schema.MAX_JSON_BYTES if info.filename.endswith(".json") else len(raw)
+        if info.file_size > limit or info.compress_size != info.file_size:
+            raise ModelFileError(
+                f"'{path}' is corrupted: entry {info.filename!r} declares {info.file_size:,} bytes "
+                f"({info.compress_size:,} stored), beyond the {limit:,} bytes such an entry may have"
+            )
+    return archive
 
 
 def _entry(archive: zipfile.ZipFile, path: str, name: str, missing: str | None = None) -> bytes:
@@ -299,18 +398,12 @@ def _entry(archive: zipfile.ZipFile, path: str, name: str, missing: str | None =
         return archive.read(name)
     except KeyError:
         raise ModelFileError(f"'{path}' is not a complete seqlab model file: {missing or f'it has no {name!r}'}") from None
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError, struct.error) as error:
         raise ModelFileError(f"'{path}' is corrupted: entry {name!r} fails its check ({error})") from None
 
 
 def _json_entry(archive, path: str, name: str, missing: str | None = None) -> dict:
-    try:
-        value = json.loads(_entry(archive, path, name, missing).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelFileError(f"'{path}' is corrupted: entry {name!r} is not valid JSON ({error})") from None
-    if not isinstance(value, dict):
-        raise ModelFileError(f"'{path}' is corrupted: entry {name!r} is not a JSON object")
-    return value
+    return file_schema.parse_json(_entry(archive, path, name, missing), file_schema.Member(path, name))
 
 
 def _safetensors(data: bytes, path: str, what: str) -> dict:
@@ -318,6 +411,8 @@ def _safetensors(data: bytes, path: str, what: str) -> dict:
         return load_tensors(data)
     except (SafetensorError, ValueError, struct.error) as error:
         raise ModelFileError(f"'{path}' is corrupted or not a safetensors file: {what} cannot be read ({error})") from None
+    except Exception as error:  # noqa: BLE001 - whatever a damaged header makes the reader raise
+        raise ModelFileError(f"'{path}' is corrupted: {what} cannot be read ({type(error).__name__}: {error})") from None
 
 
 def _json(value) -> bytes:

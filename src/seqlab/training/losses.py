@@ -398,6 +398,12 @@ def deserialize(spec: dict, custom_objects: dict | None = None):
             raise KeyError(name)
         return custom_objects[name]
     if spec.get("class_name") == "Loss":
-        config = dict(spec.get("config", {}))
-        return Loss(_FUNCTIONS[spec["function"]], **config)
+        function = spec.get("function")
+        if function not in _FUNCTIONS:
+            raise ValueError(f"unknown loss function {function!r}; known loss functions: {sorted(_FUNCTIONS)}")
+        return Loss(_FUNCTIONS[function], **dict(spec.get("config", {})))
+    if spec.get("class_name") not in _CLASSES:
+        # Not a missing custom object: those are saved as {"custom": name}.
+        raise ValueError(f"unknown loss {spec!r}; known loss classes: {sorted(_CLASSES)} (a loss of your own is saved as {{'custom': name}} and passed "
+                         "back through custom_objects)")
     return _CLASSES[spec["class_name"]].from_config(dict(spec.get("config", {})))

@@ -265,4 +265,7 @@ def deserialize(spec: dict, custom_objects: dict | None = None):
         if not custom_objects or name not in custom_objects:
             raise KeyError(name)
         return custom_objects[name]
+    if spec.get("class_name") not in _CLASSES:
+        raise ValueError(f"unknown metric {spec!r}; known metric classes: {sorted(_CLASSES)} (a metric of your own is saved as {{'custom': name}} and passed "
+                         "back through custom_objects)")
     return _CLASSES[spec["class_name"]].from_config(dict(spec.get("config", {})))

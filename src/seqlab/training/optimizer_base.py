@@ -130,6 +130,13 @@ class Optimizer:
         self.clipvalue = None if clipvalue is None else _positive(self, "clipvalue", clipvalue)
         self.global_clipnorm = None if global_clipnorm is None else _positive(self, "global_clipnorm", global_clipnorm)
         self.weight_decay = None if weight_decay is None else _non_negative(self, "weight_decay", weight_decay)
+        unknown = sorted(set(settings) - set(self._defaults))
+        if unknown:  # as Keras ("Argument(s) not recognized"): a misspelt setting is never ignored
+            raise TypeError(
+                f"{type(self).__name__}() got unexpected keyword arguments {unknown}; it takes "
+                f"learning_rate, clipnorm, clipvalue, global_clipnorm, weight_decay, name"
+                + "".join(f", {key}" for key in self._defaults)
+            )
         self.name = name or type(self).__name__.lower()
         self.settings = {**self._defaults, **settings}
         self.engine: _Engine | None = None

@@ -234,11 +234,20 @@ def deserialize(spec: dict, parameters=None) -> Optimizer:
     """
     if spec.get("class_name") == "TorchOptimizer":
         config = dict(spec.get("config", {}))
-        cls = getattr(torch.optim, config.pop("torch_class", ""), None)
-        if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
-            raise ValueError(f"unknown torch optimizer {spec!r}")
-        accepted = inspect.signature(cls).parameters
-        return TorchOptimizer(cls(parameters, **{k: v for k, v in config.items() if k in accepted}))
+        torch_class = config.pop("torch_class", "")
+        cls = getattr(torch.optim, torch_class, None) if isinstance(torch_class, str) else None
+        if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)) or cls is torch.optim.Optimizer:
+            known = sorted(name for name, value in vars(torch.optim).items() if isinstance(value, type)
+                           and issubclass(value, torch.optim.Optimizer) and value is not torch.optim.Optimizer)
+            raise ValueError(f"unknown torch optimizer class {torch_class!r}; known: {known}")
+        # torch's own settings only (its param_groups also hold bookkeeping such as
+        # 'initial_lr'); never the parameters, which are the model's.
+        accepted = set(inspect.signature(cls).parameters) - {"params"}
+        settings = {k: v for k, v in config.items() if k in accepted}
+        try:
+            return TorchOptimizer(cls(parameters, **settings))
+        except (TypeError, ValueError, RuntimeError) as error:  # torch's own checks of its settings
+            raise ValueError(f"torch.optim.{torch_class}{settings} cannot be built: {error}") from None
     cls = _CLASSES.get(spec.get("class_name"))
     if cls is None:
         raise ValueError(f"unknown optimizer class {spec.get('class_name')!r}; known: {sorted(_CLASSES)}")

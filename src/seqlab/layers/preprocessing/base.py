@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from seqlab.errors import describe
+from seqlab.layers import allocation
 from seqlab.layers.base import Layer
 
 
@@ -42,6 +43,7 @@ class PreprocessingLayer(Layer):
         if name in self._state_names:
             getattr(self, name).data = tensor.to(self.device)
         else:
+            allocation.charge_weight(self, name, tuple(tensor.shape))  # a model rebuilt from a file: bounded by it
             self.register_buffer(name, tensor.to(self.device))
             self._state_names.append(name)
         return getattr(self, name)

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from seqlab.checks import check_bool, format_shape
+from seqlab.layers import allocation
 from seqlab.layers.convolutional import spatial
 from seqlab.layers.convolutional.arithmetic import (
     normalize_padding,
@@ -124,7 +125,10 @@ class ConvLSTM(RecurrentLayer):
     # ---- weights -----------------------------------------------------------------------
     def _add_conv_weight(self, name, keras_shape, initializer):
         # Initialised in Keras's layout, so the fans (and Orthogonal's flattening) match Keras.
-        value = initializer(keras_shape, dtype=self.torch_dtype)
+        # A model rebuilt from a file: bounded by the file, and the stored values follow.
+        values_follow = allocation.charge_weight(self, name, keras_shape)
+        value = torch.zeros(tuple(keras_shape), dtype=self.torch_dtype) if values_follow \
+            else initializer(keras_shape, dtype=self.torch_dtype)
         stored = value.permute(self.rank + 1, self.rank, *range(self.rank)).contiguous()
         self.register_parameter(name, nn.Parameter(stored, requires_grad=self.trainable))
 
