@@ -68,7 +68,8 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k: int = 5, from_sorted_id
     if from_sorted_ids:
         labels = torch.as_tensor(y_true, device=y_pred.device).to(y_pred.dtype)
         labels = labels.reshape(y_pred.shape[:-1])
-        return (y_pred[..., :k] == labels.unsqueeze(-1)).any(dim=-1).to(torch.get_default_dtype())
+        found = (y_pred[..., :k] == labels.unsqueeze(-1)).any(dim=-1)
+        return found.to(y_pred.dtype if y_pred.is_floating_point() else torch.get_default_dtype())
     y_true, y_pred = losses_module._tensors(y_true, y_pred, integer_targets=True)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = y_true.squeeze(-1)
