@@ -170,6 +170,8 @@ def test_bad_arguments_name_themselves():
         metrics.AUC(curve="ROCK")
     with pytest.raises(ValueError, match=r"AUC: `num_thresholds` must be an integer >= 2, got 1"):
         metrics.AUC(num_thresholds=1)
+    with pytest.raises(ValueError, match=r"AUC: `label_weights` must be a list of numbers >= 0, got \[1, -1\]"):
+        metrics.AUC(label_weights=[1, -1])
     with pytest.raises(ValueError, match=r"AUC: `num_labels` is needed only when `multi_label` is True"):
         metrics.AUC(num_labels=3)
     with pytest.raises(ValueError, match=r"`class_id` is 5, but the predictions have shape \(2, 3\)"):

@@ -1,6 +1,7 @@
 """Nadam, Adamax, Adadelta and Lion against float64 NumPy transcriptions of Keras 3's code
 (keras/src/optimizers/{nadam,adamax,adadelta,lion}.py), against torch.optim.Adadelta where the
 maths coincide, and through a model file: save mid-training, load, go on = never stopped."""
+import json
 import math
 
 import numpy as np
@@ -10,6 +11,7 @@ import torch
 from seqlab import optimizers
 from seqlab.layers import Dense
 from seqlab.models import Sequential, load_model
+from seqlab.training import optimizers as optimizer_registry
 
 START = np.linspace(-1, 1, 6).reshape(3, 2)
 
@@ -137,6 +139,14 @@ def test_nadam_is_not_torchs_nadam():
 def test_config_round_trip(optimizer):
     clone = type(optimizer).from_config(optimizer.get_config())
     assert clone.get_config() == optimizer.get_config()
+
+
+@pytest.mark.parametrize("name", sorted(optimizer_registry._CLASSES))
+def test_every_registered_optimizer_round_trips_through_json(name):
+    optimizer = optimizer_registry._CLASSES[name](learning_rate=0.005, clipvalue=2.0)
+    spec = json.loads(json.dumps(optimizer_registry.serialize(optimizer)))
+    clone = optimizer_registry.deserialize(spec)
+    assert type(clone) is type(optimizer) and clone.get_config() == optimizer.get_config()
 
 
 @pytest.mark.parametrize("name, cls", [("nadam", optimizers.Nadam), ("Adamax", optimizers.Adamax),

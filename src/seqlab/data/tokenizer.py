@@ -137,7 +137,8 @@ class Tokenizer:
                 self.word_counts[token] = self.word_counts.get(token, 0) + 1
             for token in set(tokens):
                 self.word_docs[token] += 1
-        by_count = sorted(self.word_counts.items(), key=lambda item: item[1], reverse=True)  # stable: ties keep first-seen order
+        # sorted() is stable: words of equal count keep the order they were first seen in
+        by_count = sorted(self.word_counts.items(), key=lambda item: item[1], reverse=True)
         vocabulary = ([] if self.oov_token is None else [self.oov_token]) + [word for word, _ in by_count]
         self.word_index = dict(zip(vocabulary, range(1, len(vocabulary) + 1)))
         self.index_word = {index: word for word, index in self.word_index.items()}

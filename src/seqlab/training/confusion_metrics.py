@@ -267,7 +267,13 @@ class AUC(_ThresholdedMetric):
                                  f"got num_labels={num_labels}")
             num_labels = check_int("AUC", "num_labels", num_labels)
         self.num_labels = num_labels
-        self.label_weights = None if label_weights is None else [float(w) for w in label_weights]
+        if label_weights is not None:
+            weights = list(label_weights) if isinstance(label_weights, (list, tuple)) else None
+            if weights is None or any(isinstance(w, bool) or not isinstance(w, (int, float)) or not w >= 0
+                                      for w in weights):
+                raise ValueError(f"AUC: `label_weights` must be a list of numbers >= 0, got {describe(label_weights)}")
+            label_weights = [float(w) for w in weights]
+        self.label_weights = label_weights
         self._from_thresholds = thresholds is not None
         if thresholds is not None:
             inner = sorted(parse_thresholds("AUC", thresholds, 0.5))
