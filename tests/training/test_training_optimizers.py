@@ -156,7 +156,7 @@ def test_config_round_trip(optimizer):
 def test_get_by_name_and_errors():
     assert isinstance(optimizers.get("adam"), optimizers.Adam)
     assert isinstance(optimizers.get("RMSprop"), optimizers.RMSprop)
-    with pytest.raises(ValueError, match=r"unknown optimizer 'adamm'; known optimizers: \['adagrad', 'adam', 'adamw', 'rmsprop', 'sgd'\]"):
+    with pytest.raises(ValueError, match=r"unknown optimizer 'adamm'; known optimizers: \['adadelta', 'adagrad', 'adam', 'adamax', 'adamw', 'lion', 'nadam', 'rmsprop', 'sgd'\]"):
         optimizers.get("adamm")
     with pytest.raises(ValueError, match="Adam: `learning_rate` must be a number >= 0, got -0.1"):
         optimizers.Adam(learning_rate=-0.1)

@@ -6,14 +6,25 @@ metric ``fn(y_true, y_pred)`` is averaged over samples (``MeanMetricWrapper``), 
 ``RootMeanSquaredError`` takes the root of the epoch's mean squared error, not a mean of
 batch roots. ``'accuracy'``/``'acc'`` picks binary, sparse or categorical accuracy from the
 shapes of the first batch, as Keras 3 does; its History key is the name you gave.
+
+The base class is in :mod:`seqlab.training.metric_base`; the metrics built on thresholded
+counts (Precision, Recall, AUC...) in :mod:`seqlab.training.confusion_metrics`, the F-scores in
+:mod:`seqlab.training.f_score_metrics`. This module registers them all by name (``get``,
+``serialize``, ``deserialize``).
 """
 from __future__ import annotations
 
 import torch
 
+from seqlab.checks import check_bool, check_int
 from seqlab.errors import describe
 from seqlab.layers.registry import snake_case
 from seqlab.training import losses as losses_module
+from seqlab.training.confusion_metrics import (
+    AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives,
+)
+from seqlab.training.f_score_metrics import F1Score, FBetaScore
+from seqlab.training.metric_base import Metric, sample_weights_like
 
 
 # ---- accuracy functions (per-sample values, Keras's definitions) ------------------------------
@@ -37,40 +48,35 @@ def sparse_categorical_accuracy(y_true, y_pred) -> torch.Tensor:
     return (y_true == y_pred.argmax(dim=-1)).to(y_pred.dtype)
 
 
+def _in_top_k(labels: torch.Tensor, y_pred: torch.Tensor, k: int) -> torch.Tensor:
+    # Keras's ops.in_top_k: a label whose score ties the k-th largest counts as in the top k.
+    k = min(k, y_pred.shape[-1])  # k >= the number of classes: every label is in the top k
+    kth_largest = y_pred.topk(k, dim=-1).values[..., -1:]
+    return (y_pred.gather(-1, labels.unsqueeze(-1)) >= kth_largest).squeeze(-1).to(y_pred.dtype)
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k: int = 5) -> torch.Tensor:
+    """1 where ``argmax(y_true)`` is among the ``k`` highest scores of ``y_pred``, per sample."""
+    y_true, y_pred = losses_module._tensors(y_true, y_pred)
+    return _in_top_k(y_true.argmax(dim=-1), y_pred, k)
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k: int = 5, from_sorted_ids: bool = False) -> torch.Tensor:
+    """1 where the integer label is among the ``k`` highest scores; with ``from_sorted_ids``,
+    ``y_pred`` holds class ids sorted by score and the label is looked for in its first ``k``."""
+    y_pred = torch.as_tensor(y_pred)
+    if from_sorted_ids:
+        labels = torch.as_tensor(y_true, device=y_pred.device).to(y_pred.dtype)
+        labels = labels.reshape(y_pred.shape[:-1])
+        found = (y_pred[..., :k] == labels.unsqueeze(-1)).any(dim=-1)
+        return found.to(y_pred.dtype if y_pred.is_floating_point() else torch.get_default_dtype())
+    y_true, y_pred = losses_module._tensors(y_true, y_pred, integer_targets=True)
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = y_true.squeeze(-1)
+    return _in_top_k(y_true, y_pred, k)
+
+
 # ---- metric objects ----------------------------------------------------------------------------
-class Metric:
-    """Base class: ``reset_state`` → ``update_state(y_true, y_pred)``... → ``result()``.
-
-    ``direction`` is ``'up'`` (accuracy), ``'down'`` (errors) or ``None`` (unknown); callbacks use
-    it for ``mode='auto'``.
-    """
-
-    direction: str | None = None
-
-    def __init__(self, name: str | None = None):
-        self.name = name or snake_case(type(self).__name__)
-        self.reset_state()
-
-    def reset_state(self) -> None:
-        raise NotImplementedError
-
-    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
-        raise NotImplementedError
-
-    def result(self) -> torch.Tensor:
-        raise NotImplementedError
-
-    def get_config(self) -> dict:
-        return {"name": self.name}
-
-    @classmethod
-    def from_config(cls, config: dict) -> "Metric":
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(name={self.name!r})"
-
-
 class Mean(Metric):
     """Average of per-sample values; values of shape ``(N, ...)`` count as N samples."""
 
@@ -78,9 +84,12 @@ class Mean(Metric):
         self.total = None
         self.count = 0
 
-    def update_values(self, values: torch.Tensor, mask: torch.Tensor | None = None) -> None:
+    def update_values(self, values: torch.Tensor, mask: torch.Tensor | None = None, sample_weight=None) -> None:
         values = values.detach()
         weight = losses_module.mask_weights(mask, values)
+        if sample_weight is not None:  # Keras: sum(w * v) / sum(w)
+            weight = sample_weights_like(sample_weight, values) if weight is None \
+                else weight * sample_weights_like(sample_weight, values)
         if weight is not None:  # as Keras 3: the mean over the unmasked timesteps only
             total = (values * weight).sum()
             self.total = total if self.total is None else self.total + total
@@ -93,7 +102,7 @@ class Mean(Metric):
         self.count += values.shape[0] if values.ndim else 1
 
     def update_state(self, values, sample_weight=None) -> None:
-        self.update_values(torch.as_tensor(values))
+        self.update_values(torch.as_tensor(values), sample_weight=sample_weight)
 
     def result(self) -> torch.Tensor:
         if self.total is None:
@@ -116,7 +125,7 @@ class MeanMetricWrapper(Mean):
             if self.fn not in _BUILTIN_FUNCTIONS:  # a user's function: spare it the (N,)/(N, 1) trap
                 y_true, y_pred = losses_module.align_ranks(y_true, y_pred)
             values = torch.as_tensor(self.fn(y_true, y_pred, **self.fn_kwargs), device=y_pred.device)
-            self.update_values(values, losses_module.output_mask(y_pred))
+            self.update_values(values, losses_module.output_mask(y_pred), sample_weight)
 
     def get_config(self) -> dict:
         return {"name": self.name, **self.fn_kwargs}
@@ -156,6 +165,26 @@ class BinaryAccuracy(_FunctionMetric):
         super().__init__(name=name, threshold=float(threshold))
 
 
+class TopKCategoricalAccuracy(_FunctionMetric):
+    """How often the one-hot target is among the ``k`` highest scores (Keras: ``k=5``)."""
+
+    direction, _fn = "up", staticmethod(top_k_categorical_accuracy)
+
+    def __init__(self, k: int = 5, name: str | None = None):
+        super().__init__(name=name, k=check_int(type(self).__name__, "k", k))
+
+
+class SparseTopKCategoricalAccuracy(_FunctionMetric):
+    """How often the integer target is among the ``k`` highest scores (Keras: ``k=5``)."""
+
+    direction, _fn = "up", staticmethod(sparse_top_k_categorical_accuracy)
+
+    def __init__(self, k: int = 5, name: str | None = None, from_sorted_ids: bool = False):
+        owner = type(self).__name__
+        super().__init__(name=name, k=check_int(owner, "k", k),
+                         from_sorted_ids=check_bool(owner, "from_sorted_ids", from_sorted_ids))
+
+
 class RootMeanSquaredError(Mean):
     """``sqrt(mean((y_true - y_pred)**2))`` over every value of the epoch."""
 
@@ -164,7 +193,7 @@ class RootMeanSquaredError(Mean):
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         with torch.no_grad():
             y_true, y_pred = losses_module.align_ranks(*losses_module._tensors(y_true, y_pred))
-            self.update_values((y_pred - y_true).square(), losses_module.output_mask(y_pred))
+            self.update_values((y_pred - y_true).square(), losses_module.output_mask(y_pred), sample_weight)
 
     def result(self) -> torch.Tensor:
         return super().result().sqrt()
@@ -199,7 +228,8 @@ class Accuracy(Metric):
 
 
 _BUILTIN_FUNCTIONS = set(losses_module._FUNCTIONS.values()) | {
-    binary_accuracy, categorical_accuracy, sparse_categorical_accuracy}
+    binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, top_k_categorical_accuracy,
+    sparse_top_k_categorical_accuracy}
 _ACCURACY_FUNCTIONS = {
     "binary_accuracy": binary_accuracy,
     "categorical_accuracy": categorical_accuracy,
@@ -207,7 +237,12 @@ _ACCURACY_FUNCTIONS = {
 }
 _CLASSES = {cls.__name__: cls for cls in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, RootMeanSquaredError,
-    BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy)}
+    BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy, TruePositives, FalsePositives, TrueNegatives, FalseNegatives,
+    Precision, Recall, AUC, FBetaScore, F1Score)}
+# Keras 3 also takes each class by its snake-case name ('auc', 'precision', 'f1_score'...); the
+# names above (losses, accuracies, 'rmse') are looked up first and keep their meaning.
+_SNAKE_NAMES = {snake_case(name): cls for name, cls in _CLASSES.items()}
 
 rmse = "rmse"  # `metrics=['rmse']` is the name; the metric is RootMeanSquaredError
 
@@ -215,7 +250,7 @@ rmse = "rmse"  # `metrics=['rmse']` is the name; the metric is RootMeanSquaredEr
 def names() -> list[str]:
     """Every metric name ``compile(metrics=[...])`` accepts."""
     return sorted({"accuracy", "acc", "rmse", "root_mean_squared_error", *_ACCURACY_FUNCTIONS,
-                   *losses_module._FUNCTIONS}) + sorted(_CLASSES)
+                   *losses_module._FUNCTIONS, *_SNAKE_NAMES}) + sorted(_CLASSES)
 
 
 def get(identifier) -> Metric:
@@ -233,6 +268,8 @@ def get(identifier) -> Metric:
             return MeanMetricWrapper(losses_module._FUNCTIONS[identifier], name=identifier, direction="down")
         if identifier in _CLASSES:
             return _CLASSES[identifier]()
+        if identifier in _SNAKE_NAMES:
+            return _SNAKE_NAMES[identifier]()
         raise ValueError(
             f"unknown metric {identifier!r}; known metrics: {names()}, or pass a function "
             "fn(y_true, y_pred) returning per-sample values or a scalar"

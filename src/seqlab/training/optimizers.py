@@ -11,6 +11,9 @@ small models and keeps Keras's epsilon placement:
   only while ``sqrt(v)`` is near ``eps``.
 - RMSprop (Keras): ``p -= lr * g / sqrt(v + eps)``; torch uses ``sqrt(v) + eps``.
 - Adagrad (Keras): starts its accumulator at 0.1 and divides by ``sqrt(acc + eps)``.
+
+Nadam, Adamax, Adadelta and Lion are in :mod:`seqlab.training.optimizer_rules`; every rule is
+registered here by name.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import torch
 
 from seqlab.errors import describe
 from seqlab.training.optimizer_base import Optimizer, _jsonable
+from seqlab.training.optimizer_rules import Adadelta, Adamax, Lion, Nadam
 
 
 class Adam(Optimizer):
@@ -192,7 +196,8 @@ class TorchOptimizer(Optimizer):
         return {"torch_class": type(self.engine).__name__, **_jsonable(group)}
 
 
-_BY_NAME = {"adam": Adam, "adamw": AdamW, "sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad}
+_BY_NAME = {"adam": Adam, "adamw": AdamW, "sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad,
+            "nadam": Nadam, "adamax": Adamax, "adadelta": Adadelta, "lion": Lion}
 _CLASSES = {cls.__name__: cls for cls in _BY_NAME.values()}
 
 

@@ -38,8 +38,11 @@ def interactive() -> bool:
     return bool(getattr(stream, "isatty", lambda: False)()) or "ipykernel" in sys.modules
 
 
-def format_value(value: float) -> str:
-    # Keras's rule: 4 decimals, or scientific notation for tiny values.
+def format_value(value) -> str:
+    # Keras's rule: 4 decimals, or scientific notation for tiny values; a metric with one value
+    # per class (F1Score(average=None)) shows them all.
+    if isinstance(value, list):
+        return "[" + " ".join(format_value(item) for item in value) + "]"
     return f"{value:.4f}" if abs(value) > 1e-3 or value == 0 else f"{value:.4e}"
 
 

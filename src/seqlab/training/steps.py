@@ -26,7 +26,6 @@ class Tracker:
         self.metrics = setup.make_metrics()
         self.metric_outputs = setup.metric_outputs  # None: one output, metrics read y itself
         self.loss_names = setup.outputs.loss_names if setup.outputs is not None else []
-        self.on_cpu = device.type == "cpu"
         self.reset()
 
     def reset(self) -> None:
@@ -64,11 +63,16 @@ class Tracker:
         tensors = [self.loss_total / self.count] + [metric.result() for metric in self.metrics]
         if self.part_totals is not None:
             tensors += [total / self.count for total in self.part_totals]
-        if self.on_cpu:
-            values = [t.item() for t in tensors]
-        else:
-            device = self.loss_total.device  # a metric that saw nothing reports a CPU zero
-            values = torch.stack([t.to(device=device, dtype=torch.float64) for t in tensors]).tolist()
+        # One read for all: a vector result (F1Score(average=None): one value per class) gives a
+        # list of floats, as Keras logs an array.
+        device = self.loss_total.device  # a metric that saw nothing reports a CPU zero
+        flat = [t.detach().to(device=device, dtype=torch.float64).reshape(-1) for t in tensors]
+        numbers = torch.cat(flat).tolist()
+        values, start = [], 0
+        for tensor, part in zip(tensors, flat):
+            chunk = numbers[start:start + part.numel()]
+            values.append(chunk[0] if tensor.ndim == 0 else chunk)
+            start += part.numel()
         return dict(zip(["loss"] + [metric.name for metric in self.metrics] + self.loss_names, values))
 
     def first_bad_batch(self) -> int | None:
