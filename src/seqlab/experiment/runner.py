@@ -50,6 +50,18 @@ class RunResult:
     def report(self) -> str:
         return self.run.file("report.html")
 
+    def __str__(self) -> str:
+        """What ``seqlab run`` prints: each target's table, the verdicts, where the report is."""
+        lines = []
+        for target, table in self.tables.items():
+            lines += ["", f"Test metrics for {target}, in the data's units (* = best):", str(table)]
+        lines += ["", *self.verdicts, ""]
+        lines.append(f"report: {self.report}" if os.path.exists(self.report) else f"run folder: {self.run.path}")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self).lstrip("\n"))  # IPython's plain text, for viewers without HTML
+
     def _repr_html_(self) -> str:
         # The report is a whole document with its own stylesheet: an iframe keeps it from
         # restyling the notebook. srcdoc holds the document as an attribute value, so every

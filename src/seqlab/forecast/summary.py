@@ -153,5 +153,8 @@ class MetricTable:
     def __str__(self) -> str:
         return text_table(self.table, self.metrics, self.labels, self.model)
 
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self))  # IPython's plain text: the table, not the fields
+
     def _repr_html_(self) -> str:
         return html_table(self.table, self.metrics, self.labels, self.model)

@@ -61,6 +61,9 @@ class Summary:
             lines += ["Notes:"] + [f"  {note}" for note in self.notes]
         return "\n".join(lines)
 
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self))  # IPython's plain text: the table, not the fields
+
     def _repr_html_(self) -> str:
         escape = html.escape
 
