@@ -100,15 +100,16 @@ class Progress:
     def _widget_bar(self):
         """tqdm's notebook bar, or None when ipywidgets cannot make one (then the text bar)."""
         # Lazy: tqdm.notebook imports IPython and ipywidgets, which exist only in a kernel.
-        from tqdm.notebook import tqdm as notebook_tqdm
+        import tqdm.notebook
 
-        try:
-            # "{bar}" is where the widget goes (tqdm.notebook splits the text there)
-            return notebook_tqdm(total=self.steps, leave=True, mininterval=REFRESH_SECONDS,
-                                 bar_format="{n_fmt}/{total_fmt} {bar} {desc}")
-        except ImportError:  # ipywidgets found but too old or broken: "IProgress not found"
+        if tqdm.notebook.IProgress is None:
+            # ipywidgets is there but could not be imported (too old, broken): tqdm would raise
+            # "IProgress not found" and then fail again in its own __del__; draw text instead.
             self.widget = False
             return None
+        # "{bar}" is where the widget goes (tqdm.notebook splits the text there)
+        return tqdm.notebook.tqdm(total=self.steps, leave=True, mininterval=REFRESH_SECONDS,
+                                  bar_format="{n_fmt}/{total_fmt} {bar} {desc}")
 
     def update(self, step: int, read_logs) -> None:
         """After batch ``step`` (0-based); ``read_logs()`` syncs, so it is called sparingly."""
