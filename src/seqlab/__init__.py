@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "activations", "callbacks", "cli", "data", "datasets", "errors", "experiment", "forecast", "initializers",
-    "inspect", "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "report",
+    "inspect", "layers", "losses", "metrics", "models", "notebook", "optimizers", "preprocessing", "regularizers", "report",
     "training", "utils",
 }
 _NAMES = {

@@ -1,7 +1,6 @@
 """What each ``seqlab`` command does, given parsed arguments (all the work is in the library)."""
 from __future__ import annotations
 
-import os
 import sys
 
 from seqlab.experiment import load_spec, runner
@@ -19,13 +18,7 @@ def _options(args) -> dict:
 
 
 def _print_result(result, quiet: bool) -> None:
-    for target, table in result.tables.items():
-        print(f"\nTest metrics for {target}, in the data's units (* = best):")
-        print(table)
-    print()
-    for sentence in result.verdicts:
-        print(sentence)
-    print(f"\nreport: {result.report}" if os.path.exists(result.report) else f"\nrun folder: {result.run.path}")
+    print(result)
     if not quiet:
         print(f"finished in {result.seconds:.1f} s")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import html
 import os
 import time
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from seqlab.experiment.prepare import prepare, split_rows
 from seqlab.experiment.rundir import RunDir
 from seqlab.experiment.spec import Spec
 from seqlab.experiment.tomlout import dump_spec
-from seqlab.forecast.summary import beats_all, text_table, verdicts
+from seqlab.forecast.summary import MetricTable, beats_all, verdicts
 from seqlab.layers.recurrent import RecurrentLayer
 from seqlab.report import render
 from seqlab.training.compile import resolve_device as _resolve_device
@@ -36,7 +37,8 @@ class RunError(SeqlabError):
 
 @dataclass
 class RunResult:
-    """What a finished run produced: its folder, metrics, the printed table and verdicts."""
+    """What a finished run produced: its folder, metrics, the tables (``{target: MetricTable}``,
+    printed as text) and verdicts. In a notebook it shows its one-file report inline."""
 
     run: RunDir
     metrics: dict
@@ -47,6 +49,32 @@ class RunResult:
     @property
     def report(self) -> str:
         return self.run.file("report.html")
+
+    def __str__(self) -> str:
+        """What ``seqlab run`` prints: each target's table, the verdicts, where the report is."""
+        lines = []
+        for target, table in self.tables.items():
+            lines += ["", f"Test metrics for {target}, in the data's units (* = best):", str(table)]
+        lines += ["", *self.verdicts, ""]
+        lines.append(f"report: {self.report}" if os.path.exists(self.report) else f"run folder: {self.run.path}")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self).lstrip("\n"))  # IPython's plain text, for viewers without HTML
+
+    def _repr_html_(self) -> str:
+        # The report is a whole document with its own stylesheet: an iframe keeps it from
+        # restyling the notebook. srcdoc holds the document as an attribute value, so every
+        # quote and ampersand is escaped; the sandbox runs none of its script.
+        heading = f"<p>run folder: <code>{html.escape(str(self.run.path))}</code></p>"
+        if os.path.exists(self.report):
+            with open(self.report, encoding="utf-8") as file:
+                document = file.read()
+            return (heading + f'<iframe srcdoc="{html.escape(document, quote=True)}" sandbox="" '
+                    'style="width:100%;height:720px;border:1px solid #ccc"></iframe>')
+        tables = "".join(f"<h4>{html.escape(target)}</h4>{table._repr_html_()}" for target, table in self.tables.items())
+        sentences = "".join(f"<p>{html.escape(sentence)}</p>" for sentence in self.verdicts)
+        return heading + tables + sentences + "<p>(no report: the spec's report is turned off)</p>"
 
 
 def demo_spec_path() -> str:
@@ -163,7 +191,7 @@ def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
         raise
     seconds = time.perf_counter() - started
     run.mark("succeeded", seconds=round(seconds, 2))
-    tables = {target: text_table(rows, spec.evaluation.metrics, evaluate.baseline_labels(spec))
+    tables = {target: MetricTable(rows, tuple(spec.evaluation.metrics), evaluate.baseline_labels(spec))
               for target, rows in metrics.items()}
     return RunResult(run, record, tables, record["verdict"], seconds)
 

@@ -15,10 +15,11 @@ from seqlab.forecast.metrics import (
     METRIC_NAMES, mae, mape, mase, naive_scale, rmse, score, score_by_target, skill, smape,
 )
 from seqlab.forecast.recursive import recursive_forecast
+from seqlab.forecast.summary import MetricTable
 from seqlab.forecast.windows import WindowSpec, gather_inputs, gather_targets, target_rows, window_origins
 
 __all__ = [
-    "BASELINE_NAMES", "METRIC_NAMES", "BacktestResult", "Fold", "FoldData", "WindowSpec", "all_baselines",
+    "BASELINE_NAMES", "METRIC_NAMES", "BacktestResult", "MetricTable", "Fold", "FoldData", "WindowSpec", "all_baselines",
     "backtest", "drift", "gather_inputs", "gather_targets", "mae", "mape", "mase", "moving_average",
     "naive_scale", "persistence", "prepare_fold", "recursive_forecast", "rmse", "scale", "score",
     "score_by_target", "seasonal_naive", "skill", "smape", "target_rows", "walk_forward", "window_origins",

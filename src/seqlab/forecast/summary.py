@@ -1,10 +1,13 @@
-"""Saying plainly how a model did against the baselines: sentences and a text table.
+"""Saying plainly how a model did against the baselines: sentences and a table, as text (the
+CLI's) or HTML (the report's, and a notebook's through :class:`MetricTable`).
 
-Used by both the CLI's final table and the HTML report, so they can never disagree.
+Used by the CLI, the HTML report and notebooks, so they can never disagree.
 """
 from __future__ import annotations
 
+import html
 import math
+from dataclasses import dataclass, field
 
 COLUMNS = {"mae": "MAE", "rmse": "RMSE", "mape": "MAPE %", "smape": "sMAPE %", "mase": "MASE",
            "skill": "skill vs persistence"}
@@ -65,6 +68,19 @@ def format_number(value) -> str:
     return f"{value:,.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
 
 
+def _layout(table: dict, metrics, model: str):
+    """The forecasts (the model first), the columns, and the best value of each column (marked
+    only when there is something to compare: two forecasts or more)."""
+    columns = list(metrics) + (["skill"] if any("skill" in row for row in table.values()) else [])
+    names = [model] + [name for name in table if name != model] if model in table else list(table)
+    best = {}
+    for column in columns:
+        values = [table[name].get(column) for name in names if table[name].get(column) is not None]
+        if values and len(names) > 1:
+            best[column] = max(values) if column == "skill" else min(values)
+    return names, columns, best
+
+
 def text_table(table: dict, metrics=("mae", "rmse", "mape", "smape", "mase"), labels: dict | None = None,
                model: str = "model") -> str:
     """A fixed-width table, one row per forecast (the model first), marking the best per column.
@@ -75,19 +91,13 @@ def text_table(table: dict, metrics=("mae", "rmse", "mape", "smape", "mase"), la
     persistence    2
     """
     labels = labels or {}
-    columns = list(metrics) + (["skill"] if any("skill" in row for row in table.values()) else [])
-    names = [model] + [name for name in table if name != model] if model in table else list(table)
-    best = {}
-    for column in columns:
-        values = [table[name].get(column) for name in names if table[name].get(column) is not None]
-        if values:
-            best[column] = max(values) if column == "skill" else min(values)
+    names, columns, best = _layout(table, metrics, model)
     rows = [["forecast"] + [COLUMNS.get(column, column) + " " for column in columns]]
     for name in names:
         cells = [labels.get(name, name)]
         for column in columns:
             value = table[name].get(column)
-            mark = "*" if value is not None and value == best.get(column) and len(names) > 1 else " "
+            mark = "*" if value is not None and value == best.get(column) else " "
             cells.append(format_number(value) + mark)
         rows.append(cells)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -96,3 +106,55 @@ def text_table(table: dict, metrics=("mae", "rmse", "mape", "smape", "mase"), la
         "  ".join(cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths))).rstrip()
         for row in rows
     )
+
+
+def html_table(table: dict, metrics=("mae", "rmse", "mape", "smape", "mase"), labels: dict | None = None,
+               model: str = "model") -> str:
+    """The same table as HTML: the best of each column in bold (class ``best``), a negative
+    skill marked ``neg``, the model's row ``model`` (the report's stylesheet colours them).
+
+    >>> html_table({"model": {"mae": 1.0}, "persistence": {"mae": 2.0}}, metrics=("mae",))[:60]
+    '<table><thead><tr><th>forecast</th><th>MAE</th></tr></thead>'
+    """
+    labels = labels or {}
+    names, columns, best = _layout(table, metrics, model)
+    head = "".join(f"<th>{html.escape(COLUMNS.get(c, c))}</th>" for c in columns)
+    body = []
+    for name in names:
+        cells = []
+        for column in columns:
+            value = table[name].get(column)
+            is_best = value is not None and value == best.get(column)
+            negative = column == "skill" and value is not None and value < 0
+            text = html.escape(format_number(value))
+            classes = " ".join(c for c, on in (("best", is_best), ("neg", negative)) if on)
+            cells.append(f'<td class="{classes}">' + (f"<strong>{text}</strong>" if is_best else text) + "</td>")
+        body.append(f'<tr class="{"model" if name == model else ""}"><td>{html.escape(labels.get(name, name))}</td>'
+                    f'{"".join(cells)}</tr>')
+    return f"<table><thead><tr><th>forecast</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+@dataclass(frozen=True)
+class MetricTable:
+    """One target's metrics table: ``str()`` is the fixed-width text the CLI prints; in a
+    notebook it shows as the report's HTML table (``_repr_html_``).
+
+    >>> print(MetricTable({"model": {"mae": 1.0}, "persistence": {"mae": 2.0}}, metrics=("mae",)))
+    forecast     MAE
+    model          1*
+    persistence    2
+    """
+
+    table: dict
+    metrics: tuple = ("mae", "rmse", "mape", "smape", "mase")
+    labels: dict = field(default_factory=dict)
+    model: str = "model"
+
+    def __str__(self) -> str:
+        return text_table(self.table, self.metrics, self.labels, self.model)
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self))  # IPython's plain text: the table, not the fields
+
+    def _repr_html_(self) -> str:
+        return html_table(self.table, self.metrics, self.labels, self.model)

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from seqlab import layers, models, optimizers
 from seqlab.checks import check_int
 from seqlab.inspect.gradients import gradients_through_time
+from seqlab.inspect.plots import new_figure
 from seqlab.utils import set_random_seed
 
 CELLS = ("SimpleRNN", "LSTM", "GRU")
@@ -133,7 +134,7 @@ def plot_lesson(table: pd.DataFrame, curves: dict) -> tuple[Figure, Figure]:
     """Two figures: the normalised gradient by steps back at the longest distance (log scale; at
     initialisation and after training), and held-out accuracy against distance with chance."""
     longest = int(table["distance"].max())
-    gradients = Figure(figsize=(10, 4), layout="constrained")
+    gradients = new_figure((10, 4))
     axes = gradients.subplots(1, 2, sharey=True)
     for ax, when in zip(axes, ("init", "trained")):
         for cell in table["cell"].unique():
@@ -144,7 +145,7 @@ def plot_lesson(table: pd.DataFrame, curves: dict) -> tuple[Figure, Figure]:
     axes[0].set_ylabel("|dL/dh_t| / |dL/dh_last|")
     axes[0].legend()
 
-    accuracy = Figure(figsize=(5, 4), layout="constrained")
+    accuracy = new_figure((5, 4))
     ax = accuracy.subplots()
     for cell, rows in table.groupby("cell", sort=False):
         ax.plot(rows["distance"], rows["accuracy"], marker="o", label=cell)

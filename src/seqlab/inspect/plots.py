@@ -1,9 +1,10 @@
 """Figures for notebooks: a trace's gates as images (:func:`plot_gates`), gradients through time
 (:func:`plot_gradients`) and gate saturation (:func:`plot_saturation`).
 
-Each returns a ``matplotlib.figure.Figure`` made without pyplot, so nothing is drawn on a
-screen or kept in pyplot's list of open figures: show it in a notebook by leaving it as the
-cell's value, or save it with ``fig.savefig("gates.png")``.
+Each returns a ``matplotlib.figure.Figure`` made without pyplot (:func:`new_figure`), so nothing
+is drawn on a screen or kept in pyplot's list of open figures: show it in a notebook by leaving
+it as the cell's value (it shows once, as a PNG, with or without ``%matplotlib inline``), or save
+it with ``fig.savefig("gates.png")``.
 """
 from __future__ import annotations
 
@@ -12,6 +13,13 @@ from matplotlib.figure import Figure
 
 from seqlab.errors import describe
 from seqlab.inspect.activations import check_trace
+from seqlab.notebook import show_figures_inline
+
+
+def new_figure(figsize) -> Figure:
+    """A constrained-layout Figure without pyplot that a notebook shows inline as the cell's value."""
+    show_figures_inline()
+    return Figure(figsize=figsize, layout="constrained")
 
 
 def plot_gates(trace, sample: int = 0, sort_by=None) -> Figure:
@@ -36,7 +44,7 @@ def plot_gates(trace, sample: int = 0, sort_by=None) -> Figure:
         raise ValueError(f"plot_gates: `sample` must be an integer in [0, {samples}), got {sample!r}")
     order = unit_order(trace.hidden[sample], sort_by, sample, samples)
     panels = {**trace.gates, **({"cell": trace.cell} if trace.cell is not None else {}), "hidden": trace.hidden}
-    figure = Figure(figsize=(max(4.0, 0.15 * steps + 2), 1.6 * len(panels) + 0.6), layout="constrained")
+    figure = new_figure((max(4.0, 0.15 * steps + 2), 1.6 * len(panels) + 0.6))
     axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
     for ax, (name, values) in zip(axes, panels.items()):
         image = ax.imshow(values[sample][:, order].T, aspect="auto", interpolation="nearest",
@@ -86,7 +94,7 @@ def plot_gradients(gradients: dict) -> Figure:
     if not isinstance(gradients, dict) or not gradients:
         raise TypeError(f"plot_gradients: expected the dict gradients_through_time returns, got "
                         f"{describe(gradients)}")
-    figure = Figure(figsize=(6, 3.5), layout="constrained")
+    figure = new_figure((6, 3.5))
     ax = figure.subplots()
     for name, norms in gradients.items():
         for label, values in (norms.items() if isinstance(norms, dict) else [(None, norms)]):
@@ -103,7 +111,7 @@ def plot_saturation(saturation_result: dict) -> Figure:
     saturated, fraction right saturated); points near (0, 1) are gates always open."""
     if not isinstance(saturation_result, dict) or not saturation_result:
         raise TypeError(f"plot_saturation: expected the dict saturation returns, got {describe(saturation_result)}")
-    figure = Figure(figsize=(3.2 * len(saturation_result), 3.4), layout="constrained")
+    figure = new_figure((3.2 * len(saturation_result), 3.4))
     axes = figure.subplots(1, len(saturation_result), squeeze=False)[0]
     for ax, (gate, fractions) in zip(axes, saturation_result.items()):
         ax.plot([0, 1], [1, 0], color="grey", linewidth=0.8)  # left + right <= 1 lies below it

@@ -33,7 +33,8 @@ from seqlab.errors import NotBuiltError
 from seqlab.layers import penalties, registry, symbolic
 from seqlab.layers.base import Layer
 from seqlab.models import saving
-from seqlab.models.summary import format_summary
+from seqlab.models.summary import summarize
+from seqlab.notebook import display, in_notebook
 from seqlab.training import loop
 from seqlab.training.compile import compile_from_config, compile_model, get_compile_config
 
@@ -235,12 +236,20 @@ class Model(nn.Module):
             weights = weights[count:]
 
     def summary(self, print_fn=print, line_length: int | None = None) -> str | None:
-        """Print the layer table in Keras's format (and return it when ``print_fn`` is None)."""
+        """Print the layer table in Keras's format (and return it when ``print_fn`` is None).
+
+        In a Jupyter notebook the default (``print_fn=print``) shows the table as HTML instead,
+        with the text as its plain fallback; ``seqlab.models.summary.summarize(model)`` gives the
+        table itself (``str()`` the text, ``_repr_html_`` the HTML).
+        """
         self._require_built("summary")
-        text = format_summary(self, line_length)
+        table = summarize(self, line_length)
         if print_fn is None:
-            return text
-        print_fn(text)
+            return str(table)
+        if print_fn is print and in_notebook():
+            display(table)
+        else:
+            print_fn(str(table))
         return None
 
     # ---- config -----------------------------------------------------------------------

@@ -7,52 +7,104 @@ entry ``layer[node index][tensor index]`` (keras/src/utils/summary_utils.py, Ker
 """
 from __future__ import annotations
 
+import html
 import textwrap
+from dataclasses import dataclass
 
 from seqlab.checks import format_shape
 
 
-def format_summary(model, line_length: int | None = None) -> str:
-    rows = _rows(model)
-    connected = rows and rows[0][3] is not None
-    if connected:
-        line_length = line_length or 98
-        widths = [int(line_length * f) for f in (0.33, 0.22, 0.12)]
-        widths.append(line_length - sum(widths))
-        header = ("Layer (type)", "Output Shape", "Param #", "Connected to")
-    else:
-        line_length = line_length or 65
-        widths = [29, 26, line_length - 55]
-        header = ("Layer (type)", "Output Shape", "Param #")
-    rule = "_" * line_length
-    lines = [f'Model: "{model.name}"', rule, _row(header, widths), "=" * line_length]
+@dataclass(frozen=True)
+class Summary:
+    """A model's layer table: ``str(summary)`` is Keras's text layout; in a notebook it shows as
+    an HTML table (``_repr_html_``), the text being the fallback of plain viewers.
+
+    ``rows`` hold ``(layer (type), output shape, parameters, connected-to entries or None)``.
+    """
+
+    name: str
+    rows: list
+    trainable: int
+    frozen: int
+    notes: list
+    line_length: int | None = None
+
+    @property
+    def total(self) -> int:
+        return self.trainable + self.frozen
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.rows) and self.rows[0][3] is not None
+
+    def __str__(self) -> str:
+        if self.connected:
+            line_length = self.line_length or 98
+            widths = [int(line_length * f) for f in (0.33, 0.22, 0.12)]
+            widths.append(line_length - sum(widths))
+        else:
+            line_length = self.line_length or 65
+            widths = [29, 26, line_length - 55]
+        rule = "_" * line_length
+        lines = [f'Model: "{self.name}"', rule, _row(self._header(), widths), "=" * line_length]
+        for index, (layer, shape, count, links) in enumerate(self.rows):
+            cells = [layer, shape, f"{count}"]
+            if self.connected:
+                cells.append(links[0] if links else "")
+            lines.append(_row(cells, widths))
+            for link in (links or [])[1:]:
+                lines.append(_row(["", "", "", link], widths))
+            if index < len(self.rows) - 1:
+                lines.append("")
+        lines += ["=" * line_length, *self._totals(), rule]
+        if self.notes:
+            lines += ["Notes:"] + [f"  {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self))  # IPython's plain text: the table, not the fields
+
+    def _repr_html_(self) -> str:
+        escape = html.escape
+
+        def row(tag, cells):  # cells are HTML already
+            return "<tr>" + "".join(f"<{tag} style='text-align:left'>{cell}</{tag}>" for cell in cells) + "</tr>"
+
+        body = "".join(
+            row("td", [escape(layer), escape(shape), f"{count:,}"]
+                + (["<br>".join(map(escape, links))] if self.connected else []))
+            for layer, shape, count, links in self.rows)
+        totals = "".join(f"<div>{escape(line)}</div>" for line in self._totals())
+        notes = "".join(f"<li>{escape(note)}</li>" for note in self.notes)
+        return (f"<div class='seqlab-summary'><strong>Model: \"{escape(self.name)}\"</strong><table>"
+                f"<thead>{row('th', map(escape, self._header()))}</thead><tbody>{body}</tbody></table>"
+                f"{totals}" + (f"<p>Notes:</p><ul>{notes}</ul>" if notes else "") + "</div>")
+
+    def _header(self) -> tuple:
+        return ("Layer (type)", "Output Shape", "Param #") + (("Connected to",) if self.connected else ())
+
+    def _totals(self) -> list[str]:
+        return [f"Total params: {self.total:,}", f"Trainable params: {self.trainable:,}",
+                f"Non-trainable params: {self.frozen:,}"]
+
+
+def summarize(model, line_length: int | None = None) -> Summary:
+    """The :class:`Summary` of a built model (what ``model.summary()`` prints or shows)."""
+    rows, notes = [], []
     trainable = frozen = 0
-    notes = []
-    for index, (layer, shape, count, links) in enumerate(rows):
+    for layer, shape, count, links in _rows(model):
         layer_trainable = sum(p.numel() for p in layer.parameters() if p.requires_grad)
         trainable += layer_trainable
         frozen += count - layer_trainable
-        cells = [f"{layer.name} ({type(layer).__name__})", shape, str(count)]
-        if connected:
-            cells.append(links[0] if links else "")
-        lines.append(_row(cells, widths))
-        for link in (links or [])[1:]:
-            lines.append(_row(["", "", "", link], widths))
+        rows.append((f"{layer.name} ({type(layer).__name__})", shape, count, links))
         note = getattr(layer, "summary_note", lambda: None)()
         if note:
             notes.append(f"{layer.name}: {note}")
-        if index < len(rows) - 1:
-            lines.append("")
-    lines += [
-        "=" * line_length,
-        f"Total params: {trainable + frozen:,}",
-        f"Trainable params: {trainable:,}",
-        f"Non-trainable params: {frozen:,}",
-        rule,
-    ]
-    if notes:
-        lines += ["Notes:"] + [f"  {note}" for note in notes]
-    return "\n".join(lines)
+    return Summary(model.name, rows, trainable, frozen, notes, line_length)
+
+
+def format_summary(model, line_length: int | None = None) -> str:
+    return str(summarize(model, line_length))
 
 
 def _rows(model) -> list[tuple]:

@@ -16,7 +16,7 @@ from string import Template
 import pandas as pd
 
 from seqlab import __version__
-from seqlab.forecast.summary import COLUMNS, beats_all, format_number, verdicts
+from seqlab.forecast.summary import beats_all, format_number, html_table, verdicts
 from seqlab.report import plots
 
 PART_NAMES = {"train": "train", "validation": "validation", "test": "test"}
@@ -161,32 +161,12 @@ def _forecast_section(data: ReportData) -> str:
     return "<p>Every test window is forecast by the model and by each baseline, from the same origin.</p>" + "".join(figures)
 
 
-def _metrics_table(table: dict, metric_names, labels) -> str:
-    columns = list(metric_names) + (["skill"] if any("skill" in row for row in table.values()) else [])
-    best = {}
-    for column in columns:
-        values = [row.get(column) for row in table.values() if row.get(column) is not None]
-        if values:
-            best[column] = max(values) if column == "skill" else min(values)
-    head = "".join(f"<th>{_e(COLUMNS.get(c, c))}</th>" for c in columns)
-    body = []
-    for name, row in table.items():
-        cells = []
-        for column in columns:
-            value = row.get(column)
-            classes = [c for c, on in (("best", value is not None and value == best.get(column)),
-                                       ("neg", column == "skill" and value is not None and value < 0)) if on]
-            cells.append(f'<td class="{" ".join(classes)}">{_e(format_number(value))}</td>')
-        body.append(f'<tr class="{"model" if name == "model" else ""}"><td>{_e(labels.get(name, name))}</td>{"".join(cells)}</tr>')
-    return f"<table><thead><tr><th>forecast</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
 def _metrics_section(data: ReportData) -> str:
     parts = ["<p>On the test part, in the data's own units (after inverse scaling). MASE below 1 beats the "
              "in-sample naive forecast; skill = 1 − MAE/MAE<sub>persistence</sub> (above 0 beats persistence). "
              "The best value of each column is in bold.</p>"]
     for target, table in data.metrics.items():
-        parts.append(f"<h3>{_e(target)}</h3>" + _metrics_table(table, data.metric_names, data.labels))
+        parts.append(f"<h3>{_e(target)}</h3>" + html_table(table, data.metric_names, data.labels))
         undefined = {f"{name} {metric}": reason for name, row in table.items()
                      for metric, reason in row.get("undefined", {}).items()}
         if undefined:
@@ -205,7 +185,7 @@ def _backtest_section(data: ReportData) -> str:
              f"{refit}; the scalers are refitted on each fold's training rows only.</p>",
              f"<table><thead><tr><th>fold</th><th>train rows</th><th>test rows</th></tr></thead><tbody>{spans}</tbody></table>"]
     for target, table in backtest["metrics"].items():
-        parts.append(f"<h3>{_e(target)}, all folds pooled</h3>" + _metrics_table(table, data.metric_names, data.labels))
+        parts.append(f"<h3>{_e(target)}, all folds pooled</h3>" + html_table(table, data.metric_names, data.labels))
         parts.append(_figure(plots.fold_errors(backtest["fold_metrics"], target), f"{target}: MAE per fold"))
     return "".join(parts)
 

@@ -3,7 +3,9 @@
 - ``verbose=1`` (and ``'auto'``): ``Epoch 3/10`` then a live bar (tqdm), refreshed at most every
   0.1 s, ending as ``32/32 [==============================] - 0s 2ms/step - loss: 0.1200 -
   val_loss: 0.1000``. When stdout is not a terminal (a log file, CI), only that final line is
-  printed per epoch, so logs are not flooded with bar redraws.
+  printed per epoch, so logs are not flooded with bar redraws. In a Jupyter notebook the bar is
+  tqdm's notebook widget (``32/32 [bar] 0s 2ms/step - loss: 0.1200``), or the text bar when
+  ipywidgets is not installed (``pip install seqlab[notebook]`` brings it).
 - ``verbose=2``: one line per epoch: ``32/32 - 0s - 2ms/step - loss: 0.1200 - val_loss: 0.1000``.
 - ``verbose=0``: nothing.
 
@@ -17,6 +19,8 @@ import sys
 import time
 
 from tqdm.std import tqdm as _tqdm
+
+from seqlab.notebook import in_notebook, widgets_available
 
 REFRESH_SECONDS = 0.1
 BAR_WIDTH = 30
@@ -32,10 +36,10 @@ def resolve_verbose(verbose, where: str) -> int:
 
 
 def interactive() -> bool:
-    """Whether stdout redraws in place: a terminal, or a notebook (whose output honours ``\r``;
-    the text bar is used there too, so no widget library is needed)."""
+    """Whether the output can redraw a bar in place: a terminal, or a notebook (a widget, or the
+    text bar, since a notebook's output honours ``\r``)."""
     stream = sys.stdout
-    return bool(getattr(stream, "isatty", lambda: False)()) or "ipykernel" in sys.modules
+    return bool(getattr(stream, "isatty", lambda: False)()) or in_notebook()
 
 
 def format_value(value) -> str:
@@ -72,6 +76,7 @@ class Progress:
         self.steps = steps
         self.epochs = epochs
         self.live = verbose == 1 and interactive()
+        self.widget = self.live and in_notebook() and widgets_available()
         self.bar = None
         self.started = 0.0
         self.last_refresh = 0.0
@@ -82,7 +87,9 @@ class Progress:
         if self.epochs is not None and epoch is not None:
             print(f"Epoch {epoch + 1}/{self.epochs}", flush=not self.live)
         self.started = self.last_refresh = time.perf_counter()
-        if self.live:
+        if self.widget:
+            self.bar = self._widget_bar()
+        if self.live and self.bar is None:
             # A terminal that reports a 0x0 size (e.g. under `script`) makes tqdm hide the bar;
             # use the usual defaults instead.
             size = shutil.get_terminal_size((120, 24))
@@ -92,6 +99,20 @@ class Progress:
                 bar_format="{n_fmt}/{total_fmt} [{bar:" + str(BAR_WIDTH) + "}] - {desc}",
                 mininterval=REFRESH_SECONDS,
             )
+
+    def _widget_bar(self):
+        """tqdm's notebook bar, or None when ipywidgets cannot make one (then the text bar)."""
+        # Lazy: tqdm.notebook imports IPython and ipywidgets, which exist only in a kernel.
+        import tqdm.notebook
+
+        if tqdm.notebook.IProgress is None:
+            # ipywidgets is there but could not be imported (too old, broken): tqdm would raise
+            # "IProgress not found" and then fail again in its own __del__; draw text instead.
+            self.widget = False
+            return None
+        # "{bar}" is where the widget goes (tqdm.notebook splits the text there)
+        return tqdm.notebook.tqdm(total=self.steps, leave=True, mininterval=REFRESH_SECONDS,
+                                  bar_format="{n_fmt}/{total_fmt} {bar} {desc}")
 
     def update(self, step: int, read_logs) -> None:
         """After batch ``step`` (0-based); ``read_logs()`` syncs, so it is called sparingly."""
