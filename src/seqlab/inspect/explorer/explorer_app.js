@@ -146,6 +146,7 @@
     $("rank-state").addEventListener("change", e => { app.state.rankState = Number(e.target.value); app.rank(); app.drawMaps(); app.redrawMarks(); });
     $("zoom-in").addEventListener("click", () => { const s = app.state, n = s.v1 - s.v0; setWindow(s.v0 + Math.floor(n / 4), Math.ceil(n / 2)); });
     $("zoom-out").addEventListener("click", () => { const s = app.state, n = s.v1 - s.v0; setWindow(s.v0 - Math.floor(n / 2), n * 2); });
+    $("zoom-all").addEventListener("click", () => setWindow(0, meta.steps));
     $("pan").addEventListener("input", e => setWindow(Number(e.target.value), app.state.v1 - app.state.v0));
   }
 

@@ -27,17 +27,18 @@ def layer_entries(model, x, store: ArrayStore, y=None, loss=None, mask=None, qua
     entries = []
     for name, record in traces.items():
         if isinstance(record, Trace):
-            entries.append(_entry(name, record, gradients[name], store, quantize_gates))
+            entries.append(layer_entry(name, record, gradients[name], store, quantize_gates))
             continue
         for half in ("forward", "backward"):
             gradient = gradients[name][half]
             if half == "backward":  # processing order -> input order, as the backward trace is
                 gradient = gradient[:, ::-1]
-            entries.append(_entry(f"{name} ({half})", record[half], gradient, store, quantize_gates))
+            entries.append(layer_entry(f"{name} ({half})", record[half], gradient, store, quantize_gates))
     return entries
 
 
-def _entry(name: str, record: Trace, gradient: np.ndarray, store: ArrayStore, quantize_gates: bool) -> dict:
+def layer_entry(name: str, record: Trace, gradient: np.ndarray, store: ArrayStore, quantize_gates: bool) -> dict:
+    """The page's entry of one traced layer, ``gradient`` ``(N, L)`` in input order."""
     states = [(gate, values, "gate" if quantize_gates else "float32") for gate, values in record.gates.items()]
     if record.cell is not None:
         states.append(("cell", record.cell, "float32"))
