@@ -32,7 +32,7 @@ def as_numpy_input(x) -> np.ndarray:
         raise TypeError(f"explore: `x` must hold numbers (float) or token ids (int), got dtype {x.dtype}")
     if x.shape[0] < 1 or x.shape[1] < 1:
         raise ValueError(f"explore: `x` must hold at least one sample of one timestep, got shape {x.shape}")
-    return x
+    return x if x.flags.writeable else x.copy()  # torch warns on read-only arrays (pandas' copy-on-write)
 
 
 def input_meta(x: np.ndarray, store: ArrayStore, feature_names=None, tokens=None, vocabulary=None) -> dict:
