@@ -9,10 +9,11 @@ import pytest
 import seqlab
 from seqlab.cli.main import main
 from seqlab.experiment import inspection
-from seqlab.experiment.artifacts import read_data, scaler_from_dict
+from seqlab.experiment.artifacts import read_data, read_spec_table, read_trace, scaler_from_dict
 from seqlab.experiment.rundir import RunDir
+from seqlab.experiment.validate import spec_from_dict
 from seqlab.forecast.backtest import scale
-from seqlab.inspect import trace
+from seqlab.inspect import attribute, trace
 from seqlab.inspect.explorer import read_page
 from seqlab.layers import LSTM, Dense, Embedding
 from seqlab.models import Sequential, load_model
@@ -149,3 +150,16 @@ def test_the_lesson_page(tmp_path, monkeypatch, capsys):
     page = (tmp_path / "lesson.html").read_text(encoding="utf-8")
     assert page.count("<img ") == 2 and page.count("data:image/png;base64,") == 2
     assert all(cell in page for cell in ("SimpleRNN", "LSTM", "GRU")) and "grad_first_trained" in page
+
+
+
+def test_the_run_report_shows_the_attribution_of_its_traced_window(lstm_run):
+    pytest.importorskip("captum", reason="attributions need Captum (the inspect extra)")
+    run = RunDir.open(lstm_run)
+    recorded = read_trace(run)["attribution"]
+    assert recorded["features"] == ["close"] and recorded["explains"].startswith("the first forecast step of close")
+    model = load_model(lstm_run / "model.seqlab", compile=False)
+    x = inspection.forecast_inputs(run, spec_from_dict(read_spec_table(run)[0])).x
+    expected = attribute(model, x[-1:], target=0, method="integrated_gradients")[0]   # report.trace_window = -1
+    np.testing.assert_allclose(recorded["values"], expected, rtol=1e-5, atol=1e-7)
+    assert "Attribution of the first forecast step of close" in (lstm_run / "report.html").read_text(encoding="utf-8")

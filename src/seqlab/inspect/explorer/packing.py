@@ -109,7 +109,7 @@ def read_page(text: str) -> tuple[dict, dict]:
         attributes = {name: html.unescape(value) for name, value in _ATTRIBUTE.findall(attributes)}
         dtype = {"float32": "<f4", "int32": "<i4", "uint8": "u1"}[attributes["data-dtype"]]
         shape = [int(n) for n in attributes["data-shape"].split(",") if n]
-        values = np.frombuffer(base64.b64decode(encoded), dtype=dtype).reshape(shape)
+        values = np.frombuffer(base64.b64decode(encoded), dtype=dtype).reshape(shape).copy()  # writable
         if "data-scale" in attributes:
             values = values * float(attributes["data-scale"]) + float(attributes["data-offset"])
         arrays[attributes["id"].removeprefix("seqlab-array-")] = values
