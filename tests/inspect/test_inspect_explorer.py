@@ -2,6 +2,7 @@
 trace, gradients_through_time, saturation and attribute compute; inputs, tokens and errors."""
 import numpy as np
 import pytest
+import torch
 
 import seqlab
 from seqlab.inspect import attribute, gradients_through_time, saturation, trace
@@ -30,7 +31,11 @@ def by_name(meta):
 def test_embedded_arrays_equal_the_trace_gradients_and_saturation(quantize):
     model, x = stacked_model(), numbers()
     meta, arrays = read_page(render_explorer(model, x, attribution=None, quantize_gates=quantize))
-    traces, gradients = trace(model, x), gradients_through_time(model, x)
+    # Without y the gradient is that of the output the attributions explain: each sample's largest.
+    target, explained = default_target(model, x)
+    assert meta["gradient_of"] == explained == "the largest output of each sample (the predicted class)"
+    picked = lambda outputs, index: outputs[torch.arange(len(outputs)), index].sum()  # noqa: E731
+    traces, gradients = trace(model, x), gradients_through_time(model, x, np.asarray(target), loss=picked)
     layers = by_name(meta)
     assert list(layers) == ["bi (forward)", "bi (backward)", "gru", "rnn"]
     expected = {"bi (forward)": (traces["bi"]["forward"], gradients["bi"]["forward"]),

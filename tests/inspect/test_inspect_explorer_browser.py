@@ -24,6 +24,7 @@ from seqlab.inspect.explorer.page import page_html
 from seqlab.inspect.recording import Trace
 from seqlab.layers import LSTM, Dense, Embedding
 from seqlab.models import Sequential
+from test_inspect_units import planted  # the planted (3, 20, 6) array of find_units' own tests
 
 pytestmark = pytest.mark.browser
 
@@ -89,8 +90,6 @@ def step_x(page, selector, step):
 
 
 def test_js_search_and_correlations_agree_with_python_on_a_planted_trace(browser, planted_page):
-    from test_inspect_units import planted  # the planted (3, 20, 6) array of find_units' own tests
-
     page = open_page(browser, planted_page[0])
     a = planted(seed=5)
     flat = json.dumps(a.astype(np.float32).ravel().tolist())

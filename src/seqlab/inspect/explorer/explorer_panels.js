@@ -20,7 +20,7 @@
       lines.push("  token " + JSON.stringify(token));
     }
     const layer = app.layer();
-    lines.push("  |∂" + (meta.gradient_of === "the loss" ? "loss" : "Σ out") + "/∂h| = " +
+    lines.push("  gradient |∂/∂h_t| = " +
       X.format(X.array(layer.gradient).values[s.sample * L + t]));
     if (meta.attribution.array) {
       const data = X.array(meta.attribution.array), F = data.shape[2];

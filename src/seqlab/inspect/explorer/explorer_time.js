@@ -150,9 +150,10 @@
     const end = Math.min(s.v1, s.v0 + 5000);  // a DOM span per token: a few thousand at most
     for (let t = s.v0; t < end; t++) {
       const token = input.vocabulary[ids[s.sample * L + t]].replace(/&/g, "&amp;").replace(/</g, "&lt;");
-      const colour = picked ? X.rgb(picked.range.scale, picked.values[t], picked.range.low, picked.range.high) : null;
-      const light = picked && X.colourIndex(picked.values[t], picked.range.low, picked.range.high);
-      const style = colour ? ' style="background:' + colour + (picked.range.scale === "sequential" && light < 140 ? ";color:#fff" : "") + '"' : "";
+      // the colour at 55% over white, so that black text stays readable at both ends of a map
+      const colour = picked ? X.rgb(picked.range.scale, picked.values[t], picked.range.low, picked.range.high)
+        .replace("rgb(", "rgba(").replace(")", ",0.55)") : null;
+      const style = colour ? ' style="background:' + colour + '"' : "";
       parts.push('<span data-step="' + t + '"' + style + ">" + token + "</span>" + input.join);
     }
     element.innerHTML = parts.join("");

@@ -54,8 +54,9 @@ def input_meta(x: np.ndarray, store: ArrayStore, feature_names=None, tokens=None
         table, ids = _tokens_to_ids(tokens, samples, steps)
     else:
         table, ids = _vocabulary_table(vocabulary, x), x
-    # Characters are shown side by side, words with a space between.
-    join = "" if all(len(token) <= 1 for token in table) else " "
+    # Characters are shown side by side, words with a space between; what decides is the tokens
+    # the input holds (a character vocabulary's reserved "[UNK]" is no word).
+    join = "" if all(len(table[i]) <= 1 for i in np.unique(ids)) else " "
     return {"kind": "tokens", "vocabulary": table, "ids": store.add(ids, "int32"), "join": join}
 
 

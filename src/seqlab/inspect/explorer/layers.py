@@ -18,11 +18,16 @@ from seqlab.inspect.explorer.packing import ArrayStore
 CLIP_QUANTILE = 0.995
 
 
-def layer_entries(model, x, store: ArrayStore, y=None, loss=None, mask=None, quantize_gates: bool = True) -> list[dict]:
+def layer_entries(model, x, store: ArrayStore, y=None, loss=None, mask=None, quantize_gates: bool = True,
+                  target=None) -> list[dict]:
     """One entry per recurrent layer (two for a Bidirectional: its forward and backward halves,
     both in input order): the states as array ids with their colour range, the saturation
-    fractions and the gradient norm through time."""
+    fractions and the gradient norm through time — of ``loss(model(x), y)`` when ``y`` is given,
+    else of the explained output ``target`` of each sample (see :func:`explained_output`)."""
     traces = trace(model, x, mask)
+    if y is None:  # the sum of a softmax's outputs is 1 whatever h is: follow the explained output
+        y = np.zeros(len(x), dtype=np.int64) + np.asarray(0 if target is None else target, dtype=np.int64)
+        loss = picked_output
     gradients = gradients_through_time(model, x, y, loss, mask)
     entries = []
     for name, record in traces.items():
@@ -72,15 +77,18 @@ def colour_range(values: np.ndarray) -> dict:
     return {"low": -bound, "high": bound, "scale": "diverging"}
 
 
-def attribution_entry(model, x, store: ArrayStore, method, target=None, steps: int = 32) -> dict:
-    """The page's ``attribution`` entry: the array ``(N, L, F)`` (``(N, L)`` for token ids) and
-    what it explains, or ``{'missing': why}`` when Captum is absent or none was asked for."""
+def picked_output(outputs, index):
+    """The sum over the samples of output ``index[n]`` of sample ``n`` (flattened outputs)."""
+    flat = outputs.reshape(len(outputs), -1)
+    return flat.gather(1, index.long().view(-1, 1)).sum()
+
+
+def attribution_entry(model, x, store: ArrayStore, method, target, explained: str, steps: int = 32) -> dict:
+    """The page's ``attribution`` entry: the array ``(N, L, F)`` (``(N, L)`` for token ids: one
+    value per step) and what it explains, or ``{'missing': why}`` when Captum is absent or none
+    was asked for."""
     if method is None:
         return {"missing": "no attribution was asked for (attribution=None)"}
-    if target is None:
-        target, explained = default_target(model, x)
-    else:
-        explained = f"output {target} (flattened index)"
     try:
         values = attribute(model, x, target=target, method=method, steps=steps)
     except ImportError as error:
@@ -88,6 +96,13 @@ def attribution_entry(model, x, store: ArrayStore, method, target=None, steps: i
     if values.ndim == 2:
         values = values[:, :, None]  # token ids: one value per step
     return {"method": method, "explains": explained, "array": store.add(values, "float32")}
+
+
+def explained_output(model, x, target=None) -> tuple:
+    """``(target, description)``: the caller's flattened output index, or :func:`default_target`."""
+    if target is None:
+        return default_target(model, x)
+    return target, f"output {target} (of the flattened outputs)"
 
 
 def default_target(model, x):

@@ -15,7 +15,7 @@ from string import Template
 
 from seqlab import __version__
 from seqlab.inspect.explorer import inputs
-from seqlab.inspect.explorer.layers import attribution_entry, layer_entries
+from seqlab.inspect.explorer.layers import attribution_entry, explained_output, layer_entries
 from seqlab.inspect.explorer.packing import ArrayStore, json_script
 
 # The scripts, in the order the page runs them: helpers first, the app that wires them last.
@@ -43,7 +43,8 @@ def explore(model, x, *, output, y=None, loss=None, mask=None, signals=None, tok
             ``Embedding``.
         output: the path of the HTML file to write.
         y, loss: targets and loss for the gradient through time (see
-            :func:`~seqlab.inspect.gradients_through_time`; default: the sum of the outputs).
+            :func:`~seqlab.inspect.gradients_through_time`); default: the gradient of the
+            output the attributions explain (``target``).
         mask: optional ``(N, L)`` mask passed to the model.
         signals: ``{name: (N, L) array}`` to rank units against, besides the input features.
         tokens: for token ids, the string of every step, ``N`` sequences of ``L`` strings...
@@ -54,9 +55,10 @@ def explore(model, x, *, output, y=None, loss=None, mask=None, signals=None, tok
         sample_labels: a label per sample.
         attribution: ``'integrated_gradients'`` (default), ``'saliency'``, ``'occlusion'`` or
             None (see :func:`~seqlab.inspect.attribute`); without Captum the page says so.
-        target: the flattened output index the attributions explain (see
-            :func:`~seqlab.inspect.attribute`); default: the single output, else each sample's
-            largest output (of the last step, for a sequence output).
+        target: the flattened output index the attributions (and, without ``y``, the gradients)
+            explain, an int or one per sample (see :func:`~seqlab.inspect.attribute`); default:
+            the single output, else each sample's largest output (of the last step, for a
+            sequence output).
         quantize_gates: store gates whose values lie in ``[0, 1]`` or ``[-1, 1]`` as 256 levels
             (a quarter of the size; the hidden and cell states are always float32).
         title: the page's title.
@@ -89,6 +91,7 @@ def render_explorer(model, x, *, y=None, loss=None, mask=None, signals=None, tok
     samples, steps = x.shape[:2]
     store = ArrayStore()
     input_entry = inputs.input_meta(x, store, feature_names, tokens, vocabulary)
+    target, explained = explained_output(model, x, target)
     meta = {
         "title": title or f"Inside {getattr(model, 'name', type(model).__name__)}",
         "version": __version__,
@@ -98,9 +101,10 @@ def render_explorer(model, x, *, y=None, loss=None, mask=None, signals=None, tok
         "step_labels": inputs.step_labels(step_labels, samples, steps),
         "input": input_entry,
         "signals": inputs.signals_meta(x, signals, input_entry.get("features"), store),
-        "layers": layer_entries(model, x, store, y=y, loss=loss, mask=mask, quantize_gates=quantize_gates),
-        "gradient_of": "the loss" if y is not None else "the sum of the model's outputs",
-        "attribution": attribution_entry(model, x, store, attribution, target),
+        "layers": layer_entries(model, x, store, y=y, loss=loss, mask=mask, quantize_gates=quantize_gates,
+                                target=target),
+        "gradient_of": "the loss" if y is not None else explained,
+        "attribution": attribution_entry(model, x, store, attribution, target, explained),
     }
     if store.nbytes > MAX_BYTES:
         raise ValueError(f"explore: the page would hold {store.nbytes / 2**20:.0f} MiB of arrays, more than "
