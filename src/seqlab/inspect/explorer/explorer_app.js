@@ -172,6 +172,8 @@
   }
 
   function resize() {
+    // the side panel sticks just under the controls bar, however many rows the bar wraps to
+    document.querySelector("aside").style.top = ($("controls").offsetHeight + 8) + "px";
     const width = $("gradient-view").clientWidth;
     for (const view of app.allViews()) X.sizeView(view, width);
     app.drawAll();
@@ -185,6 +187,7 @@
   // Sized once everything is on the page (a scrollbar may have taken some width meanwhile).
   for (const view of app.allViews()) X.sizeView(view, $("gradient-view").clientWidth);
   setWindow(0, app.state.v1);
+  document.querySelector("aside").style.top = ($("controls").offsetHeight + 8) + "px";
   let pending = null;
   window.addEventListener("resize", () => { clearTimeout(pending); pending = setTimeout(resize, 150); });
   document.body.dataset.renderMs = String(Math.round(performance.now() - started));

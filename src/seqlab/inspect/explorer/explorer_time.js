@@ -166,7 +166,7 @@
     const series = app.meta.layers.map(layer => X.array(layer.gradient).values.subarray(s.sample * L, (s.sample + 1) * L));
     let low = Infinity, high = 0;
     for (const g of series) for (let t = s.v0; t < s.v1; t++) if (g[t] > 0) { low = Math.min(low, g[t]); high = Math.max(high, g[t]); }
-    if (!(high > 0)) { label(ctx, "all zero", view.height / 2); return; }
+    if (!(high > 0)) { label(ctx, "zero over these steps", view.height / 2); return; }
     if (low === high) low = high / 10;
     const top = 6, bottom = view.height - 6, log = v => Math.log10(Math.max(v, low));
     const y = v => bottom - (log(v) - Math.log10(low)) / (Math.log10(high) - Math.log10(low)) * (bottom - top);
