@@ -5,6 +5,7 @@ import textwrap
 
 import numpy as np
 import pytest
+import torch
 
 import seqlab
 from seqlab.cli.main import main
@@ -74,7 +75,7 @@ def test_a_run_folder_shows_its_own_test_windows(lstm_run, capsys):
     assert "test part" in meta["notes"][0]
 
 
-def test_a_model_file_with_a_csv_and_with_npy_numbers(lstm_run, tmp_path, capsys):
+def test_a_model_file_with_a_csv_and_with_npy_numbers(lstm_run, tmp_path, capsys, monkeypatch):
     model = lstm_run / "model.seqlab"
     csv = tmp_path / "new.csv"
     csv.write_text("date,close\n2020-01-01,0.1\n2020-01-02,0.3\n2020-01-03,0.2\n2020-01-06,0.5\n")
@@ -85,8 +86,12 @@ def test_a_model_file_with_a_csv_and_with_npy_numbers(lstm_run, tmp_path, capsys
     assert meta["step_labels"] == [["2020-01-01", "2020-01-02", "2020-01-03", "2020-01-06"]]
     npy = tmp_path / "x.npy"
     np.save(npy, np.linspace(0, 1, 16, dtype="float32").reshape(2, 8, 1))
+    before, seen, original = torch.get_num_threads(), [], inspection.inspect_model_file
+    monkeypatch.setattr(inspection, "inspect_model_file",
+                        lambda *a, **k: (seen.append(torch.get_num_threads()), original(*a, **k))[1])
     assert main(["inspect", str(model), "--data", str(npy), "--output", str(tmp_path / "npy.html"),
-                 "--attribution", "none"]) == 0
+                 "--attribution", "none", "--threads", "1"]) == 0
+    assert seen == [1] and torch.get_num_threads() == before  # --threads holds for the work, then is restored
     meta, arrays = read_page((tmp_path / "npy.html").read_text(encoding="utf-8"))
     assert arrays[meta["input"]["array"]].shape == (2, 8, 1)
 

@@ -80,6 +80,14 @@ def report(args) -> int:
 
 
 def inspect(args) -> int:
+    # --threads holds for the work here as for a run (the runner's own setter, restored after)
+    with runner._threads(getattr(args, "threads", None)):
+        path = _inspect(args)
+    print(path)
+    return 0
+
+
+def _inspect(args) -> str:
     attribution = None if args.attribution == "none" else args.attribution
     if args.lesson:
         if args.run or args.data:
@@ -92,5 +100,4 @@ def inspect(args) -> int:
         path = inspection.inspect_run(args.run, args.output, attribution)
     else:
         path = inspection.inspect_model_file(args.run, args.data, args.output, args.vocabulary, attribution)
-    print(path)
-    return 0
+    return path
