@@ -7,11 +7,11 @@ import numpy as np
 import torch
 
 from seqlab.inspect.attribution import attribute
+from seqlab.inspect.explorer.packing import ArrayStore
 from seqlab.inspect.gradients import gradients_through_time
 from seqlab.inspect.recording import Trace
 from seqlab.inspect.saturation import SIGMOID_GATES, saturation
 from seqlab.inspect.trace import as_input, trace
-from seqlab.inspect.explorer.packing import ArrayStore
 
 # Colours of a heat map are clipped at this quantile of |value| for a state without a known
 # range (an LSTM's cell): one spike must not wash every other step out to white.
