@@ -24,4 +24,4 @@ def test_without_captum_the_section_says_why(report_data):
     trace = {**report_data.trace, "attribution": {"missing": "attribute needs Captum: pip install 'seqlab[inspect]'"}}
     page = render(dataclasses.replace(report_data, trace=trace))
     assert "Attributions not shown: attribute needs Captum: pip install &#x27;seqlab[inspect]&#x27;" in page
-    assert page.count("<img ") == render(report_data).count("<img ")
+    assert page.count("<img ") == 5  # the fixture's five figures (test_browser.py), no attribution figure
