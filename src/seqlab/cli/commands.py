@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 from seqlab.experiment import load_spec, runner
+from seqlab.experiment import inspection
 from seqlab.experiment.artifacts import report_data
 from seqlab.experiment.predict import predict_file
 from seqlab.experiment.rundir import RunDir
@@ -69,3 +70,27 @@ def report(args) -> int:
     path = run.write_text("report.html", render(report_data(run)), replace=True)
     print(path)
     return 0
+
+
+def inspect(args) -> int:
+    # --threads holds for the work here as for a run (the runner's own setter, restored after)
+    with runner._threads(getattr(args, "threads", None)):
+        path = _inspect(args)
+    print(path)
+    return 0
+
+
+def _inspect(args) -> str:
+    attribution = None if args.attribution == "none" else args.attribution
+    if args.lesson:
+        if args.run or args.data:
+            raise inspection.InspectError("--lesson runs its own models; leave out RUN_DIR_OR_MODEL and --data")
+        path = inspection.lesson_page(args.output or f"{args.lesson}.html", seed=getattr(args, "seed", None) or 0)
+    elif not args.run:
+        raise inspection.InspectError("seqlab inspect needs a run folder, a model file (with --data) or --lesson")
+    elif os.path.isdir(args.run) or (args.data is None and os.path.isfile(os.path.join(
+            os.path.dirname(os.path.abspath(args.run)), "spec.toml"))):
+        path = inspection.inspect_run(args.run, args.output, attribution)
+    else:
+        path = inspection.inspect_model_file(args.run, args.data, args.output, args.vocabulary, attribution)
+    return path

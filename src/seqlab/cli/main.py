@@ -42,6 +42,14 @@ see docs/cli.md or the demo spec (seqlab demo --show-spec).""",
 The CSV needs the run's time column and input columns; the run's own scalers are used.""",
     "report": """example:
   seqlab report runs/20240501-120000-aapl-lstm     # rewrites runs/.../report.html""",
+    "inspect": """example:
+  seqlab inspect runs/20240501-120000-aapl-lstm    # writes runs/.../inspect.html (the test part)
+  seqlab inspect model.seqlab --data x.npy --output explorer.html
+  seqlab inspect classifier.seqlab --data ids.npy --vocabulary vocabulary.json
+  seqlab inspect --lesson vanishing --output vanishing.html   # trains 12 models: ~10 min
+
+--data: a .npy array ((samples, timesteps, features) numbers or (samples, timesteps) token
+ids) or a .csv (its numeric columns, one row per timestep, as one sequence).""",
 }
 
 
@@ -100,6 +108,22 @@ def build_parser() -> argparse.ArgumentParser:
                                  epilog=EXAMPLES["report"], help="rebuild a run's report.html",
                                  description="Rebuild report.html from the files of a run folder.")
     report.add_argument("run", metavar="RUN_DIR", help="the run folder")
+
+    inspect = commands.add_parser("inspect", parents=[common], formatter_class=formatter,
+                                  epilog=EXAMPLES["inspect"], help="an HTML explorer of the recurrent layers",
+                                  description="Write one self-contained HTML page to look inside a model: "
+                                              "gates, states, unit search, saturation, gradients, attributions.")
+    inspect.add_argument("run", nargs="?", metavar="RUN_DIR_OR_MODEL",
+                         help="a run folder (its test part is shown) or a model file (needs --data)")
+    inspect.add_argument("--data", metavar="FILE", help="what a model file reads: .npy or .csv")
+    inspect.add_argument("--vocabulary", metavar="FILE", help="the strings of token ids: a JSON list, id i -> list[i]")
+    inspect.add_argument("--output", metavar="OUT.html",
+                         help="where to write (default: inspect.html in the run folder or beside the model)")
+    inspect.add_argument("--attribution", default="integrated_gradients",
+                         choices=["integrated_gradients", "saliency", "occlusion", "none"],
+                         help="attribution method (default: integrated_gradients; needs Captum)")
+    inspect.add_argument("--lesson", choices=["vanishing"],
+                         help="run a lesson instead: 'vanishing' trains SimpleRNN/LSTM/GRU and writes its page")
     return parser
 
 
@@ -118,7 +142,7 @@ def main(argv=None) -> int:
     from seqlab.cli import commands
 
     handler = {"run": commands.run, "demo": commands.demo, "predict": commands.predict,
-               "report": commands.report}[args.command]
+               "report": commands.report, "inspect": commands.inspect}[args.command]
     previous = _stop_on_sigterm()
     try:
         return handler(args)

@@ -109,6 +109,13 @@ def write_trace(run: RunDir, trace: dict) -> None:
               for layer, panels in trace["layers"].items() for panel, values in panels.items()}
     arrays["__steps__"] = np.asarray(trace["steps"], dtype=str)
     arrays["__window__"] = np.asarray([trace["window"]], dtype=str)
+    attribution = trace.get("attribution") or {}
+    if "values" in attribution:
+        arrays["__attribution__"] = np.asarray(attribution["values"], dtype=np.float32)
+        arrays["__attribution_features__"] = np.asarray(attribution["features"], dtype=str)
+        arrays["__attribution_explains__"] = np.asarray([attribution["explains"]], dtype=str)
+    elif "missing" in attribution:
+        arrays["__attribution_missing__"] = np.asarray([attribution["missing"]], dtype=str)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     run.write_bytes("trace.npz", buffer.getvalue())
@@ -124,7 +131,14 @@ def read_trace(run: RunDir) -> dict | None:
                 layer, panel = key.split("::", 1)
                 layers.setdefault(layer, {})[panel] = archive[key]
         steps, window = archive["__steps__"].tolist(), str(archive["__window__"][0])
-    return {"window": window, "steps": steps, "layers": layers}
+        attribution = None  # runs before attributions were recorded have none
+        if "__attribution__" in archive.files:
+            attribution = {"values": archive["__attribution__"],
+                           "features": archive["__attribution_features__"].tolist(),
+                           "explains": str(archive["__attribution_explains__"][0])}
+        elif "__attribution_missing__" in archive.files:
+            attribution = {"missing": str(archive["__attribution_missing__"][0])}
+    return {"window": window, "steps": steps, "layers": layers, "attribution": attribution}
 
 
 # ---- reading back -------------------------------------------------------------------------

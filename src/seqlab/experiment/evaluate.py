@@ -14,7 +14,7 @@ from seqlab.forecast.backtest import FoldData, backtest, scale, walk_forward
 from seqlab.forecast.baselines import all_baselines
 from seqlab.forecast.metrics import score_by_target
 from seqlab.forecast.windows import target_rows
-from seqlab.inspect import trace
+from seqlab.inspect import attribute, trace
 from seqlab.utils import set_random_seed
 
 
@@ -146,4 +146,17 @@ def trace_window(spec: Spec, data: Prepared, model) -> dict | None:
     origin = int(data.test_origins[index])
     labels = data.frame.index[origin + data.windows.input_offsets]
     steps = [str(t.date()) if hasattr(t, "date") else str(t) for t in labels]
-    return {"window": f"the test window ending {steps[-1]}", "steps": steps, "layers": layers}
+    return {"window": f"the test window ending {steps[-1]}", "steps": steps, "layers": layers,
+            "attribution": window_attribution(spec, model, window.astype(np.float32))}
+
+
+def window_attribution(spec: Spec, model, window: np.ndarray) -> dict:
+    """Integrated gradients of the first forecast step of the first target over one window
+    ``(1, look_back, n_inputs)``: ``{"values": (look_back, n_inputs), "features", "explains"}``,
+    or ``{"missing": why}`` without Captum (an optional dependency)."""
+    try:
+        values = attribute(model, window, target=0, method="integrated_gradients")[0]
+    except ImportError as error:
+        return {"missing": str(error)}
+    return {"values": values, "features": list(spec.inputs),
+            "explains": f"the first forecast step of {spec.targets[0]} (integrated gradients, scaled data)"}

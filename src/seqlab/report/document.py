@@ -31,7 +31,8 @@ class ReportData:
         bounds: ``{"train": (start, stop), "validation": ..., "test": ...}`` row positions.
         predictions: rows ``time, [target, step,] actual, model, <baselines...>``.
         metrics: ``{target: {forecast: {"mae": ..., ...}}}`` on the test part.
-        trace: ``{"steps": [labels], "layers": {layer: {panel: (timesteps, units)}}}`` or None.
+        trace: ``{"steps": [labels], "layers": {layer: {panel: (timesteps, units)}}, "attribution":
+            {"values": (timesteps, features), "features", "explains"} or {"missing": why} or None}`` or None.
         backtest: ``{"mode", "refit", "folds": [{"train": [a, b], "test": [c, d]}], "fold_metrics",
             "metrics"}`` or None.
     """
@@ -201,4 +202,12 @@ def _trace_section(data: ReportData) -> str:
              " (rows: units, columns: timesteps). Gates run from 0 (closed) to 1 (open).</p>"]
     for layer, panels in data.trace["layers"].items():
         parts.append(_figure(plots.gate_heatmaps(layer, panels, data.trace.get("steps")), f"Layer '{layer}'"))
+    attribution = data.trace.get("attribution") or {}
+    if "values" in attribution:
+        parts.append(_figure(plots.attribution_steps(attribution["values"], attribution["features"], data.trace.get("steps")),
+                             f"Attribution of {attribution['explains']} to each input step of the window"))
+    elif "missing" in attribution:
+        parts.append(f"<p class='small'>Attributions not shown: {_e(attribution['missing'])}</p>")
+    parts.append("<p class='small'>Every test window, layer and unit, interactively (unit search, saturation, gradients "
+                 "through time): <code>seqlab inspect RUN_DIR</code> writes <code>inspect.html</code>.</p>")
     return "".join(parts)

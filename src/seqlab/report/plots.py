@@ -138,6 +138,40 @@ def gate_heatmaps(layer: str, panels: dict, step_labels=None, max_units: int = 3
     return to_data_uri(figure)
 
 
+def attribution_steps(values, features, step_labels=None) -> str:
+    """Attribution of one output to every input step of a window: bars of the sum over the
+    features per step (red raises the output, blue lowers it), and a row per feature below when
+    there are several.
+
+    Args:
+        values: ``(timesteps, features)`` attributions.
+        features: the features' names.
+        step_labels: labels of the timesteps (x axis), e.g. dates.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    rows = 2 if values.shape[1] > 1 else 1
+    figure = Figure(figsize=(10.0, 2.4 + 0.35 * values.shape[1] * (rows - 1)))
+    axes = figure.subplots(rows, 1, squeeze=False, sharex=True)[:, 0]
+    total = values.sum(axis=1)
+    steps = np.arange(len(total))
+    axes[0].bar(steps, total, color=np.where(total >= 0, "#dc2626", "#2563eb"))
+    axes[0].axhline(0, color="#111827", linewidth=0.6)
+    axes[0].set_ylabel("sum over\ninputs", fontsize=8)
+    axes[0].set_title("Attribution per input step of the window")
+    if rows == 2:
+        bound = float(np.abs(values).max()) or 1.0
+        image = axes[1].imshow(values.T, aspect="auto", cmap="RdBu_r", vmin=-bound, vmax=bound, interpolation="nearest")
+        axes[1].set_yticks(range(len(features)))
+        axes[1].set_yticklabels([str(f) for f in features], fontsize=8)
+        figure.colorbar(image, ax=axes[1], fraction=0.025, pad=0.01)
+    if step_labels is not None and len(step_labels):
+        ticks = np.linspace(0, len(step_labels) - 1, min(6, len(step_labels))).round().astype(int)
+        axes[-1].set_xticks(ticks)
+        axes[-1].set_xticklabels([str(step_labels[i]) for i in ticks], fontsize=8)
+    axes[-1].set_xlabel("timestep of the window")
+    return to_data_uri(figure)
+
+
 def fold_errors(fold_rows: list[dict], target: str) -> str:
     """MAE of the model and each baseline in every backtest fold."""
     figure, (ax,) = _axes(1, height=3.0, width=8.0)
