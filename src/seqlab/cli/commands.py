@@ -1,10 +1,10 @@
 """What each ``seqlab`` command does, given parsed arguments (all the work is in the library)."""
 from __future__ import annotations
 
+import os
 import sys
 
-from seqlab.experiment import load_spec, runner
-from seqlab.experiment import inspection
+from seqlab.experiment import inspection, load_spec, runner
 from seqlab.experiment.artifacts import report_data
 from seqlab.experiment.predict import predict_file
 from seqlab.experiment.rundir import RunDir
