@@ -4,10 +4,13 @@ from __future__ import annotations
 import os
 import sys
 
+from seqlab.errors import SeqlabError
 from seqlab.experiment import load_spec, runner
 from seqlab.experiment.artifacts import report_data
 from seqlab.experiment.predict import predict_file
 from seqlab.experiment.rundir import RunDir
+from seqlab.experiment.tuning import tune as tune_spec
+from seqlab.experiment.tuning import tune_demo_spec_path
 from seqlab.report import render
 
 DEMO_THREADS = 1
@@ -75,4 +78,24 @@ def report(args) -> int:
     run = RunDir.open(args.run)
     path = run.write_text("report.html", render(report_data(run)), replace=True)
     print(path)
+    return 0
+
+
+def tune(args) -> int:
+    if args.show_spec:
+        with open(tune_demo_spec_path(), encoding="utf-8") as stream:
+            sys.stdout.write(stream.read())
+        return 0
+    if args.spec is None and args.resume is None:
+        raise SeqlabError("seqlab tune needs a spec file with search spaces, or --resume RUN_DIR "
+                          "(seqlab tune --show-spec prints an example spec)")
+    options = _options(args)
+    result = tune_spec(args.spec, trials=args.trials, timeout=args.timeout, runs_dir=args.runs_dir,
+                       resume=args.resume, **options)
+    states = ", ".join(f"{count} {state}" for state, count in result.states.items())
+    print(f"\n{sum(result.states.values())} trials ({states}); best: trial {result.best_trial}, "
+          f"val_loss {result.best_value:.6g}")
+    for key, value in result.best_params.items():
+        print(f"  {key} = {value!r}")
+    _print_result(result, options["quiet"])
     return 0

@@ -1,0 +1,370 @@
+"""``seqlab tune``: Optuna searches a spec's search spaces; trials are compared on the validation
+part only, and the test part is scored once, for the best trial, at the end.
+
+The road of one trial is the road of ``seqlab run`` (:mod:`seqlab.experiment.runner`): the
+trial's values go into the spec's table, which :func:`~seqlab.experiment.validate.spec_from_dict`
+checks → :func:`~seqlab.experiment.prepare.prepare` → ``modeling.build_model`` /
+``compile_model`` / ``train``. What differs: the series is loaded once, and a trial is handed
+its **train and validation rows only** (no test row exists in what it gets); ``val_loss`` is
+reported to Optuna after every epoch and the median pruner may stop the trial; the objective is
+the trained model's loss on the validation windows.
+
+After the trials, the best trial's model — saved when that trial finished, not retrained — is
+evaluated on the test part once, and the run folder is written as ``seqlab run`` writes it
+(:func:`~seqlab.experiment.runner.evaluate_and_report`), plus ``study.db`` (Optuna's SQLite
+storage: a killed tuning resumes from it), ``search.json`` (the spec as given), ``trials.csv``
+and ``tuning.json`` (the report's Tuning section). No retraining on train + validation: the
+validation part chose the model and its epochs; the test numbers are those of that model.
+
+>>> result = tune("tune.toml", trials=20)          # doctest: +SKIP
+>>> result.best_params                              # doctest: +SKIP
+{'model.layers[0].units': 48, 'training.learning_rate': 0.0031}
+"""
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+
+import pandas as pd
+
+from seqlab.callbacks import Callback
+from seqlab.errors import SeqlabError
+from seqlab.experiment import artifacts, modeling
+from seqlab.experiment.errors import SpecError
+from seqlab.experiment.load import line_index
+from seqlab.experiment.prepare import prepare, split_rows
+from seqlab.experiment.rundir import RunDir, RunDirError
+from seqlab.experiment.runner import (RunResult, evaluate_and_report, load_series, prepare_series, resolve_device,
+                                      resolved, result_of, run_step, torch_threads, write_scalers)
+from seqlab.experiment.search_space import SearchSpace, describe_table, find_search_spaces
+from seqlab.experiment.study_summary import counts_as_finished, importances_of, trial_row, trials_frame
+from seqlab.experiment.tomlout import dump_spec
+from seqlab.experiment.tuning_spec import TuningSpec, load_tuning_spec, tuning_spec_from_dict
+from seqlab.models import load_model
+from seqlab.utils import set_random_seed
+
+STUDY_FILE = "study.db"
+SEARCH_FILE = "search.json"
+STUDY_NAME = "seqlab-tune"
+# Files of the final stage; a tuning killed during that stage redoes it from the start.
+_FINAL_FILES = ("spec.toml", "data.csv", "scalers.json", "summary.txt", "history.csv", artifacts.MODEL_FILE,
+                "predictions.csv", "trace.npz", "metrics.json", "trials.csv", "tuning.json", "report.html")
+
+
+@dataclass
+class TuningResult(RunResult):
+    """A finished tuning: the run folder of its best trial (as :class:`RunResult`) and the study."""
+
+    best_trial: int = -1
+    best_params: dict = field(default_factory=dict)
+    best_value: float = math.nan
+    states: dict = field(default_factory=dict)  # {"complete": 8, "pruned": 3, ...}
+
+
+def tune_demo_spec_path() -> str:
+    """A commented spec with search spaces (``seqlab tune --show-spec``), shipped in the package."""
+    return str(resources.files("seqlab.cli").joinpath("specs/tune_demo.toml"))
+
+
+def optuna_module():
+    """Optuna, or a clear error naming the extra to install."""
+    try:
+        # Lazy: Optuna (and SQLAlchemy under it) is optional — the `tune` extra — and only
+        # `seqlab tune` needs it; importing it costs ~0.5 s that `seqlab run` must not pay.
+        import optuna
+    except ImportError:
+        raise SeqlabError("seqlab tune needs Optuna, which is not installed: pip install 'seqlab[tune]' "
+                          "(or pip install optuna)") from None
+    return optuna
+
+
+class PruneOnValLoss(Callback):
+    """Report each epoch's ``val_loss`` to an Optuna trial (step = epoch, from 0) and stop training
+    when the trial's pruner says so; the objective then raises ``TrialPruned`` after ``fit`` has
+    ended normally (Optuna's Keras integration raises from inside the callback instead)."""
+
+    def __init__(self, trial):
+        super().__init__()
+        self.trial = trial
+        self.pruned_after: int | None = None  # epochs trained when pruned
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get("val_loss")
+        if value is None:
+            return
+        self.trial.report(float(value), step=epoch)
+        if self.trial.should_prune():
+            self.pruned_after = epoch + 1
+            self.model.stop_training = True
+
+
+def tune(spec=None, trials: int = 20, *, timeout: float | None = None, runs_dir="runs", resume=None,
+         seed: int | None = None, device: str | None = None, quiet: bool = False, log=print,
+         threads: int | None = None, sampler=None, pruner=None) -> TuningResult:
+    """Search a spec's search spaces with Optuna; the best trial's model scored once on the test part.
+
+    Args:
+        spec: a spec file with search spaces, its parsed table (a dict), or a :class:`TuningSpec`;
+            with ``resume`` it may be left out (the run folder keeps the spec).
+        trials: how many finished trials (complete, pruned, or failed on a spec error) the study
+            holds when done; a resumed study runs only the missing ones.
+        timeout: seconds after which no new trial starts (per call).
+        runs_dir: where the run folder is created.
+        resume: a tuning run folder to continue (a killed or interrupted ``seqlab tune``).
+        seed: overrides ``training.seed``: every trial's weights, and the sampler's seed.
+        device, quiet, log, threads: as :func:`~seqlab.experiment.run_experiment`.
+        sampler, pruner: Optuna objects; default ``TPESampler(seed=seed)`` and ``MedianPruner()``
+            (on ``val_loss``, per epoch).
+
+    Raises:
+        SpecError: the spec or a search space is invalid (before any training).
+        SeqlabError: Optuna is missing, the run folder cannot be resumed, or no trial completed.
+    """
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise ValueError(f"tune: `trials` must be a positive integer, got {trials!r}")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise ValueError(f"tune: `timeout` must be a positive number of seconds or None, got {timeout!r}")
+    optuna = optuna_module()
+    log = (lambda *_: None) if quiet else log
+    with torch_threads(threads):
+        if resume is None:
+            tuning = _tuning_spec(spec)
+            seed = tuning.base.training.seed if seed is None else seed
+            run = RunDir.create(runs_dir, tuning.base.name)
+            run.write_json(SEARCH_FILE, {"table": tuning.table, "text": tuning.text, "source": tuning.source,
+                                         "base_dir": tuning.base_dir, "seed": seed})
+        else:
+            run, tuning, seed = _reopen(resume, spec, seed)
+        return _tune(optuna, run, tuning, seed, trials, timeout, resolve_device(device), quiet, log, sampler,
+                     pruner)
+
+
+def _tuning_spec(spec) -> TuningSpec:
+    if isinstance(spec, TuningSpec):
+        return spec
+    if isinstance(spec, dict):
+        return tuning_spec_from_dict(spec)
+    if isinstance(spec, (str, os.PathLike)):
+        return load_tuning_spec(spec)
+    raise TypeError(f"tune: `spec` must be a spec file path, a parsed spec (dict) or a TuningSpec, got "
+                    f"{type(spec).__name__}")
+
+
+def _reopen(path, spec, seed) -> tuple[RunDir, TuningSpec, int]:
+    run = RunDir.open(path)
+    if not (run.has(SEARCH_FILE) and run.has(STUDY_FILE)):
+        raise RunDirError(f"{run.path} is not a tuning run folder (it has no {SEARCH_FILE} and {STUDY_FILE}); "
+                          "--resume continues a `seqlab tune`")
+    if run.status().get("state") == "succeeded":
+        raise RunDirError(f"tuning run {run.path} has finished (its report and model are final); start a new "
+                          "`seqlab tune` to run more trials")
+    saved = run.read_json(SEARCH_FILE)
+    text = saved.get("text") or ""
+    tuning = tuning_spec_from_dict(saved["table"], line_index(text), saved.get("source"), saved.get("base_dir"), text)
+    if spec is not None and _tuning_spec(spec).table != tuning.table:
+        raise RunDirError(f"the spec differs from the one tuning run {run.path} was started with; resume it "
+                          "without a spec (the folder keeps its own), or start a new tuning")
+    if seed is not None and seed != saved["seed"]:
+        raise RunDirError(f"tuning run {run.path} was started with seed {saved['seed']}, got --seed {seed}; "
+                          "a resumed study keeps its seed")
+    return run, tuning, saved["seed"]
+
+
+def _tune(optuna, run: RunDir, tuning: TuningSpec, seed: int, trials: int, timeout, device, quiet, log,
+          sampler, pruner) -> TuningResult:
+    started = time.perf_counter()
+    run.mark("running", seed=seed, device=str(device), trials=trials)
+    log(f"run folder: {run.path}")
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # one line per trial is ours (below)
+    try:
+        study = optuna.create_study(
+            study_name=STUDY_NAME, storage=f"sqlite:///{run.file(STUDY_FILE)}", direction="minimize",
+            sampler=sampler or optuna.samplers.TPESampler(seed=seed),
+            pruner=pruner or optuna.pruners.MedianPruner(), load_if_exists=True)
+        for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+            # Only one process tunes a run folder: a trial still "running" was killed with it.
+            study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
+        base = resolved(tuning.base, seed)
+        with run_step(f"loading the data ({base.data.source or base.data.path})", log):
+            loaded = load_series(base)
+            split = split_rows(base, loaded.frame)
+        done = sum(counts_as_finished(trial) for trial in study.trials)
+        if done < trials:
+            log(f"· {trials - done} trial(s) to run ({done} already finished), on the train and validation "
+                f"parts ({split.val_end} rows); the test part waits for the best trial")
+            objective = _Objective(optuna, tuning, seed, loaded, split, run, device)
+            study.optimize(objective, n_trials=trials - done, timeout=timeout, catch=(SpecError,),
+                           callbacks=[_Progress(log, objective)])
+        best = _best_trial(optuna, study)
+        record = evaluate_best_trial(optuna, run, tuning, seed, study, best, loaded, trials, log, quiet)
+    except KeyboardInterrupt:
+        run.mark("interrupted", error="stopped before the tuning finished (Ctrl-C or a termination signal); "
+                                      "`seqlab tune --resume RUN_DIR` continues it")
+        raise
+    except BaseException as error:
+        run.mark("failed", error=f"{type(error).__name__}: {error}")
+        raise
+    finally:
+        optuna.logging.set_verbosity(verbosity)
+    seconds = time.perf_counter() - started
+    run.mark("succeeded", seconds=round(seconds, 2))
+    result = result_of(run, resolved(tuning.trial_spec(best.params), seed), record, seconds)
+    states = {}
+    for trial in study.trials:
+        states[trial.state.name.lower()] = states.get(trial.state.name.lower(), 0) + 1
+    return TuningResult(result.run, result.metrics, result.tables, result.verdicts, seconds,
+                        best.number, dict(best.params), float(best.value), states)
+
+
+def _best_trial(optuna, study):
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    if not complete:
+        states = {}
+        for trial in study.trials:
+            states[trial.state.name.lower()] = states.get(trial.state.name.lower(), 0) + 1
+        counted = ", ".join(f"{count} {state}" for state, count in states.items()) or "none"
+        raise SeqlabError(f"no trial completed ({counted}), so there is no best trial to evaluate; see "
+                          "trials in study.db, widen the search spaces or run more trials")
+    return study.best_trial
+
+
+def _suggest(trial, space: SearchSpace):
+    if space.kind == "choice":
+        return trial.suggest_categorical(space.path, list(space.choices))
+    if space.kind == "int":
+        return trial.suggest_int(space.path, space.low, space.high, step=space.step or 1, log=space.log)
+    return trial.suggest_float(space.path, space.low, space.high, step=space.step, log=space.log)
+
+
+def _model_file(number: int) -> str:
+    return f"trial-{number:04d}.seqlab"
+
+
+class _Objective:
+    """One trial: the spec with the trial's values, trained on the train part, scored on the
+    validation part. The frame it holds has no test row (``frame.iloc[:split.val_end]``)."""
+
+    def __init__(self, optuna, tuning: TuningSpec, seed: int, loaded, split, run: RunDir, device):
+        self.optuna, self.tuning, self.seed, self.split, self.run, self.device = optuna, tuning, seed, split, run, device
+        self.frame = loaded.frame.iloc[:split.val_end]
+        self.imputed = None if loaded.imputed is None else loaded.imputed.iloc[:split.val_end]
+
+    def __call__(self, trial) -> float:
+        values = {space.path: _suggest(trial, space) for space in self.tuning.spaces}
+        try:
+            spec = resolved(self.tuning.trial_spec(values), self.seed)
+            data = prepare(spec, self.frame, self.imputed, split=self.split)
+            set_random_seed(spec.training.seed)
+            model = modeling.build_model(spec, data.inputs.shape[1])
+            modeling.compile_model(model, spec, self.device)
+        except SpecError as error:  # a combination of values that is no valid spec: a failed trial
+            trial.set_user_attr("error", str(error))
+            raise
+        pruning = PruneOnValLoss(trial)
+        history = modeling.train(model, spec, data, verbose=0, callbacks=[pruning])
+        trial.set_user_attr("history", {key: [float(v) for v in column] for key, column in history.items()})
+        if pruning.pruned_after is not None:
+            raise self.optuna.TrialPruned(f"pruned after epoch {pruning.pruned_after}")
+        # The objective is the loss of the model training returned (the best epoch's weights with
+        # early stopping), measured again on the validation windows.
+        value = float(model.evaluate(data.x_val, modeling.training_targets(spec, data.y_val),
+                                     batch_size=spec.training.batch_size, verbose=0))
+        if not math.isfinite(value):  # Optuna records the trial as failed; rerunning it would diverge again
+            trial.set_user_attr("error", f"the validation loss is {value} (training diverged)")
+        if math.isfinite(value) and value < _best_value(self.optuna, trial.study):
+            # The best trial's model is kept as it was trained: the test part scores this model.
+            self.run.save_via(_model_file(trial.number), model.save)
+        return value
+
+
+def _best_value(optuna, study) -> float:
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    return min((trial.value for trial in complete), default=math.inf)
+
+
+class _Progress:
+    """One line per finished trial; and the models of trials no longer the best are removed,
+    once Optuna has recorded the new best (a kill in between keeps the recorded best's file)."""
+
+    def __init__(self, log, objective: _Objective):
+        self.log, self.objective = log, objective
+
+    def __call__(self, study, trial) -> None:
+        row = trial_row(trial)
+        values = ", ".join(f"{key} = {value!r}" for key, value in trial.params.items())
+        if row["state"] == "complete":
+            outcome = f"val_loss {row['value']:.6g}"
+        elif row["state"] == "pruned":
+            outcome = f"pruned after {row['epochs']} epoch(s)"
+        else:
+            outcome = f"failed: {row['error'] or 'see study.db'}"
+        best = _best_or_none(study)
+        tail = f" (best: trial {best.number}, {best.value:.6g})" if best is not None else ""
+        self.log(f"  trial {trial.number}: {outcome}{tail} — {values}")
+        if best is not None:
+            _remove_other_models(self.objective.run, best.number)
+
+
+def _best_or_none(study):
+    try:
+        return study.best_trial
+    except ValueError:  # no completed trial yet
+        return None
+
+
+def _remove_other_models(run: RunDir, keep: int) -> None:
+    for name in os.listdir(run.path):
+        if name.startswith("trial-") and name.endswith(".seqlab") and name != _model_file(keep):
+            os.unlink(run.file(name))
+
+
+def evaluate_best_trial(optuna, run: RunDir, tuning: TuningSpec, seed: int, study, best, loaded, trials: int,
+                        log, quiet: bool) -> dict:
+    """The final stage: the best trial's model on the test part (first read here), and the run
+    folder written as ``seqlab run`` writes it, with ``trials.csv`` and ``tuning.json``."""
+    for name in _FINAL_FILES:  # left by a final stage that was killed: redo it whole
+        if run.has(name):
+            os.unlink(run.file(name))
+    spec = resolved(tuning.trial_spec(best.params), seed)
+    log(f"· best: trial {best.number}, val_loss {best.value:.6g} — "
+        + ", ".join(f"{key} = {value!r}" for key, value in best.params.items()))
+    run.write_text("spec.toml", dump_spec(spec))
+    artifacts.write_frame(run, "data.csv", loaded.frame, index=True)
+    with run_step("splitting, scaling (train part only) and cutting windows, the test part included", log):
+        data = prepare_series(spec, loaded)
+        write_scalers(run, data)
+    if not run.has(_model_file(best.number)):
+        raise RunDirError(f"the model of the best trial ({best.number}), {run.file(_model_file(best.number))}, "
+                          "is missing")
+    model = load_model(run.file(_model_file(best.number)))
+    run.write_text("summary.txt", model.summary(print_fn=None) + "\n")
+    history = _history_frame(best)
+    artifacts.write_frame(run, "history.csv", history)
+    run.save_via(artifacts.MODEL_FILE, lambda path: shutil.copyfile(run.file(_model_file(best.number)), path))
+    _write_study(optuna, run, tuning, seed, study, best, trials)
+    return evaluate_and_report(run, spec, loaded, data, model, history, quiet, log)
+
+
+def _history_frame(trial) -> pd.DataFrame:
+    return pd.DataFrame(trial.user_attrs.get("history") or {})
+
+
+def _write_study(optuna, run: RunDir, tuning: TuningSpec, seed: int, study, best, trials: int) -> None:
+    rows = [trial_row(trial) for trial in study.trials]
+    paths = [space.path for space in tuning.spaces]
+    artifacts.write_frame(run, "trials.csv", trials_frame(rows, paths))
+    completed = sum(row["state"] == "complete" for row in rows)
+    importances, note = importances_of(optuna, study, completed, seed, paths)
+    tables = {path: table for path, _, table in find_search_spaces(tuning.table)}
+    run.write_json("tuning.json", {
+        "objective": "val_loss", "direction": "minimize", "trials_requested": trials,
+        "spaces": {path: describe_table(table) for path, table in tables.items()},
+        "best": {"number": best.number, "value": float(best.value), "params": dict(best.params)},
+        "trials": rows, "importances": importances, "importance_note": note, "seed": seed,
+        "sampler": type(study.sampler).__name__, "pruner": type(study.pruner).__name__,
+    })
