@@ -296,7 +296,7 @@ class _Progress:
 
     def __call__(self, study, trial) -> None:
         row = trial_row(trial)
-        values = ", ".join(f"{key} = {value!r}" for key, value in trial.params.items())
+        values = _format_params(trial.params)
         if row["state"] == "complete":
             outcome = f"val_loss {row['value']:.6g}"
         elif row["state"] == "pruned":
@@ -308,6 +308,11 @@ class _Progress:
         self.log(f"  trial {trial.number}: {outcome}{tail} — {values}")
         if best is not None:
             _remove_other_models(self.objective.run, best.number)
+
+
+def _format_params(params: dict) -> str:
+    return ", ".join(f"{key} = {value:.4g}" if isinstance(value, float) else f"{key} = {value!r}"
+                     for key, value in params.items())
 
 
 def _best_or_none(study):
@@ -327,27 +332,30 @@ def evaluate_best_trial(optuna, run: RunDir, tuning: TuningSpec, seed: int, stud
                         log, quiet: bool) -> dict:
     """The final stage: the best trial's model on the test part (first read here), and the run
     folder written as ``seqlab run`` writes it, with ``trials.csv`` and ``tuning.json``."""
+    kept = run.file(_model_file(best.number))
+    if not os.path.exists(kept) and run.has(artifacts.MODEL_FILE):
+        os.replace(run.file(artifacts.MODEL_FILE), kept)  # a final stage killed after its last step
     for name in _FINAL_FILES:  # left by a final stage that was killed: redo it whole
         if run.has(name):
             os.unlink(run.file(name))
     spec = resolved(tuning.trial_spec(best.params), seed)
-    log(f"· best: trial {best.number}, val_loss {best.value:.6g} — "
-        + ", ".join(f"{key} = {value!r}" for key, value in best.params.items()))
+    log(f"· best: trial {best.number}, val_loss {best.value:.6g} — {_format_params(best.params)}")
     run.write_text("spec.toml", dump_spec(spec))
     artifacts.write_frame(run, "data.csv", loaded.frame, index=True)
     with run_step("splitting, scaling (train part only) and cutting windows, the test part included", log):
         data = prepare_series(spec, loaded)
         write_scalers(run, data)
-    if not run.has(_model_file(best.number)):
-        raise RunDirError(f"the model of the best trial ({best.number}), {run.file(_model_file(best.number))}, "
-                          "is missing")
-    model = load_model(run.file(_model_file(best.number)))
+    if not os.path.exists(kept):
+        raise RunDirError(f"the model of the best trial ({best.number}), {kept}, is missing")
+    model = load_model(kept)
     run.write_text("summary.txt", model.summary(print_fn=None) + "\n")
     history = _history_frame(best)
     artifacts.write_frame(run, "history.csv", history)
-    run.save_via(artifacts.MODEL_FILE, lambda path: shutil.copyfile(run.file(_model_file(best.number)), path))
+    run.save_via(artifacts.MODEL_FILE, lambda path: shutil.copyfile(kept, path))
     _write_study(optuna, run, tuning, seed, study, best, trials)
-    return evaluate_and_report(run, spec, loaded, data, model, history, quiet, log)
+    record = evaluate_and_report(run, spec, loaded, data, model, history, quiet, log)
+    os.unlink(kept)  # model.seqlab is its copy
+    return record
 
 
 def _history_frame(trial) -> pd.DataFrame:
