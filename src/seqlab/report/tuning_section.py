@@ -97,7 +97,7 @@ def tuning_section(record: dict | None) -> str:
         f"(validation loss {_e(format_number(best['value']))}: {chosen}), is the model of every other section: "
         "its weights as that trial left them, scored on the test part once, after all trials.</p>",
         _trials_table(record),
-        _figure(optimisation_history(trials), "Validation loss per trial; the line is the best so far"),
+        _figure(optimisation_history(trials), "Optimisation history: the validation loss of each trial; the line is the best so far"),
     ]
     importances = record.get("importances")
     if importances:
