@@ -202,6 +202,8 @@ def test_a_killed_tuning_resumes_in_the_same_study(tuning_spec, tmp_path, monkey
     # the stale trial is failed; two more trials complete the 4 asked for, numbered on
     assert _states(run_path) == ["COMPLETE", "COMPLETE", "FAIL", "FAIL", "COMPLETE", "COMPLETE"]
     assert result.run.path == str(run_path) and result.states == {"complete": 4, "fail": 2}
+    params = [trial.params for trial in _study(run_path).trials]
+    assert params[4] not in params[:2] and params[5] not in params[:2]  # new values, not the first draws again
     assert json.loads((run_path / "status.json").read_text())["state"] == "succeeded"
     assert sorted(p.name for p in run_path.glob("*.seqlab")) == ["model.seqlab"]
     with pytest.raises(RunDirError, match="has finished"):

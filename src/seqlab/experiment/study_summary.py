@@ -21,6 +21,14 @@ def counts_as_finished(trial) -> bool:
     return state in FINISHED or (state == "FAIL" and "error" in trial.user_attrs)
 
 
+def state_counts(trials) -> dict:
+    """``{"complete": 8, "pruned": 3, ...}`` in the order the states first occur."""
+    counts: dict = {}
+    for trial in trials:
+        counts[trial.state.name.lower()] = counts.get(trial.state.name.lower(), 0) + 1
+    return counts
+
+
 def trial_row(trial) -> dict:
     """One trial as the trials table shows it (params by key path)."""
     history = trial.user_attrs.get("history") or {}

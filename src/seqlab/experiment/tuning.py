@@ -41,7 +41,8 @@ from seqlab.experiment.rundir import RunDir, RunDirError
 from seqlab.experiment.runner import (RunResult, evaluate_and_report, load_series, prepare_series, resolve_device,
                                       resolved, result_of, run_step, torch_threads, write_scalers)
 from seqlab.experiment.search_space import SearchSpace, describe_table, find_search_spaces
-from seqlab.experiment.study_summary import counts_as_finished, importances_of, trial_row, trials_frame
+from seqlab.experiment.study_summary import (counts_as_finished, importances_of, state_counts, trial_row,
+                                             trials_frame)
 from seqlab.experiment.tomlout import dump_spec
 from seqlab.experiment.tuning_spec import TuningSpec, load_tuning_spec, tuning_spec_from_dict
 from seqlab.models import load_model
@@ -184,8 +185,10 @@ def _tune(optuna, run: RunDir, tuning: TuningSpec, seed: int, trials: int, timeo
     try:
         study = optuna.create_study(
             study_name=STUDY_NAME, storage=f"sqlite:///{run.file(STUDY_FILE)}", direction="minimize",
-            sampler=sampler or optuna.samplers.TPESampler(seed=seed),
             pruner=pruner or optuna.pruners.MedianPruner(), load_if_exists=True)
+        # A resumed study's sampler seeded as at the start would draw the first trials' values
+        # again: it takes the seed plus the number of trials already in the study.
+        study.sampler = sampler or optuna.samplers.TPESampler(seed=seed + len(study.trials))
         for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
             # Only one process tunes a run folder: a trial still "running" was killed with it.
             study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
@@ -199,7 +202,7 @@ def _tune(optuna, run: RunDir, tuning: TuningSpec, seed: int, trials: int, timeo
                 f"parts ({split.val_end} rows); the test part waits for the best trial")
             objective = _Objective(optuna, tuning, seed, loaded, split, run, device)
             study.optimize(objective, n_trials=trials - done, timeout=timeout, catch=(SpecError,),
-                           callbacks=[_Progress(log, objective)])
+                           callbacks=[_Progress(log, run)])
         best = _best_trial(optuna, study)
         record = evaluate_best_trial(optuna, run, tuning, seed, study, best, loaded, trials, log, quiet)
     except KeyboardInterrupt:
@@ -214,20 +217,14 @@ def _tune(optuna, run: RunDir, tuning: TuningSpec, seed: int, trials: int, timeo
     seconds = time.perf_counter() - started
     run.mark("succeeded", seconds=round(seconds, 2))
     result = result_of(run, resolved(tuning.trial_spec(best.params), seed), record, seconds)
-    states = {}
-    for trial in study.trials:
-        states[trial.state.name.lower()] = states.get(trial.state.name.lower(), 0) + 1
     return TuningResult(result.run, result.metrics, result.tables, result.verdicts, seconds,
-                        best.number, dict(best.params), float(best.value), states)
+                        best.number, dict(best.params), float(best.value), state_counts(study.trials))
 
 
 def _best_trial(optuna, study):
     complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     if not complete:
-        states = {}
-        for trial in study.trials:
-            states[trial.state.name.lower()] = states.get(trial.state.name.lower(), 0) + 1
-        counted = ", ".join(f"{count} {state}" for state, count in states.items()) or "none"
+        counted = ", ".join(f"{count} {state}" for state, count in state_counts(study.trials).items()) or "none"
         raise SeqlabError(f"no trial completed ({counted}), so there is no best trial to evaluate; see "
                           "trials in study.db, widen the search spaces or run more trials")
     return study.best_trial
@@ -291,8 +288,8 @@ class _Progress:
     """One line per finished trial; and the models of trials no longer the best are removed,
     once Optuna has recorded the new best (a kill in between keeps the recorded best's file)."""
 
-    def __init__(self, log, objective: _Objective):
-        self.log, self.objective = log, objective
+    def __init__(self, log, run: RunDir):
+        self.log, self.run = log, run
 
     def __call__(self, study, trial) -> None:
         row = trial_row(trial)
@@ -307,7 +304,7 @@ class _Progress:
         tail = f" (best: trial {best.number}, {best.value:.6g})" if best is not None else ""
         self.log(f"  trial {trial.number}: {outcome}{tail} — {values}")
         if best is not None:
-            _remove_other_models(self.objective.run, best.number)
+            _remove_other_models(self.run, best.number)
 
 
 def _format_params(params: dict) -> str:

@@ -10,6 +10,7 @@ import html
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from seqlab.forecast.summary import format_number
 from seqlab.report.plots import to_data_uri
@@ -37,6 +38,7 @@ def optimisation_history(trials: list[dict]) -> str:
     shown = [t["value"] for t in complete] + [t["last_val_loss"] for t in pruned]
     if shown and min(shown) > 0:
         ax.set_yscale("log")  # one bad trial would otherwise flatten the others to a line
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("trial")
     ax.set_ylabel("validation loss (scaled data)")
     ax.set_title("Optimisation history")
@@ -66,7 +68,9 @@ def _value(value) -> str:
 def _trials_table(record: dict) -> str:
     paths = list(record["spaces"])
     best = record["best"]["number"]
-    head = "".join(f"<th>{_e(h)}</th>" for h in ["trial", "state", "val_loss", "epochs", "seconds", *paths])
+    # a key path may break after its dots, so that many searched keys fit the page's width
+    head = "".join(f"<th>{_e(h).replace('.', '.<wbr>')}</th>"
+                   for h in ["trial", "state", "val_loss", "epochs", "seconds", *paths])
     rows = []
     for trial in record["trials"]:
         cells = [trial["number"], trial["state"], trial["value"], trial["epochs"], trial["seconds"],
@@ -88,7 +92,7 @@ def tuning_section(record: dict | None) -> str:
     counted = ", ".join(f"{count} {state}" for state, count in states.items())
     best = record["best"]
     spaces = "".join(f"<li><code>{_e(path)} = {_e(space)}</code></li>" for path, space in record["spaces"].items())
-    chosen = ", ".join(f"{_e(k)} = {_e(v)}" for k, v in best["params"].items())
+    chosen = ", ".join(f"{_e(k)} = {_value(v)}" for k, v in best["params"].items())
     parts = [
         f"<p>{len(trials)} trials ({_e(counted)}) searched these spaces with Optuna's {_e(record['sampler'])} "
         f"(seed {_e(record['seed'])}) and {_e(record['pruner'])} on the validation loss after each epoch:</p>",
