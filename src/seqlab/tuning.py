@@ -9,7 +9,8 @@ scored once on the test part. Needs the ``tune`` extra (``pip install 'seqlab[tu
 >>> result.best_params, result.best_value               # doctest: +SKIP
 """
 from seqlab.experiment.search_space import SearchSpace
-from seqlab.experiment.tuning import PruneOnValLoss, TuningResult, tune, tune_demo_spec_path
+from seqlab.experiment.tuning import TuningResult, tune, tune_demo_spec_path
+from seqlab.experiment.tuning_trial import PruneOnValLoss
 from seqlab.experiment.tuning_spec import TuningSpec, load_tuning_spec, tuning_spec_from_dict
 
 __all__ = ["tune", "TuningResult", "TuningSpec", "SearchSpace", "load_tuning_spec", "tuning_spec_from_dict",

@@ -31,22 +31,21 @@ from importlib import resources
 
 import pandas as pd
 
-from seqlab.callbacks import Callback
 from seqlab.errors import SeqlabError
-from seqlab.experiment import artifacts, modeling
+from seqlab.experiment import artifacts
 from seqlab.experiment.errors import SpecError
 from seqlab.experiment.load import line_index
-from seqlab.experiment.prepare import prepare, split_rows
+from seqlab.experiment.prepare import split_rows
 from seqlab.experiment.rundir import RunDir, RunDirError
 from seqlab.experiment.runner import (RunResult, evaluate_and_report, load_series, prepare_series, resolve_device,
                                       resolved, result_of, run_step, torch_threads, write_scalers)
-from seqlab.experiment.search_space import SearchSpace, describe_table, find_search_spaces
+from seqlab.experiment.search_space import describe_table, find_search_spaces
 from seqlab.experiment.study_summary import (counts_as_finished, importances_of, state_counts, trial_row,
                                              trials_frame)
 from seqlab.experiment.tomlout import dump_spec
 from seqlab.experiment.tuning_spec import TuningSpec, load_tuning_spec, tuning_spec_from_dict
+from seqlab.experiment.tuning_trial import Objective, Progress, format_params, model_file
 from seqlab.models import load_model
-from seqlab.utils import set_random_seed
 
 STUDY_FILE = "study.db"
 SEARCH_FILE = "search.json"
@@ -83,26 +82,6 @@ def optuna_module():
     return optuna
 
 
-class PruneOnValLoss(Callback):
-    """Report each epoch's ``val_loss`` to an Optuna trial (step = epoch, from 0) and stop training
-    when the trial's pruner says so; the objective then raises ``TrialPruned`` after ``fit`` has
-    ended normally (Optuna's Keras integration raises from inside the callback instead)."""
-
-    def __init__(self, trial):
-        super().__init__()
-        self.trial = trial
-        self.pruned_after: int | None = None  # epochs trained when pruned
-
-    def on_epoch_end(self, epoch, logs=None):
-        value = (logs or {}).get("val_loss")
-        if value is None:
-            return
-        self.trial.report(float(value), step=epoch)
-        if self.trial.should_prune():
-            self.pruned_after = epoch + 1
-            self.model.stop_training = True
-
-
 def tune(spec=None, trials: int = 20, *, timeout: float | None = None, runs_dir="runs", resume=None,
          seed: int | None = None, device: str | None = None, quiet: bool = False, log=print,
          threads: int | None = None, sampler=None, pruner=None) -> TuningResult:
@@ -136,8 +115,10 @@ def tune(spec=None, trials: int = 20, *, timeout: float | None = None, runs_dir=
             tuning = _tuning_spec(spec)
             seed = tuning.base.training.seed if seed is None else seed
             run = RunDir.create(runs_dir, tuning.base.name)
+            # a table given without a file resolves relative paths against this folder: a resumed
+            # tuning started elsewhere must too
             run.write_json(SEARCH_FILE, {"table": tuning.table, "text": tuning.text, "source": tuning.source,
-                                         "base_dir": tuning.base_dir, "seed": seed})
+                                         "base_dir": tuning.base_dir or os.getcwd(), "seed": seed})
         else:
             run, tuning, seed = _reopen(resume, spec, seed)
         return _tune(optuna, run, tuning, seed, trials, timeout, resolve_device(device), quiet, log, sampler,
@@ -200,9 +181,9 @@ def _tune(optuna, run: RunDir, tuning: TuningSpec, seed: int, trials: int, timeo
         if done < trials:
             log(f"· {trials - done} trial(s) to run ({done} already finished), on the train and validation "
                 f"parts ({split.val_end} rows); the test part waits for the best trial")
-            objective = _Objective(optuna, tuning, seed, loaded, split, run, device)
+            objective = Objective(optuna, tuning, seed, loaded, split, run, device)
             study.optimize(objective, n_trials=trials - done, timeout=timeout, catch=(SpecError,),
-                           callbacks=[_Progress(log, run)])
+                           callbacks=[Progress(log, run)])
         best = _best_trial(optuna, study)
         record = evaluate_best_trial(optuna, run, tuning, seed, study, best, loaded, trials, log, quiet)
     except KeyboardInterrupt:
@@ -230,113 +211,18 @@ def _best_trial(optuna, study):
     return study.best_trial
 
 
-def _suggest(trial, space: SearchSpace):
-    if space.kind == "choice":
-        return trial.suggest_categorical(space.path, list(space.choices))
-    if space.kind == "int":
-        return trial.suggest_int(space.path, space.low, space.high, step=space.step or 1, log=space.log)
-    return trial.suggest_float(space.path, space.low, space.high, step=space.step, log=space.log)
-
-
-def _model_file(number: int) -> str:
-    return f"trial-{number:04d}.seqlab"
-
-
-class _Objective:
-    """One trial: the spec with the trial's values, trained on the train part, scored on the
-    validation part. The frame it holds has no test row (``frame.iloc[:split.val_end]``)."""
-
-    def __init__(self, optuna, tuning: TuningSpec, seed: int, loaded, split, run: RunDir, device):
-        self.optuna, self.tuning, self.seed, self.split, self.run, self.device = optuna, tuning, seed, split, run, device
-        self.frame = loaded.frame.iloc[:split.val_end]
-        self.imputed = None if loaded.imputed is None else loaded.imputed.iloc[:split.val_end]
-
-    def __call__(self, trial) -> float:
-        values = {space.path: _suggest(trial, space) for space in self.tuning.spaces}
-        try:
-            spec = resolved(self.tuning.trial_spec(values), self.seed)
-            data = prepare(spec, self.frame, self.imputed, split=self.split)
-            set_random_seed(spec.training.seed)
-            model = modeling.build_model(spec, data.inputs.shape[1])
-            modeling.compile_model(model, spec, self.device)
-        except SpecError as error:  # a combination of values that is no valid spec: a failed trial
-            trial.set_user_attr("error", str(error))
-            raise
-        pruning = PruneOnValLoss(trial)
-        history = modeling.train(model, spec, data, verbose=0, callbacks=[pruning])
-        trial.set_user_attr("history", {key: [float(v) for v in column] for key, column in history.items()})
-        if pruning.pruned_after is not None:
-            raise self.optuna.TrialPruned(f"pruned after epoch {pruning.pruned_after}")
-        # The objective is the loss of the model training returned (the best epoch's weights with
-        # early stopping), measured again on the validation windows.
-        value = float(model.evaluate(data.x_val, modeling.training_targets(spec, data.y_val),
-                                     batch_size=spec.training.batch_size, verbose=0))
-        if not math.isfinite(value):  # Optuna records the trial as failed; rerunning it would diverge again
-            trial.set_user_attr("error", f"the validation loss is {value} (training diverged)")
-        if math.isfinite(value) and value < _best_value(self.optuna, trial.study):
-            # The best trial's model is kept as it was trained: the test part scores this model.
-            self.run.save_via(_model_file(trial.number), model.save)
-        return value
-
-
-def _best_value(optuna, study) -> float:
-    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-    return min((trial.value for trial in complete), default=math.inf)
-
-
-class _Progress:
-    """One line per finished trial; and the models of trials no longer the best are removed,
-    once Optuna has recorded the new best (a kill in between keeps the recorded best's file)."""
-
-    def __init__(self, log, run: RunDir):
-        self.log, self.run = log, run
-
-    def __call__(self, study, trial) -> None:
-        row = trial_row(trial)
-        values = _format_params(trial.params)
-        if row["state"] == "complete":
-            outcome = f"val_loss {row['value']:.6g}"
-        elif row["state"] == "pruned":
-            outcome = f"pruned after {row['epochs']} epoch(s)"
-        else:
-            outcome = f"failed: {row['error'] or 'see study.db'}"
-        best = _best_or_none(study)
-        tail = f" (best: trial {best.number}, {best.value:.6g})" if best is not None else ""
-        self.log(f"  trial {trial.number}: {outcome}{tail} — {values}")
-        if best is not None:
-            _remove_other_models(self.run, best.number)
-
-
-def _format_params(params: dict) -> str:
-    return ", ".join(f"{key} = {value:.4g}" if isinstance(value, float) else f"{key} = {value!r}"
-                     for key, value in params.items())
-
-
-def _best_or_none(study):
-    try:
-        return study.best_trial
-    except ValueError:  # no completed trial yet
-        return None
-
-
-def _remove_other_models(run: RunDir, keep: int) -> None:
-    for name in os.listdir(run.path):
-        if name.startswith("trial-") and name.endswith(".seqlab") and name != _model_file(keep):
-            os.unlink(run.file(name))
-
-
 def evaluate_best_trial(optuna, run: RunDir, tuning: TuningSpec, seed: int, study, best, loaded, trials: int,
                         log, quiet: bool) -> dict:
     """The final stage: the best trial's model on the test part (first read here), and the run
     folder written as ``seqlab run`` writes it, with ``trials.csv`` and ``tuning.json``."""
-    kept = run.file(_model_file(best.number))
+    kept = run.file(model_file(best.number))
     if not os.path.exists(kept) and run.has(artifacts.MODEL_FILE):
         os.replace(run.file(artifacts.MODEL_FILE), kept)  # a final stage killed after its last step
     for name in _FINAL_FILES:  # left by a final stage that was killed: redo it whole
         if run.has(name):
             os.unlink(run.file(name))
     spec = resolved(tuning.trial_spec(best.params), seed)
-    log(f"· best: trial {best.number}, val_loss {best.value:.6g} — {_format_params(best.params)}")
+    log(f"· best: trial {best.number}, val_loss {best.value:.6g} — {format_params(best.params)}")
     run.write_text("spec.toml", dump_spec(spec))
     artifacts.write_frame(run, "data.csv", loaded.frame, index=True)
     with run_step("splitting, scaling (train part only) and cutting windows, the test part included", log):
