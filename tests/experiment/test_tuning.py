@@ -26,6 +26,7 @@ from seqlab.experiment.rundir import RunDirError  # noqa: E402
 from seqlab.experiment.runner import load_series, resolved  # noqa: E402
 from seqlab.experiment.tuning_spec import load_tuning_spec  # noqa: E402
 from seqlab.models import load_model  # noqa: E402
+from seqlab.tuning import PruneOnValLoss  # noqa: E402
 
 SPEC = """
     name = "tiny-tune"
@@ -178,6 +179,33 @@ def test_the_median_pruner_stops_a_trial_that_cannot_learn(tuning_spec, tmp_path
     assert result.best_params == good and result.states == {"complete": 3, "pruned": 1}
 
 
+class _Trial:
+    """A trial stand-in: records what is reported; its pruner says "prune" from ``prune_at`` on."""
+
+    def __init__(self, prune_at):
+        self.reported, self.prune_at = [], prune_at
+
+    def report(self, value, step):
+        self.reported.append((step, value))
+
+    def should_prune(self):
+        return self.reported[-1][0] >= self.prune_at
+
+
+def test_the_pruning_callback_reports_val_loss_per_epoch_and_stops_when_told():
+    class Model:
+        stop_training = False
+
+    callback, model = PruneOnValLoss(_Trial(prune_at=2)), Model()
+    callback.set_model(model)
+    for epoch, loss in enumerate([0.5, 0.4, 0.45]):  # scripted epochs, as fit would log them
+        callback.on_epoch_end(epoch, {"loss": 1.0, "val_loss": loss})
+        assert model.stop_training == (epoch == 2)
+    assert callback.trial.reported == [(0, 0.5), (1, 0.4), (2, 0.45)] and callback.pruned_after == 3
+    callback.on_epoch_end(3, {"loss": 1.0})  # no validation part that epoch: nothing to report
+    assert len(callback.trial.reported) == 3
+
+
 # ---- resume -----------------------------------------------------------------------------
 def test_a_killed_tuning_resumes_in_the_same_study(tuning_spec, tmp_path, monkeypatch):
     spec_path = tuning_spec()
@@ -267,7 +295,8 @@ def test_the_run_folder_holds_the_best_trials_model_and_a_tuning_report(tuning_s
 
 def test_the_cli_tunes_and_prints_the_best_trial(tuning_spec, tmp_path, capsys):
     spec_path = str(tuning_spec(report="true"))
-    assert main(["tune", spec_path, "--trials", "1", "--runs-dir", str(tmp_path / "runs"), "--quiet"]) == 0
+    assert main(["tune", spec_path, "--trials", "1", "--timeout", "600", "--runs-dir", str(tmp_path / "runs"),
+                 "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "1 trials (1 complete); best: trial 0, val_loss" in out and "training.learning_rate = " in out
     (report,) = (tmp_path / "runs").glob("*/report.html")
