@@ -4,10 +4,13 @@ from __future__ import annotations
 import os
 import sys
 
+from seqlab.errors import SeqlabError
 from seqlab.experiment import inspection, load_spec, runner
 from seqlab.experiment.artifacts import report_data
 from seqlab.experiment.predict import predict_file
 from seqlab.experiment.rundir import RunDir
+from seqlab.experiment.tuning import tune as tune_spec
+from seqlab.experiment.tuning import tune_demo_spec_path
 from seqlab.report import render
 
 DEMO_THREADS = 1
@@ -74,7 +77,7 @@ def report(args) -> int:
 
 def inspect(args) -> int:
     # --threads holds for the work here as for a run (the runner's own setter, restored after)
-    with runner._threads(getattr(args, "threads", None)):
+    with runner.torch_threads(getattr(args, "threads", None)):
         path = _inspect(args)
     print(path)
     return 0
@@ -94,3 +97,23 @@ def _inspect(args) -> str:
     else:
         path = inspection.inspect_model_file(args.run, args.data, args.output, args.vocabulary, attribution)
     return path
+
+
+def tune(args) -> int:
+    if args.show_spec:
+        with open(tune_demo_spec_path(), encoding="utf-8") as stream:
+            sys.stdout.write(stream.read())
+        return 0
+    if args.spec is None and args.resume is None:
+        raise SeqlabError("seqlab tune needs a spec file with search spaces, or --resume RUN_DIR "
+                          "(seqlab tune --show-spec prints an example spec)")
+    options = _options(args)
+    result = tune_spec(args.spec, trials=args.trials, timeout=args.timeout, runs_dir=args.runs_dir,
+                       resume=args.resume, **options)
+    states = ", ".join(f"{count} {state}" for state, count in result.states.items())
+    print(f"\n{sum(result.states.values())} trials ({states}); best: trial {result.best_trial}, "
+          f"val_loss {result.best_value:.6g}")
+    for key, value in result.best_params.items():
+        print(f"  {key} = {value!r}")
+    _print_result(result, options["quiet"])
+    return 0

@@ -25,7 +25,8 @@ EXAMPLES = {
   seqlab demo                                   # LSTM on bundled AAPL closes, report included
   seqlab run experiment.toml --seed 1           # your own spec
   seqlab predict runs/20240501-120000-aapl --data new.csv --output forecast.csv
-  seqlab report runs/20240501-120000-aapl       # rebuild a run's report.html""",
+  seqlab report runs/20240501-120000-aapl       # rebuild a run's report.html
+  seqlab tune tune.toml --trials 20             # Optuna search over the spec's search spaces""",
     "run": """example:
   seqlab run experiment.toml --seed 7 --runs-dir runs
   seqlab run                                    # no spec: the bundled demo spec
@@ -50,6 +51,15 @@ The CSV needs the run's time column and input columns; the run's own scalers are
 
 --data: a .npy array ((samples, timesteps, features) numbers or (samples, timesteps) token
 ids) or a .csv (its numeric columns, one row per timestep, as one sequence).""",
+    "tune": """example:
+  seqlab tune tune.toml --trials 20 --timeout 600
+  seqlab tune --resume runs/20240501-120000-aapl-tune --trials 20   # continue a killed tuning
+  seqlab tune --show-spec                           # a commented spec with search spaces
+
+A search space replaces a value in the spec: units = {int = [16, 128], log = true},
+learning_rate = {float = [1e-4, 1e-2], log = true}, type = {choice = ["LSTM", "GRU"]}.
+Trials are compared on the validation part; the best trial's model is scored on the test
+part once, at the end. Needs Optuna: pip install 'seqlab[tune]'. See docs/cli.md.""",
 }
 
 
@@ -124,6 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
                          help="attribution method (default: integrated_gradients; needs Captum)")
     inspect.add_argument("--lesson", choices=["vanishing"],
                          help="run a lesson instead: 'vanishing' trains SimpleRNN/LSTM/GRU and writes its page")
+    tune = commands.add_parser("tune", parents=[common], formatter_class=formatter, epilog=EXAMPLES["tune"],
+                               help="search a spec's search spaces with Optuna",
+                               description="Tune: Optuna trials on the validation part, the best trial's "
+                                           "model scored once on the test part, a report with the trials.")
+    tune.add_argument("spec", nargs="?", help="the spec file (TOML) with search spaces; optional with --resume")
+    tune.add_argument("--trials", type=_positive_int, default=20,
+                      help="finished trials the study should hold (default: 20); a resumed one runs the rest")
+    tune.add_argument("--timeout", type=float, metavar="S", help="start no new trial after S seconds")
+    tune.add_argument("--runs-dir", default="runs", help="where run folders are created (default: runs)")
+    tune.add_argument("--resume", metavar="RUN_DIR", help="continue the tuning of this run folder (study.db)")
+    tune.add_argument("--show-spec", action="store_true", help="print a commented tuning spec and exit")
     return parser
 
 
@@ -142,7 +163,7 @@ def main(argv=None) -> int:
     from seqlab.cli import commands
 
     handler = {"run": commands.run, "demo": commands.demo, "predict": commands.predict,
-               "report": commands.report, "inspect": commands.inspect}[args.command]
+               "report": commands.report, "inspect": commands.inspect, "tune": commands.tune}[args.command]
     previous = _stop_on_sigterm()
     try:
         return handler(args)

@@ -188,4 +188,5 @@ def report_data(run: RunDir) -> ReportData:
         model_summary=_text(run, "summary.txt"),
         trace=read_trace(run),
         spec_text=text,
+        tuning=run.read_json("tuning.json") if run.has("tuning.json") else None,
     )

@@ -59,13 +59,18 @@ def load_spec(path) -> Spec:
         SpecError: the file is missing, not TOML, or not a valid spec (every problem listed).
     """
     path = os.fspath(path)
+    data, text = read_spec_file(path)
+    return spec_from_dict(data, line_index(text), path, os.path.dirname(os.path.abspath(path)))
+
+
+def read_spec_file(path: str) -> tuple[dict, str]:
+    """The parsed TOML table of a spec file and its text (``SpecError`` if missing or not TOML)."""
     if not os.path.isfile(path):
         raise SpecError([("", None, f"spec file {path!r} does not exist")])
     with open(path, "rb") as handle:
         raw = handle.read()
     try:
         text = raw.decode("utf-8")
-        data = tomllib.loads(text)
+        return tomllib.loads(text), text
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise SpecError([("", None, f"not valid TOML: {error}")], path) from None
-    return spec_from_dict(data, line_index(text), path, os.path.dirname(os.path.abspath(path)))

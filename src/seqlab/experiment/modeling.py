@@ -74,10 +74,13 @@ def training_targets(spec: Spec, y: np.ndarray) -> np.ndarray:
 
 
 def train(model, spec: Spec, data: Prepared, epochs: int | None = None, verbose: int = 1,
-          validation: bool = True) -> pd.DataFrame:
-    """Fit on the train windows (validation windows for early stopping); the history per epoch."""
+          validation: bool = True, callbacks=()) -> pd.DataFrame:
+    """Fit on the train windows (validation windows for early stopping); the history per epoch.
+
+    ``callbacks``: more callbacks besides the spec's early stopping (a tuning trial's pruning).
+    """
     training = spec.training
-    callbacks = []
+    callbacks = list(callbacks)
     use_validation = validation and data.x_val is not None
     if training.early_stopping is not None and (use_validation or training.early_stopping.monitor == "loss"):
         stopping = training.early_stopping

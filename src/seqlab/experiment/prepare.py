@@ -129,22 +129,32 @@ def _check_season(spec: Spec, windows, test_bounds) -> None:
                          "evaluation.baselines") from None
 
 
-def prepare(spec: Spec, frame: pd.DataFrame, imputed: pd.DataFrame | None = None) -> Prepared:
+def prepare(spec: Spec, frame: pd.DataFrame, imputed: pd.DataFrame | None = None,
+            split: Split | None = None) -> Prepared:
     """Split, fit the scalers on the train rows only, and cut every part's windows.
 
     ``imputed`` (True where a value was filled in) marks test targets nobody observed: they
     stay NaN in ``actual``, so no forecast is scored on a made-up value.
+
+    ``split``: the spec's split of the whole series (:func:`split_rows`), given when ``frame``
+    holds only its first ``split.val_end`` rows — the train and validation parts, all a trial
+    of ``seqlab tune`` is handed: then no test row exists to be read, and the test windows are
+    empty.
     """
-    split = split_rows(spec, frame)
+    split = split_rows(spec, frame) if split is None else split
     bounds = _bounds(split)
     _check_sizes(spec, bounds)
+    if len(frame) not in (len(split), split.val_end):
+        raise ValueError(f"prepare: `frame` has {len(frame)} rows; expected the {len(split)} rows of `split` "
+                         f"or its first {split.val_end} (train and validation)")
     windows = window_spec(spec)
     inputs = frame[spec.inputs].to_numpy(np.float64)
     targets = frame[spec.targets].to_numpy(np.float64)
     train_end, val_end = bounds["train"][1], bounds["validation"][1]
-    # Fitted on the split itself, so no row past the train part can reach the statistics.
-    x_scaler = make_scaler(spec).fit(split.with_data(inputs))
-    y_scaler = make_scaler(spec).fit(split.with_data(targets))
+    # Fitted on the train part of the split, so no row past it can reach the statistics.
+    rows = Split(frame, train_end, val_end)
+    x_scaler = make_scaler(spec).fit(rows.with_data(inputs))
+    y_scaler = make_scaler(spec).fit(rows.with_data(targets))
     x_scaled, y_scaled = scale(x_scaler, inputs), scale(y_scaler, targets)
     observed = targets if imputed is None else np.where(imputed[spec.targets].to_numpy(), np.nan, targets)
 

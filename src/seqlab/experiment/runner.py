@@ -20,7 +20,7 @@ import torch
 from seqlab.errors import SeqlabError
 from seqlab.experiment import artifacts, evaluate, modeling
 from seqlab.experiment.data import fill_missing, read_data
-from seqlab.experiment.prepare import prepare, split_rows
+from seqlab.experiment.prepare import Prepared, prepare, split_rows
 from seqlab.experiment.rundir import RunDir
 from seqlab.experiment.spec import Spec
 from seqlab.experiment.tomlout import dump_spec
@@ -91,7 +91,8 @@ def resolve_device(device: str | None):
 
 
 @contextlib.contextmanager
-def _step(name: str, log):
+def run_step(name: str, log):
+    """A named step of a run: logged, and a bad value inside it is a :class:`RunError` naming it."""
     log(f"· {name}")
     try:
         yield
@@ -102,7 +103,7 @@ def _step(name: str, log):
 
 
 @contextlib.contextmanager
-def _threads(count: int | None):
+def torch_threads(count: int | None):
     # torch's CPU thread count is process-wide: set it for this run only, then put it back
     before = torch.get_num_threads()
     if count is not None:
@@ -126,13 +127,13 @@ def run_experiment(spec: Spec, runs_dir="runs", seed: int | None = None, device:
         log: where progress lines go.
         threads: CPU threads torch may use during the run (``None``: unchanged).
     """
-    with _threads(threads):
+    with torch_threads(threads):
         return _run(spec, runs_dir, seed, device, quiet, log)
 
 
 def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
     started = time.perf_counter()
-    spec = _resolved(spec, seed)
+    spec = resolved(spec, seed)
     log = (lambda *_: None) if quiet else log
     torch_device = resolve_device(device)
     run = RunDir.create(runs_dir, spec.name)
@@ -140,49 +141,22 @@ def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
     log(f"run folder: {run.path}")
     try:
         run.write_text("spec.toml", dump_spec(spec))
-        with _step(f"loading the data ({spec.data.source or spec.data.path})", log):
-            read = read_data(spec)
-            # The runner owns the split: interpolation may read past a gap only inside the train part.
-            loaded = fill_missing(spec, read, train_end=split_rows(spec, read.frame).train_end)
+        with run_step(f"loading the data ({spec.data.source or spec.data.path})", log):
+            loaded = load_series(spec)
             artifacts.write_frame(run, "data.csv", loaded.frame, index=True)
-        with _step("splitting, scaling (train part only) and cutting windows", log):
-            data = prepare(spec, loaded.frame, loaded.imputed)
-            unobserved = int(np.isnan(data.actual).sum())
-            if unobserved:
-                loaded.notes.append(f"{unobserved} test forecast points fall on imputed values; they "
-                                    "are left out of the metrics (actual is empty in predictions.csv)")
-            _write_scalers(run, data)
-        with _step("building the model", log):
+        with run_step("splitting, scaling (train part only) and cutting windows", log):
+            data = prepare_series(spec, loaded)
+            write_scalers(run, data)
+        with run_step("building the model", log):
             set_random_seed(spec.training.seed)
             model = modeling.build_model(spec, data.inputs.shape[1])
             modeling.compile_model(model, spec, torch_device)
-            summary = model.summary(print_fn=None)
-            run.write_text("summary.txt", summary + "\n")
-        with _step(f"training ({len(data.x_train)} windows, up to {spec.training.epochs} epochs)", log):
+            run.write_text("summary.txt", model.summary(print_fn=None) + "\n")
+        with run_step(f"training ({len(data.x_train)} windows, up to {spec.training.epochs} epochs)", log):
             history = modeling.train(model, spec, data, verbose=0 if quiet else 1)
             artifacts.write_frame(run, "history.csv", history)
             run.save_via(artifacts.MODEL_FILE, model.save)
-        with _step("evaluating on the test part against the baselines", log):
-            forecasts, metrics = evaluate.evaluate_test(spec, data, model)
-            predictions = evaluate.predictions_frame(spec, data, forecasts)
-            artifacts.write_frame(run, "predictions.csv", predictions)
-        backtest = None
-        if spec.evaluation.backtest.folds:
-            with _step(f"backtesting over {spec.evaluation.backtest.folds} folds", log):
-                backtest = evaluate.run_backtest(spec, data, model, len(history), spec.training.seed, quiet)
-        trace = None
-        if _is_recurrent(model):
-            with _step("tracing the recurrent layers over one test window", log):
-                trace = evaluate.trace_window(spec, data, model)
-                if trace:
-                    artifacts.write_trace(run, trace)
-        record = _metrics_record(spec, loaded, data, metrics, backtest, history, model)
-        run.write_json("metrics.json", record)
-        if spec.report.enabled:
-            with _step("writing the report", log):
-                report = artifacts.report_data(run)
-                report.status = "succeeded"  # status.json says so once this last file is written
-                run.write_text("report.html", render(report))
+        record = evaluate_and_report(run, spec, loaded, data, model, history, quiet, log)
     except KeyboardInterrupt:  # Ctrl-C, or a stop signal the CLI turns into one
         run.mark("interrupted", error="stopped before the run finished (Ctrl-C or a termination signal)")
         raise
@@ -191,12 +165,64 @@ def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
         raise
     seconds = time.perf_counter() - started
     run.mark("succeeded", seconds=round(seconds, 2))
+    return result_of(run, spec, record, seconds)
+
+
+def result_of(run: RunDir, spec: Spec, record: dict, seconds: float) -> RunResult:
+    """The :class:`RunResult` of a finished run folder: its metrics record, tables and verdicts."""
     tables = {target: MetricTable(rows, tuple(spec.evaluation.metrics), evaluate.baseline_labels(spec))
-              for target, rows in metrics.items()}
+              for target, rows in record["test"].items()}
     return RunResult(run, record, tables, record["verdict"], seconds)
 
 
-def _resolved(spec: Spec, seed: int | None) -> Spec:
+def load_series(spec: Spec):
+    """Step 1 as a run takes it: read the data, then fill gaps (interpolation only inside the
+    train part, which the spec's split of the rows read gives)."""
+    read = read_data(spec)
+    # The runner owns the split: interpolation may read past a gap only inside the train part.
+    return fill_missing(spec, read, train_end=split_rows(spec, read.frame).train_end)
+
+
+def prepare_series(spec: Spec, loaded) -> Prepared:
+    """Step 2 as a run takes it: :func:`~seqlab.experiment.prepare.prepare`, and a note when test
+    targets fall on imputed values (they are left out of the metrics)."""
+    data = prepare(spec, loaded.frame, loaded.imputed)
+    unobserved = int(np.isnan(data.actual).sum())
+    if unobserved:
+        loaded.notes.append(f"{unobserved} test forecast points fall on imputed values; they "
+                            "are left out of the metrics (actual is empty in predictions.csv)")
+    return data
+
+
+def evaluate_and_report(run: RunDir, spec: Spec, loaded, data: Prepared, model, history, quiet: bool,
+                        log) -> dict:
+    """Step 5 and the report, for a trained model: the test part against the baselines, the
+    backtest, the gate trace, ``metrics.json`` and ``report.html``; returns the metrics record.
+    The only place where a run (or the best trial of a tuning) reads its test part's forecasts."""
+    with run_step("evaluating on the test part against the baselines", log):
+        forecasts, metrics = evaluate.evaluate_test(spec, data, model)
+        predictions = evaluate.predictions_frame(spec, data, forecasts)
+        artifacts.write_frame(run, "predictions.csv", predictions)
+    backtest = None
+    if spec.evaluation.backtest.folds:
+        with run_step(f"backtesting over {spec.evaluation.backtest.folds} folds", log):
+            backtest = evaluate.run_backtest(spec, data, model, len(history), spec.training.seed, quiet)
+    if _is_recurrent(model):
+        with run_step("tracing the recurrent layers over one test window", log):
+            trace = evaluate.trace_window(spec, data, model)
+            if trace:
+                artifacts.write_trace(run, trace)
+    record = _metrics_record(spec, loaded, data, metrics, backtest, history, model)
+    run.write_json("metrics.json", record)
+    if spec.report.enabled:
+        with run_step("writing the report", log):
+            report = artifacts.report_data(run)
+            report.status = "succeeded"  # status.json says so once this last file is written
+            run.write_text("report.html", render(report))
+    return record
+
+
+def resolved(spec: Spec, seed: int | None) -> Spec:
     # The run folder keeps a spec that repeats the run: the seed used, the data path absolute.
     spec = copy.deepcopy(spec)
     if seed is not None:
@@ -206,7 +232,7 @@ def _resolved(spec: Spec, seed: int | None) -> Spec:
     return spec
 
 
-def _write_scalers(run: RunDir, data) -> None:
+def write_scalers(run: RunDir, data) -> None:
     run.write_json("scalers.json", {"inputs": artifacts.scaler_to_dict(data.x_scaler),
                                     "targets": artifacts.scaler_to_dict(data.y_scaler)})
 

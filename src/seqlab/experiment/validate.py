@@ -20,6 +20,7 @@ from typing import Any, Literal, Union
 from seqlab.experiment import spec as schema
 from seqlab.experiment.checks import check_spec
 from seqlab.experiment.errors import SpecError, locate
+from seqlab.experiment.search_space import describe_table, find_search_spaces
 
 
 # ---- conversion against the dataclasses ---------------------------------------------------
@@ -112,7 +113,17 @@ def _kind(value) -> str:
 # ---- entry point ----------------------------------------------------------------------------
 def spec_from_dict(data: dict, lines: dict[str, int] | None = None, source: str | None = None,
                    base_dir: str | None = None) -> schema.Spec:
-    """Validate a parsed spec; raise :class:`SpecError` listing every problem found."""
+    """Validate a parsed spec; raise :class:`SpecError` listing every problem found.
+
+    A search space (``units = {int = [16, 128]}``) is refused: a spec names one model, and
+    ``seqlab tune`` (:mod:`seqlab.experiment.tuning_spec`) puts a value in its place first.
+    """
+    spaces = find_search_spaces(data) if isinstance(data, dict) else []
+    if spaces:
+        raise SpecError([(path, locate(lines or {}, path),
+                          f"is a search space {describe_table(table)}; `seqlab run` trains one model: give one "
+                          "value, or search it with `seqlab tune SPEC --trials N`")
+                         for path, _, table in spaces], source)
     checker = _Checker(lines or {})
     spec = checker.table(schema.Spec, data, "")
     spec.lines, spec.source, spec.base_dir = dict(lines or {}), source, base_dir

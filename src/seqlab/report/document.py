@@ -18,6 +18,7 @@ import pandas as pd
 from seqlab import __version__
 from seqlab.forecast.summary import beats_all, format_number, html_table, verdicts
 from seqlab.report import plots
+from seqlab.report.tuning_section import tuning_section
 
 PART_NAMES = {"train": "train", "validation": "validation", "test": "test"}
 
@@ -55,12 +56,14 @@ class ReportData:
     model_summary: str = ""
     trace: dict | None = None
     spec_text: str = ""
+    tuning: dict | None = None  # the run folder's tuning.json, for a run of `seqlab tune`
 
 
 def render(data: ReportData) -> str:
     """The report as one HTML string."""
     sections = [
         ("data", "Data", _data_section(data)),
+        ("tuning", "Tuning", tuning_section(data.tuning)),
         ("training", "Training", _training_section(data)),
         ("forecasts", "Test forecasts", _forecast_section(data)),
         ("metrics", "Metrics", _metrics_section(data)),
