@@ -14,6 +14,10 @@ The file is a zip archive (stored, not compressed; every entry CRC-checked on re
                             ``"<layer name>/<parameter path>/<slot>"`` (if it has any)
 ``optimizer.json``          the rest of that state: parameter names, groups, scalar slots
                             (see :mod:`seqlab.training.optimizer_state`)
+``training_state.safetensors``  the random generators' states at the end of the last epoch
+                            (if trained), keyed ``"torch/cpu"``, ``"numpy/keys"``...
+``training_state.json``     the epochs finished and the generators' scalars
+                            (see :mod:`seqlab.training.rng_state`): what an exact resume needs
 ==========================  =================================================================
 
 Nothing is pickled and ``torch.load`` is never used: loading rebuilds layers by class name from
@@ -23,7 +27,8 @@ inflated) with bounded sizes, each JSON entry is checked against its schema
 (:mod:`seqlab.models.file_schema`) before anything is built, and the build is bounded by the
 stored weights (:mod:`seqlab.layers.allocation`). A user's loss,
 metric or regularizer function cannot be stored; it is saved by name and must be passed back
-through ``custom_objects``. Writes are atomic (temporary file in the same directory, fsync,
+through ``custom_objects``. The same model writes the same bytes (entries carry a fixed date),
+so two files can be compared as files. Writes are atomic (temporary file in the same directory, fsync,
 ``os.replace``): an interrupted save leaves the previous file untouched.
 
 This module knows only the archive and the weights: what the compile settings and the optimizer
@@ -54,14 +59,17 @@ from seqlab.layers.allocation import AllocationLimitError, allocation_limit
 from seqlab.models import file_schema
 from seqlab.training.compile import MissingCustomObjectError
 from seqlab.training.optimizer_state import get_optimizer_state, set_optimizer_state
+from seqlab.training.rng_state import from_file as training_state_from_file, to_file as training_state_to_file
 
 FORMAT = "seqlab.model"
 WEIGHTS_FORMAT = "seqlab.weights"
 FORMAT_VERSION = 1
-_MARKER, _MODEL, _WEIGHTS, _COMPILE, _OPTIMIZER, _OPTIMIZER_JSON = (
+_MARKER, _MODEL, _WEIGHTS, _COMPILE, _OPTIMIZER, _OPTIMIZER_JSON, _STATE, _STATE_JSON = (
     "seqlab.json", "model.json", "model.weights.safetensors", "compile.json",
-    "optimizer.safetensors", "optimizer.json",
+    "optimizer.safetensors", "optimizer.json", "training_state.safetensors", "training_state.json",
 )
+# Every entry's date: a fixed one (zip's earliest), so the same model gives the same bytes.
+_ENTRY_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 # ---- atomic writes ----------------------------------------------------------------------------
@@ -217,11 +225,18 @@ def save_model(model, filepath, include_optimizer: bool = True) -> None:
             tensors, state_json = state
             entries[_OPTIMIZER] = save_tensors(tensors)
             entries[_OPTIMIZER_JSON] = _json(state_json)
+    training_state = getattr(model, "_training_state", None)
+    if training_state is not None:
+        tensors, state_json = training_state_to_file(training_state)
+        entries[_STATE] = save_tensors(tensors)
+        entries[_STATE_JSON] = _json(state_json)
 
     def write(handle):
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
             for name, payload in entries.items():
-                archive.writestr(name, payload)
+                info = zipfile.ZipInfo(name, date_time=_ENTRY_DATE)
+                info.external_attr = 0o644 << 16  # an ordinary file when unzipped
+                archive.writestr(info, payload, compress_type=zipfile.ZIP_STORED)
 
     atomic_write(filepath, write)
 
@@ -254,6 +269,7 @@ def load_model(filepath, model_classes: dict, custom_objects: dict | None = None
                              f"seqlab.Model, pass load_model('{path}', custom_objects={{'{name}': {name}}})")
     model = _rebuild(cls, spec, weights, custom_objects, path, entries.file_bytes)
     assign_weights(model, weights, f"model file '{path}'")
+    model._training_state = entries.training_state
     if compile and compile_config is not None:
         _compile_from_file(model, compile_config, custom_objects, path)
         if optimizer_tensors is not None:
@@ -273,6 +289,7 @@ class _Entries(NamedTuple):
     compile: dict | None
     optimizer_tensors: dict | None
     optimizer: dict | None
+    training_state: object  # a rng_state.TrainingState, or None (never trained, or an older file)
 
 
 def _read_checked_entries(path: str) -> _Entries:
@@ -301,7 +318,24 @@ def _read_checked_entries(path: str) -> _Entries:
             optimizer_json = _json_entry(archive, path, _OPTIMIZER_JSON)
             file_schema.check_optimizer_state(optimizer_json, file_schema.Member(path, _OPTIMIZER_JSON),
                                               optimizer_tensors)
-    return _Entries(len(raw), spec, weights, compile_config, optimizer_tensors, optimizer_json)
+        training_state = _training_state(archive, path, names)
+    return _Entries(len(raw), spec, weights, compile_config, optimizer_tensors, optimizer_json, training_state)
+
+
+def _training_state(archive, path: str, names: set):
+    if _STATE not in names and _STATE_JSON not in names:
+        return None
+    if (_STATE in names) != (_STATE_JSON in names):
+        present, absent = (_STATE, _STATE_JSON) if _STATE in names else (_STATE_JSON, _STATE)
+        raise ModelFileError(f"'{path}' is not a complete seqlab model file: it has {present!r} but "
+                             f"not {absent!r} (the training state is written as both)")
+    tensors = _safetensors(_entry(archive, path, _STATE), path, _STATE)
+    spec = _json_entry(archive, path, _STATE_JSON)
+    file_schema.check_training_state(spec, file_schema.Member(path, _STATE_JSON), tensors)
+    try:
+        return training_state_from_file(tensors, spec)
+    except ValueError as error:
+        raise ModelFileError(f"'{path}': {error}") from None
 
 
 # A shape probe or carried state may need some memory of its own beyond the weights' size.
