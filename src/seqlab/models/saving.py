@@ -40,9 +40,7 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import struct
-import uuid
 import warnings
 import zipfile
 from typing import NamedTuple
@@ -54,6 +52,7 @@ from safetensors.torch import load as load_tensors, save as save_tensors
 
 import seqlab
 from seqlab import regularizers
+from seqlab.atomic import atomic_write
 from seqlab.errors import ModelFileError
 from seqlab.layers.allocation import AllocationLimitError, allocation_limit
 from seqlab.models import file_schema
@@ -70,66 +69,6 @@ _MARKER, _MODEL, _WEIGHTS, _COMPILE, _OPTIMIZER, _OPTIMIZER_JSON, _STATE, _STATE
 )
 # Every entry's date: a fixed one (zip's earliest), so the same model gives the same bytes.
 _ENTRY_DATE = (1980, 1, 1, 0, 0, 0)
-
-
-# ---- atomic writes ----------------------------------------------------------------------------
-def atomic_write(filepath, write) -> None:
-    """Call ``write(file)`` on a temporary file beside ``filepath``, fsync it, then rename it
-    over ``filepath``. On any failure the temporary file is removed and ``filepath`` is untouched.
-
-    A process killed midway (``kill -9``) cannot remove its temporary file; the next successful
-    save of the same target removes such leftovers (:func:`_remove_stale_temporaries`).
-    """
-    path = os.path.abspath(os.fspath(filepath))
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):  # checked first, so the error names the target, not a temporary
-        raise FileNotFoundError(f"cannot save '{os.fspath(filepath)}': the folder '{directory}' does not exist")
-    temporary = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with open(temporary, "xb") as handle:
-            started = os.fstat(handle.fileno()).st_mtime
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    _fsync_directory(directory)
-    _remove_stale_temporaries(path, started)
-
-
-def _remove_stale_temporaries(path: str, started: float) -> None:
-    """Remove ``.NAME.<12 hex>.tmp`` files of this target last written before this save began:
-    leftovers of saves that were killed. A save of the same target running now in another
-    process writes to its file, so its modification time is not before ``started``."""
-    directory, name = os.path.split(path)
-    pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{12}}\.tmp")
-    try:
-        candidates = [entry for entry in os.scandir(directory) if pattern.fullmatch(entry.name)]
-    except OSError:
-        return
-    for entry in candidates:
-        try:
-            if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < started:
-                os.unlink(entry.path)
-        except OSError:  # gone already, or not ours to remove: the save itself succeeded
-            pass
-
-
-def _fsync_directory(directory: str) -> None:
-    # Makes the rename itself durable; not possible on every platform (e.g. Windows).
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 # ---- weights ----------------------------------------------------------------------------------
@@ -278,6 +217,25 @@ def load_model(filepath, model_classes: dict, custom_objects: dict | None = None
             except ValueError as error:
                 raise ModelFileError(f"'{path}': {error}") from error
     return model
+
+
+def load_checkpoint(model, filepath) -> None:
+    """Put a saved model's weights, optimizer state and training state into ``model``: a compiled
+    model of the same architecture, built and placed as the caller builds it (what resuming a
+    run needs; ``load_model`` would rebuild it from the file instead).
+
+    Raises:
+        ModelFileError: as :func:`load_model`, or the weights or the optimizer state do not fit.
+    """
+    path = os.fspath(filepath)
+    entries = _read_checked_entries(path)
+    assign_weights(model, entries.weights, f"model file '{path}'")
+    if entries.optimizer_tensors is not None:
+        try:
+            set_optimizer_state(model, entries.optimizer_tensors, entries.optimizer)
+        except ValueError as error:
+            raise ModelFileError(f"'{path}': {error}") from error
+    model._training_state = entries.training_state
 
 
 class _Entries(NamedTuple):
