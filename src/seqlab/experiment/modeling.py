@@ -30,12 +30,16 @@ def outputs_needed(spec: Spec) -> int:
 
 def build_model(spec: Spec, n_inputs: int):
     """A fresh ``Sequential`` from the spec (weights drawn from the current random state)."""
-    layers = [Input(shape=(spec.windows.look_back, n_inputs))]
+    layers = [Input(shape=(spec.windows.look_back, n_inputs), name="input_layer")]
+    taken: dict[str, int] = {}
     for i, entry in enumerate(spec.model.layers):
         arguments = dict(entry)
         kind = arguments.pop("type")
         try:
-            layers.append(registry.get_class(kind)(**arguments))
+            cls = registry.get_class(kind)
+            if "name" not in arguments:
+                arguments["name"] = _layer_name(cls, taken)
+            layers.append(cls(**arguments))
         except (TypeError, ValueError) as error:
             raise spec_error(spec, f"model.layers[{i}]", layer_error(kind, error)) from None
     try:
@@ -54,6 +58,16 @@ def build_model(spec: Spec, n_inputs: int):
             f"{needed} value(s) per window; end with Dense({needed})"
             + (" after a Flatten (or a recurrent layer with return_sequences = false)" if len(shape) > 2 else ""))
     return model
+
+
+def _layer_name(cls, taken: dict) -> str:
+    # Keras's automatic names (lstm, lstm_1...) counted within this model, not the process: a
+    # run's layers are named the same whatever ran before it (a resumed run's checkpoint and
+    # files name its layers).
+    prefix = registry.snake_case(cls.__name__)
+    count = taken.get(prefix, 0)
+    taken[prefix] = count + 1
+    return prefix if count == 0 else f"{prefix}_{count}"
 
 
 def compile_model(model, spec: Spec, device=None) -> None:
