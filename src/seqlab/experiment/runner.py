@@ -190,7 +190,8 @@ def _run(spec: Spec, seed, device, quiet: bool, log, open_run) -> RunResult:
             with _step("writing the report", log):
                 report = artifacts.report_data(run)
                 report.status = "succeeded"  # status.json says so once this last file is written
-                run.write_text("report.html", render(report))
+                # (resumed: a report the killed run wrote is redrawn; it is made of the files above)
+                run.write_text("report.html", render(report), replace=run.resuming)
     except KeyboardInterrupt:  # Ctrl-C, or a stop signal the CLI turns into one
         run.mark("interrupted", error="stopped before the run finished (Ctrl-C or a termination signal)")
         raise
