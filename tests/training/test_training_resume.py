@@ -134,8 +134,10 @@ def test_the_file_records_the_state_of_the_last_epochs_end(tmp_path):
     x, y = make_data()
     model = make_model()
     model.fit(x, y, epochs=BREAK, batch_size=8, verbose=0)
-    expected = (torch.get_rng_state(), np.random.get_state(), random.getstate())
-    random.random()  # a draw after fit is not part of the training state
+    torch_state = torch.get_rng_state()
+    torch.rand(3)  # a draw from torch after fit is not part of the training state
+    random.random()  # NumPy's and Python's generators are read when the file is written
+    expected = (torch_state, np.random.get_state(), random.getstate())
     model.save(tmp_path / "m.seqlab")
     state = load_model(tmp_path / "m.seqlab")._training_state
     assert state.epoch == BREAK

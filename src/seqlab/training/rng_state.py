@@ -5,9 +5,11 @@ A shuffled fit draws each epoch's order from torch's CPU generator, dropout with
 draws from torch's generator of the model's device, and a layer with a ``seed`` draws from its own
 generator (:mod:`seqlab.layers.seeded`). ``fit`` records all of them at the end of every epoch
 (:func:`capture`), before the ``on_epoch_end`` callbacks, so a ``ModelCheckpoint`` or a
-``model.save`` after ``fit`` writes the state of that epoch's end. NumPy's and Python's global
-generators are recorded too: seqlab's own training does not draw from them, a user's generator
-of batches may.
+``model.save`` after ``fit`` writes the state of that epoch's end (even if something drew from
+them in between). NumPy's and Python's global generators are recorded too, when the file is
+written: seqlab's training never draws from them (a generator of batches of yours may), and
+reading them costs about 0.3 ms, too much to pay at every epoch of a fit called thousands of
+times (the notes' echo example).
 
 In a model file the state is ``training_state.safetensors`` (the generators' bytes and words,
 as uint8 and uint32 tensors) and ``training_state.json`` (the epoch and the few scalars the
@@ -48,16 +50,17 @@ class TrainingState:
     epoch: int
     torch_cpu: torch.Tensor  # uint8 (CPU_STATE_BYTES,)
     torch_cuda: list = field(default_factory=list)  # uint8 (16,) per CUDA device, when CUDA was used
-    numpy: tuple = None  # np.random.get_state()
-    python: tuple = None  # random.getstate()
+    numpy: tuple = None  # np.random.get_state(): read when written (None until then)
+    python: tuple = None  # random.getstate(): likewise
     layers: dict = field(default_factory=dict)  # {module path: {device: uint8 state}}
     from_file: bool = False  # loaded, so a fit at `epoch` puts the generators back first
 
 
 def capture(model, epoch: int) -> TrainingState:
-    """The state now, after ``epoch`` finished epochs (a few microseconds: copies of the states)."""
+    """torch's generators now, after ``epoch`` finished epochs (tens of microseconds: copies of
+    the states); NumPy's and Python's are read when the state is written (:func:`to_file`)."""
     cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else []
-    return TrainingState(epoch, torch.get_rng_state(), cuda, np.random.get_state(), random.getstate(),
+    return TrainingState(epoch, torch.get_rng_state(), cuda, None, None,
                          {path: draws.states() for path, draws in seeded_draws(model).items()})
 
 
@@ -110,8 +113,8 @@ def restore_for_fit(model, initial_epoch: int) -> None:
 # ---- to and from a file -----------------------------------------------------------------------
 def to_file(state: TrainingState) -> tuple[dict, dict]:
     """``(tensors, json)`` for ``training_state.safetensors`` / ``training_state.json``."""
-    _, keys, position, has_gauss, cached_gaussian = state.numpy
-    version, words, gauss_next = state.python
+    _, keys, position, has_gauss, cached_gaussian = state.numpy or np.random.get_state()
+    version, words, gauss_next = state.python or random.getstate()
     tensors = {TORCH_CPU: state.torch_cpu.clone(),
                NUMPY_WORDS: torch.from_numpy(np.asarray(keys, dtype=np.uint32).copy()),
                PYTHON_STATE: torch.from_numpy(np.asarray(words, dtype=np.uint32))}
