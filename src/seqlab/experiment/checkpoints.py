@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from safetensors.torch import load as load_tensors, save as save_tensors
 
-from seqlab.atomic import atomic_write, fsync_directory
+from seqlab.atomic import fsync_directory
 from seqlab.callbacks import Callback
 from seqlab.experiment.rundir import RunDirError
 
@@ -83,10 +83,10 @@ class RunCheckpoints:
         model.save(os.path.join(partial, MODEL))
         progress = {"epoch": epoch, "history": history, "stopped": bool(stopped),
                     "early_stopping": None if stopping is None else stopping.counters()}
-        atomic_write(os.path.join(partial, PROGRESS), lambda handle: handle.write(json.dumps(progress).encode()))
+        _write_synced(os.path.join(partial, PROGRESS), json.dumps(progress).encode())
         if stopping is not None and stopping.best_weights is not None:
             tensors = {str(i): weight.detach().cpu().contiguous() for i, weight in enumerate(stopping.best_weights)}
-            atomic_write(os.path.join(partial, BEST), lambda handle: handle.write(save_tensors(tensors)))
+            _write_synced(os.path.join(partial, BEST), save_tensors(tensors))
         if os.path.isdir(final):  # (a resumed run starts after the last complete one: not expected)
             shutil.rmtree(final)
         os.replace(partial, final)
@@ -99,6 +99,15 @@ class RunCheckpoints:
     def remove(self) -> None:
         """Once the run succeeded: its model is in model.seqlab, the checkpoints are spent."""
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _write_synced(path: str, data: bytes) -> None:
+    # Inside the partial folder a plain write will do: renaming the folder is the atomic step
+    # (the data is fsynced first, so the renamed folder is complete after a power cut too).
+    with open(path, "xb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _read(epoch: int, folder: str) -> Checkpoint:
