@@ -259,3 +259,39 @@ def test_the_state_sizes_are_torchs_own():
     assert rng_state.CPU_STATE_BYTES == torch.Generator().get_state().numel()
     assert rng_state.NUMPY_KEYS == len(np.random.get_state()[1])
     assert rng_state.PYTHON_WORDS == len(random.getstate()[1])
+
+
+def test_a_shuffling_dataloader_resumes_exactly(tmp_path):
+    # torch's RandomSampler draws each pass's order from torch's global generator when the pass
+    # starts: restored before fit's source takes its first batch, the orders repeat.
+    from torch.utils.data import DataLoader, TensorDataset
+    x, y = make_data()
+
+    def loader():
+        return DataLoader(TensorDataset(torch.from_numpy(x), torch.from_numpy(y)), batch_size=8, shuffle=True)
+
+    whole = make_model()
+    whole.fit(loader(), epochs=EPOCHS, verbose=0,
+              callbacks=[ModelCheckpoint(str(tmp_path / "ck-{epoch}.seqlab"), monitor="loss")])
+    scramble_generators()
+    resumed = load_model(tmp_path / f"ck-{BREAK}.seqlab")
+    resumed.fit(loader(), epochs=EPOCHS, initial_epoch=BREAK, verbose=0)
+    assert_same_training(whole, resumed)
+
+
+def test_a_shuffled_timeseries_dataset_resumes_at_its_pass(tmp_path):
+    # The dataset orders pass p by seed + p; a new dataset (a new process) is told the epoch.
+    from seqlab.utils import timeseries_dataset_from_array
+    series = np.random.default_rng(1).random((60, 2), dtype=np.float32)
+
+    def dataset():
+        return timeseries_dataset_from_array(series, series[5:, :1], sequence_length=5, batch_size=8,
+                                             shuffle=True, seed=3)
+
+    whole = make_model()
+    whole.fit(dataset(), epochs=EPOCHS, verbose=0,
+              callbacks=[ModelCheckpoint(str(tmp_path / "ck-{epoch}.seqlab"), monitor="loss")])
+    scramble_generators()
+    resumed = load_model(tmp_path / f"ck-{BREAK}.seqlab")
+    resumed.fit(dataset(), epochs=EPOCHS, initial_epoch=BREAK, verbose=0)
+    assert_same_training(whole, resumed)

@@ -69,7 +69,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         steps_per_epoch = check_int(where, "steps_per_epoch", steps_per_epoch)
     if validation_steps is not None:
         validation_steps = check_int(where, "validation_steps", validation_steps)
-    restore_for_fit(model, initial_epoch)  # a resumed fit: before a loader draws its first order
+    restore_for_fit(model, initial_epoch, x)  # a resumed fit: before a loader draws its first order
     train = make_source(model, setup, Role.FIT, x, y, sample_weight, where=where, class_weight=class_weight,
                         batch_size=batch_size, steps=steps_per_epoch, batch_input_shape=batch_input_shape,
                         shuffle=shuffle, validation_data=validation_data, validation_split=validation_split,

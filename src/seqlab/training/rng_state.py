@@ -92,15 +92,19 @@ def restore(model, state: TrainingState) -> None:
             draws[path].set_states(states)
 
 
-def restore_for_fit(model, initial_epoch: int) -> None:
+def restore_for_fit(model, initial_epoch: int, data=None) -> None:
     """Before ``fit(..., initial_epoch=k)``: a model loaded from a file that records ``k``
-    finished epochs gets its generators back, once; another ``k`` (not 0, a fresh start) warns
+    finished epochs gets its generators back, and ``data`` that counts its own passes (seqlab's
+    datasets: ``start_at_epoch``) is told the epoch; another ``k`` (not 0, a fresh start) warns
     that the run will not repeat the uninterrupted one."""
     state = getattr(model, "_training_state", None)
     if state is None or not state.from_file:
         return
     if initial_epoch == state.epoch:  # (the first epoch's end replaces the state with its own)
         restore(model, state)
+        start_at_epoch = getattr(data, "start_at_epoch", None)
+        if callable(start_at_epoch):
+            start_at_epoch(initial_epoch)
     elif initial_epoch != 0:
         warnings.warn(
             f"fit: initial_epoch={initial_epoch}, but the model's file records {state.epoch} finished "
