@@ -16,7 +16,6 @@ import signal
 import sys
 import textwrap
 import time
-import zipfile
 
 import numpy as np
 import torch
