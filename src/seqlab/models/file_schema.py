@@ -356,9 +356,10 @@ def check_training_state(value: dict, member: Member, tensors: dict) -> None:
             size = rng_state.CPU_STATE_BYTES if device == "cpu" else rng_state.CUDA_STATE_BYTES
             _state_tensor(tensor_member, name, tensors[name], "uint8", size)
         else:
-            raise _tensor_error(tensor_member, name, "an unknown name", f"one of {rng_state.TORCH_CPU!r}, {rng_state.NUMPY_WORDS!r}, "
-                                     f"{rng_state.PYTHON_STATE!r}, '{rng_state.TORCH_CUDA}<N>' or "
-                                     f"'{rng_state.LAYERS}<layer path>/<device>'")
+            raise _tensor_error(tensor_member, name, "an unknown name",
+                                f"one of {rng_state.TORCH_CPU!r}, {rng_state.NUMPY_WORDS!r}, "
+                                f"{rng_state.PYTHON_STATE!r}, '{rng_state.TORCH_CUDA}<N>' or "
+                                f"'{rng_state.LAYERS}<layer path>/<device>'")
 
 
 _DEVICE = re.compile(r"cpu|cuda:\d{1,4}")

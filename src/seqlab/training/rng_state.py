@@ -82,14 +82,16 @@ def restore(model, state: TrainingState) -> None:
     """Put every generator back where ``state`` says (CUDA devices this process lacks are skipped)."""
     torch.set_rng_state(state.torch_cpu)
     if state.torch_cuda and torch.cuda.is_available():
+        # (checked here, not at load: a CUDA generator exists only where CUDA does)
         for device, value in enumerate(state.torch_cuda[:torch.cuda.device_count()]):
-            torch.cuda.set_rng_state(value, device)
+            _check(f"CUDA generator {device}",
+                   lambda value=value, device=device: torch.cuda.set_rng_state(value, device))
     np.random.set_state(state.numpy)
     random.setstate(state.python)
     draws = seeded_draws(model)
     for path, states in state.layers.items():
         if path in draws:
-            draws[path].set_states(states)
+            _check(f"the generator of layer '{path}'", lambda path=path, states=states: draws[path].set_states(states))
 
 
 def restore_for_fit(model, initial_epoch: int, data=None) -> None:
