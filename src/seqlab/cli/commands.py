@@ -36,7 +36,22 @@ def _run_spec(spec_path: str, args) -> int:
 
 
 def run(args) -> int:
+    if getattr(args, "resume", None) is not None:
+        return _resume(args)
     return _run_spec(args.spec or runner.demo_spec_path(), args)
+
+
+def _resume(args) -> int:
+    if args.spec is not None:
+        raise runner.RunError(f"seqlab run --resume takes no spec (got {args.spec!r}): the run "
+                              "goes on with its own spec.toml")
+    options = _options(args)
+    if options.pop("seed") is not None:
+        raise runner.RunError("seqlab run --resume takes no --seed: the run goes on with the seed it "
+                              "started with (in its spec.toml)")
+    result = runner.resume_experiment(args.resume, **options)
+    _print_result(result, options["quiet"])
+    return 0
 
 
 def demo(args) -> int:

@@ -30,6 +30,7 @@ EXAMPLES = {
     "run": """example:
   seqlab run experiment.toml --seed 7 --runs-dir runs
   seqlab run                                    # no spec: the bundled demo spec
+  seqlab run --resume runs/20240501-120000-aapl # finish an interrupted run in its folder
 
 A spec names the data, windows, split, scaling, model layers, training and evaluation;
 see docs/cli.md or the demo spec (seqlab demo --show-spec).""",
@@ -100,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "load → prepare → build → train → evaluate → report.")
     run.add_argument("spec", nargs="?", help="the spec file (TOML); default: the bundled demo spec")
     run.add_argument("--runs-dir", default="runs", help="where run folders are created (default: runs)")
+    run.add_argument("--resume", metavar="RUN_DIR", help="finish an interrupted run in its own folder, from "
+                     "its last checkpointed epoch (its spec and seed; no SPEC)")
 
     demo = commands.add_parser("demo", parents=[common], formatter_class=formatter, epilog=EXAMPLES["demo"],
                                help="the bundled demo: an LSTM on AAPL closes vs the baselines",

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from seqlab.callbacks import EarlyStopping
+from seqlab.experiment.checkpoints import Checkpoint, CheckpointEachEpoch, RunCheckpoints
 from seqlab.experiment.checks import layer_error
 from seqlab.experiment.errors import spec_error
 from seqlab.experiment.prepare import Prepared
@@ -29,12 +30,16 @@ def outputs_needed(spec: Spec) -> int:
 
 def build_model(spec: Spec, n_inputs: int):
     """A fresh ``Sequential`` from the spec (weights drawn from the current random state)."""
-    layers = [Input(shape=(spec.windows.look_back, n_inputs))]
+    layers = [Input(shape=(spec.windows.look_back, n_inputs), name="input_layer")]
+    taken: dict[str, int] = {}
     for i, entry in enumerate(spec.model.layers):
         arguments = dict(entry)
         kind = arguments.pop("type")
         try:
-            layers.append(registry.get_class(kind)(**arguments))
+            cls = registry.get_class(kind)
+            if "name" not in arguments:
+                arguments["name"] = _layer_name(cls, taken)
+            layers.append(cls(**arguments))
         except (TypeError, ValueError) as error:
             raise spec_error(spec, f"model.layers[{i}]", layer_error(kind, error)) from None
     try:
@@ -53,6 +58,16 @@ def build_model(spec: Spec, n_inputs: int):
             f"{needed} value(s) per window; end with Dense({needed})"
             + (" after a Flatten (or a recurrent layer with return_sequences = false)" if len(shape) > 2 else ""))
     return model
+
+
+def _layer_name(cls, taken: dict) -> str:
+    # Keras's automatic names (lstm, lstm_1...) counted within this model, not the process: a
+    # run's layers are named the same whatever ran before it (a resumed run's checkpoint and
+    # files name its layers).
+    prefix = registry.snake_case(cls.__name__)
+    count = taken.get(prefix, 0)
+    taken[prefix] = count + 1
+    return prefix if count == 0 else f"{prefix}_{count}"
 
 
 def compile_model(model, spec: Spec, device=None) -> None:
@@ -74,26 +89,38 @@ def training_targets(spec: Spec, y: np.ndarray) -> np.ndarray:
 
 
 def train(model, spec: Spec, data: Prepared, epochs: int | None = None, verbose: int = 1,
-          validation: bool = True, callbacks=()) -> pd.DataFrame:
+          validation: bool = True, callbacks=(), checkpoints: RunCheckpoints | None = None,
+          start: Checkpoint | None = None) -> pd.DataFrame:
     """Fit on the train windows (validation windows for early stopping); the history per epoch.
 
     ``callbacks``: more callbacks besides the spec's early stopping (a tuning trial's pruning).
+    With ``checkpoints``, every finished epoch is checkpointed; with ``start`` (a checkpoint whose
+    model, optimizer and training state ``model`` holds already), training goes on after it and
+    the history returned covers every epoch, as if never interrupted.
     """
     training = spec.training
     callbacks = list(callbacks)
+    stopping = None
     use_validation = validation and data.x_val is not None
     if training.early_stopping is not None and (use_validation or training.early_stopping.monitor == "loss"):
-        stopping = training.early_stopping
-        callbacks.append(EarlyStopping(monitor=stopping.monitor, patience=stopping.patience,
-                                       min_delta=stopping.min_delta,
-                                       restore_best_weights=stopping.restore_best_weights))
+        settings = training.early_stopping
+        stopping = EarlyStopping(monitor=settings.monitor, patience=settings.patience,
+                                 min_delta=settings.min_delta, restore_best_weights=settings.restore_best_weights)
+        callbacks.append(stopping)
+    if checkpoints is not None:
+        recorder = CheckpointEachEpoch(checkpoints, stopping, start)
+        callbacks.append(recorder)  # after early stopping: it records that epoch's decision
+    epochs = epochs or training.epochs
+    initial_epoch = 0 if start is None else start.epoch
+    if start is not None and start.stopped:
+        epochs = start.epoch  # no epoch left; the fit only ends training (restores the best weights)
     history = model.fit(
         data.x_train, training_targets(spec, data.y_train),
-        epochs=epochs or training.epochs, batch_size=training.batch_size, shuffle=training.shuffle,
+        epochs=epochs, initial_epoch=initial_epoch, batch_size=training.batch_size, shuffle=training.shuffle,
         validation_data=(data.x_val, training_targets(spec, data.y_val)) if use_validation else None,
         callbacks=callbacks, verbose=verbose,
     )
-    return pd.DataFrame(history.history)
+    return pd.DataFrame(recorder.history if checkpoints is not None else history.history)
 
 
 def predict_scaled(model, spec: Spec, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:

@@ -2,33 +2,31 @@
 
 ``status.json`` is written first (``running``) and last (``succeeded`` or ``failed`` with the
 error), so a run that died leaves a folder that says so and why. Every file is written
-atomically (to a temporary file in the same folder, then renamed), so a reader never sees half
-a file; an existing file is never replaced unless the caller says so (``seqlab report``
-rebuilding ``report.html``).
+atomically (:mod:`seqlab.atomic`: a temporary file in the same folder, fsynced, then renamed),
+so a reader never sees half a file, even after ``kill -9``; an existing file is never replaced
+unless the caller says so (``seqlab report`` rebuilding ``report.html``). A folder opened to
+resume an interrupted run (``resuming=True``) accepts a file it already holds when the new
+bytes are the same, and refuses one that differs: the resumed run must repeat what the
+interrupted one wrote.
 
 Files: ``status.json``, ``spec.toml`` (resolved), ``data.csv`` (the prepared series),
 ``model.seqlab`` (the trained model), ``scalers.json``, ``history.csv``, ``metrics.json``,
-``predictions.csv``, ``summary.txt``, ``trace.npz`` (recurrent models), ``report.html``.
+``predictions.csv``, ``summary.txt``, ``trace.npz`` (recurrent models), ``report.html``, and
+``checkpoints/`` while training (:mod:`seqlab.experiment.checkpoints`).
 """
 from __future__ import annotations
 
 import datetime as _dt
 import json
 import os
-import tempfile
+import re
 
+from seqlab.atomic import atomic_write
 from seqlab.errors import SeqlabError
 
 STATUS = "status.json"
-
-
-def _file_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-_FILE_MODE = _file_mode()
+# What a killed writer leaves behind: atomic_write's temporaries, save_via's partial files.
+_LEFTOVER = re.compile(r"\..+\.([0-9a-f]{12}\.tmp|partial)")
 
 
 class RunDirError(SeqlabError):
@@ -44,8 +42,9 @@ class RunDir:
     '20240501-120000-demo'
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, resuming: bool = False):
         self.path = os.path.abspath(path)
+        self.resuming = resuming
 
     @classmethod
     def create(cls, root, name: str, now: _dt.datetime | None = None) -> "RunDir":
@@ -63,14 +62,24 @@ class RunDir:
         raise RunDirError(f"could not create a new run folder next to {base}: 999 already exist")
 
     @classmethod
-    def open(cls, path) -> "RunDir":
-        """An existing run folder (one holding ``status.json``)."""
+    def open(cls, path, resuming: bool = False) -> "RunDir":
+        """An existing run folder (one holding ``status.json``); ``resuming``: to finish it."""
         path = os.fspath(path)
         if not os.path.isdir(path):
             raise RunDirError(f"run folder {path!r} does not exist")
         if not os.path.isfile(os.path.join(path, STATUS)):
             raise RunDirError(f"{path!r} is not a seqlab run folder (it has no {STATUS})")
-        return cls(path)
+        return cls(path, resuming=resuming)
+
+    def remove_leftovers(self) -> list[str]:
+        """Remove the temporary files of writers that were killed (never a finished file);
+        returns their names. Only for a folder no process is writing to any more."""
+        removed = []
+        for entry in os.scandir(self.path):
+            if _LEFTOVER.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(entry.name)
+        return removed
 
     def file(self, name: str) -> str:
         return os.path.join(self.path, name)
@@ -82,18 +91,20 @@ class RunDir:
         """Write ``name`` atomically; refuse to replace an existing file unless ``replace``."""
         target = self.file(name)
         if not replace and os.path.exists(target):
-            raise RunDirError(f"{target} already exists; a run never overwrites its files")
-        handle, temporary = tempfile.mkstemp(dir=self.path, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.chmod(temporary, _FILE_MODE)  # mkstemp makes 0600; a run's files are ordinary files
-            os.replace(temporary, target)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+            self._check_unchanged(target, data)
+            return target
+        atomic_write(target, lambda handle: handle.write(data))
         return target
+
+    def _check_unchanged(self, target: str, data: bytes) -> None:
+        """An existing file: refused, unless resuming and the file holds these very bytes."""
+        if not self.resuming:
+            raise RunDirError(f"{target} already exists; a run never overwrites its files")
+        with open(target, "rb") as stream:
+            if stream.read() != data:
+                raise RunDirError(
+                    f"{target} differs from what the resumed run computes; the data, the spec or "
+                    "seqlab changed since the run started (start a new run instead)")
 
     def write_text(self, name: str, text: str, replace: bool = False) -> str:
         return self.write_bytes(name, text.encode("utf-8"), replace=replace)
@@ -115,12 +126,17 @@ class RunDir:
     def save_via(self, name: str, writer) -> str:
         """Let ``writer(path)`` write a file (e.g. ``model.save``), then move it in atomically."""
         target = self.file(name)
-        if os.path.exists(target):
+        exists = os.path.exists(target)
+        if exists and not self.resuming:
             raise RunDirError(f"{target} already exists; a run never overwrites its files")
         temporary = self.file(f".{name}.partial")
         try:
             writer(temporary)
-            os.replace(temporary, target)
+            if exists:
+                with open(temporary, "rb") as stream:
+                    self._check_unchanged(target, stream.read())
+            else:
+                os.replace(temporary, target)
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
@@ -138,6 +154,9 @@ class RunDir:
         record = self.status()
         now = _dt.datetime.now().isoformat(timespec="seconds")
         record.setdefault("started", now)
+        if state == "running":  # (again, when resumed) the last end's error no longer holds
+            record.pop("error", None)
+            record.pop("finished", None)
         record.update(state=state, **details)
         if state != "running":
             record["finished"] = now

@@ -2,7 +2,10 @@
 
 load → prepare → build → train → evaluate (test part, baselines, backtest, gate trace) →
 report. The run folder is created first and marked ``running``; whatever happens it ends
-``succeeded`` or ``failed`` with the error, so a failed run explains itself.
+``succeeded`` or ``failed`` with the error, so a failed run explains itself. Every finished
+epoch is checkpointed in the folder (:mod:`seqlab.experiment.checkpoints`), so
+:func:`resume_experiment` finishes an interrupted run with the same model and figures as an
+uninterrupted one.
 """
 from __future__ import annotations
 
@@ -19,13 +22,16 @@ import torch
 
 from seqlab.errors import SeqlabError
 from seqlab.experiment import artifacts, evaluate, modeling
+from seqlab.experiment.checkpoints import RunCheckpoints
 from seqlab.experiment.data import fill_missing, read_data
+from seqlab.experiment.load import load_spec
 from seqlab.experiment.prepare import Prepared, prepare, split_rows
 from seqlab.experiment.rundir import RunDir
 from seqlab.experiment.spec import Spec
 from seqlab.experiment.tomlout import dump_spec
 from seqlab.forecast.summary import MetricTable, beats_all, verdicts
 from seqlab.layers.recurrent import RecurrentLayer
+from seqlab.models.saving import load_checkpoint
 from seqlab.report import render
 from seqlab.training.compile import resolve_device as _resolve_device
 from seqlab.utils import set_random_seed
@@ -128,17 +134,41 @@ def run_experiment(spec: Spec, runs_dir="runs", seed: int | None = None, device:
         threads: CPU threads torch may use during the run (``None``: unchanged).
     """
     with torch_threads(threads):
-        return _run(spec, runs_dir, seed, device, quiet, log)
+        return _run(spec, seed, device, quiet, log, lambda spec: RunDir.create(runs_dir, spec.name))
 
 
-def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
+def resume_experiment(run_dir, device: str | None = None, quiet: bool = False, log=print,
+                      threads: int | None = None) -> RunResult:
+    """Finish a run that was interrupted (killed, stopped or failed) in its own folder.
+
+    The run's resolved spec (``spec.toml``: its seed, its data) is run again; training goes on
+    after the last checkpointed epoch, every file the interrupted run wrote must come out the
+    same (:class:`~seqlab.experiment.rundir.RunDir` refuses one that differs), and the rest is
+    written. On the CPU the model and every figure equal those of an uninterrupted run.
+
+    Raises:
+        RunDirError: not a run folder, or a file differs from what the run computes.
+        RunError: the run already succeeded.
+    """
+    run = RunDir.open(run_dir, resuming=True)
+    state = run.status().get("state")
+    if state == "succeeded":
+        raise RunError(f"run {run.path} already succeeded; there is nothing to resume "
+                       f"(`seqlab report {run_dir}` rebuilds its report)")
+    spec = load_spec(run.require("spec.toml"))
+    run.remove_leftovers()
+    with torch_threads(threads):
+        return _run(spec, None, device, quiet, log, lambda spec: run)
+
+
+def _run(spec: Spec, seed, device, quiet: bool, log, open_run) -> RunResult:
     started = time.perf_counter()
     spec = resolved(spec, seed)
     log = (lambda *_: None) if quiet else log
     torch_device = resolve_device(device)
-    run = RunDir.create(runs_dir, spec.name)
+    run = open_run(spec)
     run.mark("running", seed=spec.training.seed, device=str(torch_device))
-    log(f"run folder: {run.path}")
+    log(f"{'resuming the run in' if run.resuming else 'run folder:'} {run.path}")
     try:
         run.write_text("spec.toml", dump_spec(spec))
         with run_step(f"loading the data ({spec.data.source or spec.data.path})", log):
@@ -152,8 +182,14 @@ def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
             model = modeling.build_model(spec, data.inputs.shape[1])
             modeling.compile_model(model, spec, torch_device)
             run.write_text("summary.txt", model.summary(print_fn=None) + "\n")
+        checkpoints = RunCheckpoints(run.path)
+        start = checkpoints.latest() if run.resuming else None
+        if start is not None:
+            with run_step(f"restoring the checkpoint of epoch {start.epoch}", log):
+                load_checkpoint(model, start.model_file)
         with run_step(f"training ({len(data.x_train)} windows, up to {spec.training.epochs} epochs)", log):
-            history = modeling.train(model, spec, data, verbose=0 if quiet else 1)
+            history = modeling.train(model, spec, data, verbose=0 if quiet else 1,
+                                     checkpoints=checkpoints, start=start)
             artifacts.write_frame(run, "history.csv", history)
             run.save_via(artifacts.MODEL_FILE, model.save)
         record = evaluate_and_report(run, spec, loaded, data, model, history, quiet, log)
@@ -165,6 +201,7 @@ def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
         raise
     seconds = time.perf_counter() - started
     run.mark("succeeded", seconds=round(seconds, 2))
+    checkpoints.remove()
     return result_of(run, spec, record, seconds)
 
 
@@ -218,7 +255,8 @@ def evaluate_and_report(run: RunDir, spec: Spec, loaded, data: Prepared, model, 
         with run_step("writing the report", log):
             report = artifacts.report_data(run)
             report.status = "succeeded"  # status.json says so once this last file is written
-            run.write_text("report.html", render(report))
+            # (resumed: a report the killed run wrote is redrawn; it is made of the files above)
+            run.write_text("report.html", render(report), replace=run.resuming)
     return record
 
 

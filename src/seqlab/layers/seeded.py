@@ -24,6 +24,21 @@ class SeededDraws:
             self._generators[device] = torch.Generator(device=device).manual_seed(self.seed)
         return self._generators[device]
 
+    def states(self) -> dict:
+        """``{device: state}`` of the generators made so far (saved with a training state)."""
+        return {str(device): generator.get_state() for device, generator in self._generators.items()}
+
+    def set_states(self, states: dict) -> None:
+        """Put the generators back to ``states`` (from :meth:`states`); those of other devices
+        start afresh from the seed on first use, as they would have."""
+        self._generators = {}
+        for device, state in states.items():
+            device = torch.device(device)
+            if device.type == "cuda" and not torch.cuda.is_available():
+                continue
+            self._generators[device] = torch.Generator(device=device)
+            self._generators[device].set_state(state)
+
     def dropout(self, x: torch.Tensor, rate: float) -> torch.Tensor:
         """Inverted dropout of ``x`` at ``rate`` (training mode)."""
         if self.seed is None:

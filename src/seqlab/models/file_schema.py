@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 from seqlab.errors import ModelFileError, describe
+from seqlab.training import rng_state
 
 MAX_JSON_BYTES = 16 * 2**20  # a JSON member larger than this is refused before it is read
 MAX_DEPTH = 100  # nesting of JSON objects/lists (a functional config nests a dozen deep)
@@ -312,3 +314,62 @@ def check_optimizer_state(value: dict, member: Member, tensor_names) -> None:
         if tensor_name.rpartition("/")[0] not in known:
             raise ModelFileError(f"'{member.path}': optimizer.safetensors holds {tensor_name!r}, which is "
                                  f"not '<parameter>/<slot>' of a parameter named in {member.name}")
+
+
+# ---- training_state.json (+ the tensors of training_state.safetensors) --------------------------
+def check_training_state(value: dict, member: Member, tensors: dict) -> None:
+    """``rng_state.to_file``'s JSON (the epoch, NumPy's and Python's generator scalars) and its
+    tensors: each name one the state has, of its dtype and length."""
+    _object(member, "", value, required=("epoch", "numpy", "python"), optional=())
+    _integer(member, "epoch", value["epoch"], minimum=0, maximum=2**31 - 1)
+    numpy_state = _object(member, "numpy", value["numpy"], required=("pos", "has_gauss", "cached_gaussian"),
+                          optional=())
+    _integer(member, "numpy.pos", numpy_state["pos"], minimum=0, maximum=rng_state.NUMPY_KEYS)
+    _integer(member, "numpy.has_gauss", numpy_state["has_gauss"], minimum=0, maximum=1)
+    _number(member, "numpy.cached_gaussian", numpy_state["cached_gaussian"])
+    python_state = _object(member, "python", value["python"], required=("version", "gauss_next"), optional=())
+    _integer(member, "python.version", python_state["version"], minimum=3, maximum=3)
+    if python_state["gauss_next"] is not None:
+        _number(member, "python.gauss_next", python_state["gauss_next"])
+    tensor_member = Member(member.path, member.name.replace(".json", ".safetensors"))
+    for name, (dtype, size) in {rng_state.TORCH_CPU: ("uint8", rng_state.CPU_STATE_BYTES),
+                                rng_state.NUMPY_WORDS: ("uint32", rng_state.NUMPY_KEYS),
+                                rng_state.PYTHON_STATE: ("uint32", rng_state.PYTHON_WORDS)}.items():
+        if name not in tensors:
+            raise ModelFileError(f"'{member.path}': {tensor_member.name} has no {name!r} (the training state "
+                                 "keeps torch's, NumPy's and Python's generators)")
+        _state_tensor(tensor_member, name, tensors[name], dtype, size)
+    cuda = sorted(name for name in tensors if name.startswith(rng_state.TORCH_CUDA))
+    expected = [f"{rng_state.TORCH_CUDA}{device}" for device in range(len(cuda))]
+    for name in tensors:
+        if name in (rng_state.TORCH_CPU, rng_state.NUMPY_WORDS, rng_state.PYTHON_STATE):
+            continue
+        if name.startswith(rng_state.TORCH_CUDA):
+            if name not in expected:
+                raise _tensor_error(tensor_member, name, "a CUDA generator out of sequence",
+                                    f"CUDA devices numbered from 0 ({expected})")
+            _state_tensor(tensor_member, name, tensors[name], "uint8", rng_state.CUDA_STATE_BYTES)
+        elif name.startswith(rng_state.LAYERS) and name.count("/") >= 2:
+            device = name.rpartition("/")[2]
+            if _DEVICE.fullmatch(device) is None:
+                raise _tensor_error(tensor_member, name, f"the device {device!r}", "a device: 'cpu' or 'cuda:N'")
+            size = rng_state.CPU_STATE_BYTES if device == "cpu" else rng_state.CUDA_STATE_BYTES
+            _state_tensor(tensor_member, name, tensors[name], "uint8", size)
+        else:
+            raise _tensor_error(tensor_member, name, "an unknown name",
+                                f"one of {rng_state.TORCH_CPU!r}, {rng_state.NUMPY_WORDS!r}, "
+                                f"{rng_state.PYTHON_STATE!r}, '{rng_state.TORCH_CUDA}<N>' or "
+                                f"'{rng_state.LAYERS}<layer path>/<device>'")
+
+
+_DEVICE = re.compile(r"cpu|cuda:\d{1,4}")
+
+
+def _state_tensor(member: Member, name: str, tensor, dtype: str, size: int) -> None:
+    if str(tensor.dtype) != f"torch.{dtype}" or tuple(tensor.shape) != (size,):
+        raise _tensor_error(member, name, f"a {str(tensor.dtype).replace('torch.', '')} tensor of shape "
+                            f"{tuple(tensor.shape)}", f"a {dtype} tensor of shape ({size},)")
+
+
+def _tensor_error(member: Member, name: str, received: str, expected: str) -> ModelFileError:
+    return ModelFileError(f"'{member.path}': {member.name} holds {name!r}: {received}; expected {expected}")

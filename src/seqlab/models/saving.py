@@ -14,6 +14,10 @@ The file is a zip archive (stored, not compressed; every entry CRC-checked on re
                             ``"<layer name>/<parameter path>/<slot>"`` (if it has any)
 ``optimizer.json``          the rest of that state: parameter names, groups, scalar slots
                             (see :mod:`seqlab.training.optimizer_state`)
+``training_state.safetensors``  the random generators' states at the end of the last epoch
+                            (if trained), keyed ``"torch/cpu"``, ``"numpy/keys"``...
+``training_state.json``     the epochs finished and the generators' scalars
+                            (see :mod:`seqlab.training.rng_state`): what an exact resume needs
 ==========================  =================================================================
 
 Nothing is pickled and ``torch.load`` is never used: loading rebuilds layers by class name from
@@ -23,7 +27,8 @@ inflated) with bounded sizes, each JSON entry is checked against its schema
 (:mod:`seqlab.models.file_schema`) before anything is built, and the build is bounded by the
 stored weights (:mod:`seqlab.layers.allocation`). A user's loss,
 metric or regularizer function cannot be stored; it is saved by name and must be passed back
-through ``custom_objects``. Writes are atomic (temporary file in the same directory, fsync,
+through ``custom_objects``. The same model writes the same bytes (entries carry a fixed date),
+so two files can be compared as files. Writes are atomic (temporary file in the same directory, fsync,
 ``os.replace``): an interrupted save leaves the previous file untouched.
 
 This module knows only the archive and the weights: what the compile settings and the optimizer
@@ -35,9 +40,7 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import struct
-import uuid
 import warnings
 import zipfile
 from typing import NamedTuple
@@ -49,79 +52,23 @@ from safetensors.torch import load as load_tensors, save as save_tensors
 
 import seqlab
 from seqlab import regularizers
+from seqlab.atomic import atomic_write
 from seqlab.errors import ModelFileError
 from seqlab.layers.allocation import AllocationLimitError, allocation_limit
 from seqlab.models import file_schema
 from seqlab.training.compile import MissingCustomObjectError
 from seqlab.training.optimizer_state import get_optimizer_state, set_optimizer_state
+from seqlab.training.rng_state import from_file as training_state_from_file, to_file as training_state_to_file
 
 FORMAT = "seqlab.model"
 WEIGHTS_FORMAT = "seqlab.weights"
 FORMAT_VERSION = 1
-_MARKER, _MODEL, _WEIGHTS, _COMPILE, _OPTIMIZER, _OPTIMIZER_JSON = (
+_MARKER, _MODEL, _WEIGHTS, _COMPILE, _OPTIMIZER, _OPTIMIZER_JSON, _STATE, _STATE_JSON = (
     "seqlab.json", "model.json", "model.weights.safetensors", "compile.json",
-    "optimizer.safetensors", "optimizer.json",
+    "optimizer.safetensors", "optimizer.json", "training_state.safetensors", "training_state.json",
 )
-
-
-# ---- atomic writes ----------------------------------------------------------------------------
-def atomic_write(filepath, write) -> None:
-    """Call ``write(file)`` on a temporary file beside ``filepath``, fsync it, then rename it
-    over ``filepath``. On any failure the temporary file is removed and ``filepath`` is untouched.
-
-    A process killed midway (``kill -9``) cannot remove its temporary file; the next successful
-    save of the same target removes such leftovers (:func:`_remove_stale_temporaries`).
-    """
-    path = os.path.abspath(os.fspath(filepath))
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):  # checked first, so the error names the target, not a temporary
-        raise FileNotFoundError(f"cannot save '{os.fspath(filepath)}': the folder '{directory}' does not exist")
-    temporary = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with open(temporary, "xb") as handle:
-            started = os.fstat(handle.fileno()).st_mtime
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    _fsync_directory(directory)
-    _remove_stale_temporaries(path, started)
-
-
-def _remove_stale_temporaries(path: str, started: float) -> None:
-    """Remove ``.NAME.<12 hex>.tmp`` files of this target last written before this save began:
-    leftovers of saves that were killed. A save of the same target running now in another
-    process writes to its file, so its modification time is not before ``started``."""
-    directory, name = os.path.split(path)
-    pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{12}}\.tmp")
-    try:
-        candidates = [entry for entry in os.scandir(directory) if pattern.fullmatch(entry.name)]
-    except OSError:
-        return
-    for entry in candidates:
-        try:
-            if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < started:
-                os.unlink(entry.path)
-        except OSError:  # gone already, or not ours to remove: the save itself succeeded
-            pass
-
-
-def _fsync_directory(directory: str) -> None:
-    # Makes the rename itself durable; not possible on every platform (e.g. Windows).
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+# Every entry's date: a fixed one (zip's earliest), so the same model gives the same bytes.
+_ENTRY_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 # ---- weights ----------------------------------------------------------------------------------
@@ -217,11 +164,18 @@ def save_model(model, filepath, include_optimizer: bool = True) -> None:
             tensors, state_json = state
             entries[_OPTIMIZER] = save_tensors(tensors)
             entries[_OPTIMIZER_JSON] = _json(state_json)
+    training_state = getattr(model, "_training_state", None)
+    if training_state is not None:
+        tensors, state_json = training_state_to_file(training_state)
+        entries[_STATE] = save_tensors(tensors)
+        entries[_STATE_JSON] = _json(state_json)
 
     def write(handle):
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
             for name, payload in entries.items():
-                archive.writestr(name, payload)
+                info = zipfile.ZipInfo(name, date_time=_ENTRY_DATE)
+                info.external_attr = 0o644 << 16  # an ordinary file when unzipped
+                archive.writestr(info, payload, compress_type=zipfile.ZIP_STORED)
 
     atomic_write(filepath, write)
 
@@ -254,6 +208,7 @@ def load_model(filepath, model_classes: dict, custom_objects: dict | None = None
                              f"seqlab.Model, pass load_model('{path}', custom_objects={{'{name}': {name}}})")
     model = _rebuild(cls, spec, weights, custom_objects, path, entries.file_bytes)
     assign_weights(model, weights, f"model file '{path}'")
+    model._training_state = entries.training_state
     if compile and compile_config is not None:
         _compile_from_file(model, compile_config, custom_objects, path)
         if optimizer_tensors is not None:
@@ -262,6 +217,25 @@ def load_model(filepath, model_classes: dict, custom_objects: dict | None = None
             except ValueError as error:
                 raise ModelFileError(f"'{path}': {error}") from error
     return model
+
+
+def load_checkpoint(model, filepath) -> None:
+    """Put a saved model's weights, optimizer state and training state into ``model``: a compiled
+    model of the same architecture, built and placed as the caller builds it (what resuming a
+    run needs; ``load_model`` would rebuild it from the file instead).
+
+    Raises:
+        ModelFileError: as :func:`load_model`, or the weights or the optimizer state do not fit.
+    """
+    path = os.fspath(filepath)
+    entries = _read_checked_entries(path)
+    assign_weights(model, entries.weights, f"model file '{path}'")
+    if entries.optimizer_tensors is not None:
+        try:
+            set_optimizer_state(model, entries.optimizer_tensors, entries.optimizer)
+        except ValueError as error:
+            raise ModelFileError(f"'{path}': {error}") from error
+    model._training_state = entries.training_state
 
 
 class _Entries(NamedTuple):
@@ -273,6 +247,7 @@ class _Entries(NamedTuple):
     compile: dict | None
     optimizer_tensors: dict | None
     optimizer: dict | None
+    training_state: object  # a rng_state.TrainingState, or None (never trained, or an older file)
 
 
 def _read_checked_entries(path: str) -> _Entries:
@@ -301,7 +276,24 @@ def _read_checked_entries(path: str) -> _Entries:
             optimizer_json = _json_entry(archive, path, _OPTIMIZER_JSON)
             file_schema.check_optimizer_state(optimizer_json, file_schema.Member(path, _OPTIMIZER_JSON),
                                               optimizer_tensors)
-    return _Entries(len(raw), spec, weights, compile_config, optimizer_tensors, optimizer_json)
+        training_state = _training_state(archive, path, names)
+    return _Entries(len(raw), spec, weights, compile_config, optimizer_tensors, optimizer_json, training_state)
+
+
+def _training_state(archive, path: str, names: set):
+    if _STATE not in names and _STATE_JSON not in names:
+        return None
+    if (_STATE in names) != (_STATE_JSON in names):
+        present, absent = (_STATE, _STATE_JSON) if _STATE in names else (_STATE_JSON, _STATE)
+        raise ModelFileError(f"'{path}' is not a complete seqlab model file: it has {present!r} but "
+                             f"not {absent!r} (the training state is written as both)")
+    tensors = _safetensors(_entry(archive, path, _STATE), path, _STATE)
+    spec = _json_entry(archive, path, _STATE_JSON)
+    file_schema.check_training_state(spec, file_schema.Member(path, _STATE_JSON), tensors)
+    try:
+        return training_state_from_file(tensors, spec)
+    except ValueError as error:
+        raise ModelFileError(f"'{path}': {error}") from None
 
 
 # A shape probe or carried state may need some memory of its own beyond the weights' size.

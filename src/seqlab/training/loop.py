@@ -20,6 +20,7 @@ from seqlab.training.callbacks import CallbackList
 from seqlab.training.compile import require_compiled
 from seqlab.training.inputs import Role, make_source, tree
 from seqlab.training.progress import Progress, resolve_verbose
+from seqlab.training.rng_state import capture, restore_for_fit
 from seqlab.training.steps import Tracker, regularized_layers, test_step, train_step
 
 
@@ -68,6 +69,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         steps_per_epoch = check_int(where, "steps_per_epoch", steps_per_epoch)
     if validation_steps is not None:
         validation_steps = check_int(where, "validation_steps", validation_steps)
+    restore_for_fit(model, initial_epoch, x)  # a resumed fit: before a loader draws its first order
     train = make_source(model, setup, Role.FIT, x, y, sample_weight, where=where, class_weight=class_weight,
                         batch_size=batch_size, steps=steps_per_epoch, batch_input_shape=batch_input_shape,
                         shuffle=shuffle, validation_data=validation_data, validation_split=validation_split,
@@ -101,6 +103,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                                              regularized=regularized)
                 modes.set(True)
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
+            model._training_state = capture(model, epoch + 1)  # what a checkpoint of this epoch resumes from
             callback_list.call("on_epoch_end", epoch, logs)
             progress.end(logs)
             if model.stop_training:

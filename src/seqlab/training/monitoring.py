@@ -154,6 +154,18 @@ class EarlyStopping(MonitorCallback):
                 print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
             _restore(self.model, self.best_weights)
 
+    def counters(self) -> dict:
+        """Where the count stands (JSON values), for a checkpoint a resumed fit goes on from;
+        the best weights (``best_weights``, tensors) are kept apart."""
+        return {"wait": self.wait, "stopped_epoch": self.stopped_epoch, "best": self.best,
+                "best_epoch": self.best_epoch}
+
+    def resume_from(self, counters: dict, best_weights=None) -> None:
+        """Go on from :meth:`counters` (after ``on_train_begin`` of the resumed fit reset them)."""
+        self.wait, self.stopped_epoch = counters["wait"], counters["stopped_epoch"]
+        self.best, self.best_epoch = counters["best"], counters["best_epoch"]
+        self.best_weights = best_weights
+
     def get_config(self):
         return {"monitor": self.monitor, "min_delta": self.min_delta, "patience": self.patience,
                 "verbose": self.verbose, "mode": self.mode, "baseline": self.baseline,

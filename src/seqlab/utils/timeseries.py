@@ -35,6 +35,13 @@ class TimeseriesDataset:
         self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
         self._passes = 0
 
+    def start_at_epoch(self, epoch: int) -> None:
+        """Called by a fit resumed at ``epoch`` from a model file: a dataset not yet iterated
+        starts at the pass an uninterrupted fit would have reached, so its orders repeat
+        (see :mod:`seqlab.training.rng_state`)."""
+        if self._passes == 0:
+            self._passes = epoch
+
     def __len__(self) -> int:
         return batch_count(len(self.starts), self.batch_size)
 

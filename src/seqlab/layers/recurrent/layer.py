@@ -20,6 +20,7 @@ from seqlab.layers.recurrent import fused
 from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks
 from seqlab.layers.recurrent.loop import StepRecord, run_loop
 from seqlab.layers.recurrent.state import StateKeeper
+from seqlab.layers.seeded import SeededDraws
 
 logger = logging.getLogger("seqlab.layers.recurrent")
 
@@ -89,7 +90,7 @@ class RecurrentLayer(Layer):
         self.keeper = StateKeeper(self)
         self._recorder = None  # set by seqlab.inspect while tracing
         self._loop_announced = False
-        self._generators: dict = {}
+        self.draws = SeededDraws(self.seed)  # recurrent dropout's masks, with a seed
 
     # ---- per-layer specifics (overridden by LSTM, GRU, SimpleRNN) -------------------------
     def make_cell(self) -> Cell:
@@ -262,13 +263,7 @@ class RecurrentLayer(Layer):
         # One mask per sequence, the same at every timestep (Keras), scaled so the expected
         # value is unchanged (inverted dropout).
         keep = torch.empty(shape, dtype=like.dtype, device=like.device)
-        generator = None
-        if self.seed is not None:
-            generator = self._generators.get(like.device)
-            if generator is None:
-                generator = torch.Generator(device=like.device).manual_seed(self.seed)
-                self._generators[like.device] = generator
-        return keep.bernoulli_(1.0 - rate, generator=generator) / (1.0 - rate)
+        return keep.bernoulli_(1.0 - rate, generator=self.draws.generator(like.device)) / (1.0 - rate)
 
     # ---- execution path ----------------------------------------------------------------
     def _loop_reasons(self, training: bool) -> list[str]:
