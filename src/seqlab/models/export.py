@@ -1,0 +1,286 @@
+"""``model.export(filepath, format=...)``: a trained model as a file for serving without seqlab.
+
+Two formats, spelt as Keras 3 spells them (``keras/src/models/model.py``, ``Model.export``):
+
+- ``"onnx"``: an ONNX file through ``torch.onnx.export`` (its torch.export-based exporter, which
+  needs the ``onnxscript`` package; ``pip install seqlab[export]``), run by ``onnxruntime`` or
+  any ONNX runtime.
+- ``"torch"``: a ``torch.export`` ``ExportedProgram`` saved as a ``.pt2`` file, loaded back with
+  ``torch.export.load(path).module()`` in any PyTorch, without seqlab.
+
+TorchScript (``torch.jit.trace``) is not offered: torch 2.13 deprecates it in favour of
+``torch.export``, and a traced graph fixes the loops it unrolled without saying so.
+
+What is captured is the inference graph (``training=False``): recurrent layers on torch's fused
+kernels where their settings allow, which ONNX maps to its LSTM/GRU operators and torch.export
+to a ``while_loop`` over the timesteps, so both keep the sequence length free. The batch axis is
+always free; another axis is free when the model's input shape leaves it open (``None``) and
+every layer on the way allows it — a layer on the step loop (masks, a non-standard activation,
+SimpleRNN under torch.export) fixes the length it was captured with, and the file says so in its
+input shapes. A layer whose behaviour a graph cannot hold is refused by name before anything is
+captured: a stateful recurrent layer (its state is carried between calls) and a ``Lambda`` (its
+Python function would be frozen as it ran on one example).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from seqlab.checks import format_shape
+from seqlab.errors import NotBuiltError, SeqlabError, describe
+from seqlab.layers.base import Layer
+from seqlab.layers.lambda_layer import Lambda
+from seqlab.layers.recurrent.layer import RecurrentLayer
+from seqlab.layers.recurrent.masking import Masking
+from seqlab.training.inputs.rules import ModelInfo
+
+# format -> the file suffix it is written with (Keras's names; Keras writes ".pt2" for "torch").
+FORMATS = {"onnx": ".onnx", "torch": ".pt2"}
+# Keras 3's other formats, each with what it would need that seqlab does not have.
+_KERAS_ONLY = {
+    "tf_saved_model": "a TensorFlow SavedModel needs TensorFlow",
+    "openvino": "OpenVINO reads ONNX files directly: export format='onnx' and pass the file to openvino",
+    "litert": "LiteRT needs TensorFlow or litert-torch",
+}
+# Sizes of the example batch captured for a free axis: distinct and above 1 (torch.export
+# specializes sizes 0 and 1), so that no two free axes look tied to each other.
+_EXAMPLE_BATCH = 2
+_EXAMPLE_FREE = 5
+# The fused kernels that ONNX (its LSTM/GRU operators) and torch.export (a while_loop) run over
+# any number of timesteps.
+_LOOP_KERNELS = ("lstm", "gru")
+
+
+class ExportError(SeqlabError, ValueError):
+    """A model (or one of its layers) that cannot be written in the asked format."""
+
+
+@dataclass(frozen=True)
+class InputSignature:
+    """One input of an exported graph: its name, shape (``None`` = free axis, batch first) and dtype."""
+
+    name: str
+    shape: tuple
+    dtype: torch.dtype
+
+
+def export_model(model, filepath, format=None, verbose=None, input_signature=None, **kwargs) -> str:
+    """Write ``model`` to ``filepath`` for serving; see :meth:`seqlab.Model.export`. Returns the path."""
+    format = _resolve_format(filepath, format)
+    if not model.built:
+        raise NotBuiltError(f"model '{model.name}' has not been built yet, so it has no graph to export; "
+                            "give it an input shape, call it once or fit it first")
+    check_exportable(model)
+    signature = _signature(model, input_signature)
+    outputs = _output_names(model, [spec.name for spec in signature])
+    serving = _Serving(model, len(signature))
+    examples = tuple(_example(spec, model.device) for spec in signature)
+    dynamic = tuple({axis: torch.export.Dim.AUTO for axis, size in enumerate(spec.shape) if size is None}
+                    for spec in signature)
+    path = os.fspath(filepath)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            if format == "onnx":
+                _write_onnx(serving, examples, dynamic, signature, outputs, path, **kwargs)
+            else:
+                _write_torch(serving, examples, dynamic, path, **kwargs)
+    finally:
+        model.train(was_training)
+    if verbose is None or verbose:
+        what = "ONNX model" if format == "onnx" else "PyTorch ExportedProgram"
+        print(f"Saved {what} at '{path}'.")
+    return path
+
+
+def check_exportable(model) -> None:
+    """Refuse, by layer name, what an exported graph cannot hold."""
+    for module in model.modules():
+        if not isinstance(module, Layer):
+            continue
+        kind = type(module).__name__
+        if getattr(module, "stateful", False):
+            raise ExportError(
+                f"layer '{module.name}' ({kind}) is stateful: it carries its final state into the next "
+                "call, which an exported graph cannot hold. Export a copy built with stateful=False "
+                "(same layers, then copy.set_weights(model.get_weights())) and pass any state as an input")
+        if isinstance(module, Lambda):
+            name = getattr(module.function, "__name__", type(module.function).__name__)
+            raise ExportError(
+                f"layer '{module.name}' (Lambda) runs the Python function {name!r}, which export would "
+                "freeze as it ran on one example (its branches and Python numbers fixed) with nothing "
+                "to check it holds for other inputs. Write it as a Layer subclass or with seqlab's "
+                "layers to export the model")
+        if getattr(module, "takes_strings", False):
+            raise ExportError(
+                f"layer '{module.name}' ({kind}) takes text, which ONNX and torch.export graphs take "
+                "only as numbers: export the model after this layer and run it on its ids")
+
+
+def _resolve_format(filepath, format) -> str:
+    if format is None:
+        suffix = os.path.splitext(os.fspath(filepath))[1].lower()
+        found = [name for name, known in FORMATS.items() if known == suffix]
+        if not found:
+            raise ValueError(f"export: no `format` given and the file name {os.fspath(filepath)!r} does not "
+                             f"say one; pass format= one of {list(FORMATS)} (or name the file "
+                             f"{' / '.join(FORMATS.values())})")
+        return found[0]
+    if format in _KERAS_ONLY:
+        raise ValueError(f"export: format={format!r} is a Keras format seqlab does not write "
+                         f"({_KERAS_ONLY[format]}); seqlab writes {list(FORMATS)}")
+    if format not in FORMATS:
+        raise ValueError(f"Unrecognized format={format!r}. Supported formats are: {list(FORMATS)}.")
+    suffix = os.path.splitext(os.fspath(filepath))[1].lower()
+    if format == "torch" and suffix != ".pt2":
+        # Keras's rule: torch.export.load reads ".pt2" archives.
+        raise ValueError(f"export: format='torch' writes a .pt2 file (torch.export.save), got the file name "
+                         f"{os.fspath(filepath)!r}")
+    return format
+
+
+def _signature(model, given) -> list[InputSignature]:
+    info = ModelInfo.of(model)
+    fixed_by = length_fixed_by(model)
+    if info.inputs is not None:  # a functional model: named inputs
+        defaults = [InputSignature(name, tuple(shape), torch.long if integer else dtype)
+                    for name, shape, dtype, integer in info.inputs]
+    else:
+        shape = info.declared or model.input_shape
+        if shape is None:
+            raise NotBuiltError(f"model '{model.name}' has no known input shape to export; pass "
+                                "input_signature=(None, timesteps, features)")
+        if info.declared is None and fixed_by is None:
+            # Built from data: the shape seen then fixes only the feature axis; the others are
+            # left free (the model took any length), where a step loop keeps the shape seen.
+            shape = (None, *(None for _ in shape[1:-1]), shape[-1])
+        name = getattr(getattr(model, "input_spec", None), "name", None) or "inputs"
+        dtype = torch.long if info.integer_inputs else info.x_dtype
+        defaults = [InputSignature(name, tuple(shape), dtype)]
+    if given is not None:
+        shapes = [given] if _is_shape(given) else list(given)
+        if len(shapes) != len(defaults) or not all(_is_shape(shape) for shape in shapes):
+            raise ValueError(f"export: `input_signature` must be {len(defaults)} shape(s) with the batch "
+                             f"axis, None for a free size, e.g. (None, None, 3), got {describe(given)}")
+        defaults = [InputSignature(spec.name, tuple(shape), spec.dtype) for spec, shape in zip(defaults, shapes)]
+    signature = [InputSignature(spec.name, (None, *spec.shape[1:]), spec.dtype) for spec in defaults]
+    free = [spec for spec in signature if None in spec.shape[1:-1] and len(spec.shape) > 2]
+    if fixed_by is not None and free:
+        raise ExportError(
+            f"export: {fixed_by}, which an exported graph unrolls over a fixed number of timesteps, but "
+            f"input '{free[0].name}' of model '{model.name}' leaves them free (shape {format_shape(free[0].shape)}); "
+            "pass input_signature= with the length to serve, e.g. (None, 30, features)")
+    return signature
+
+
+def length_fixed_by(model) -> str | None:
+    """Why an exported graph of ``model`` needs a fixed sequence length, or None when the
+    length can stay free: the recurrent layers that run on the step loop in a captured graph
+    (masked steps, settings without a fused kernel, SimpleRNN, which ONNX and torch.export
+    have no loop operator for) unroll it."""
+    modules = [m for m in model.modules() if isinstance(m, Layer)]
+    masked = next((m for m in modules if isinstance(m, Masking) or getattr(m, "mask_zero", False)), None)
+    for layer in modules:
+        if not isinstance(layer, RecurrentLayer):
+            continue
+        kind = type(layer).__name__
+        if masked is not None:
+            return f"layer '{layer.name}' ({kind}) follows the mask of '{masked.name}' step by step"
+        if layer.execution_path(training=False) == "loop":
+            return f"layer '{layer.name}' ({kind}) runs on the step loop ({'; '.join(layer._loop_reasons(False))})"
+        if layer.kernel_name not in _LOOP_KERNELS:
+            return f"layer '{layer.name}' ({kind}) has no loop operator in ONNX or torch.export"
+    return None
+
+
+def _is_shape(value) -> bool:
+    return isinstance(value, (tuple, list)) and all(s is None or isinstance(s, int) for s in value)
+
+
+def _example(spec: InputSignature, device) -> torch.Tensor:
+    sizes = [_EXAMPLE_BATCH, *(_EXAMPLE_FREE if s is None else s for s in spec.shape[1:])]
+    generator = torch.Generator().manual_seed(0)
+    if spec.dtype.is_floating_point:
+        return torch.randn(sizes, generator=generator, dtype=spec.dtype).to(device)
+    return torch.ones(sizes, dtype=spec.dtype, device=device)  # id 1: a real token in any vocabulary
+
+
+def _output_names(model, taken: list[str]) -> list[str]:
+    names = list(getattr(model, "output_names", None) or [])
+    if not names:
+        layers = model.layers
+        names = [layers[-1].name if layers else "output"]
+    return [name if name not in taken else f"{name}_output" for name in names]
+
+
+class _Serving(nn.Module):
+    """The model as a graph takes it: positional tensors in, a tensor or a tuple of tensors out."""
+
+    def __init__(self, model, count: int):
+        super().__init__()
+        self.model = model
+        self.count = count
+
+    def forward(self, *inputs):
+        outputs = self.model(inputs[0] if self.count == 1 else list(inputs), training=False)
+        if isinstance(outputs, dict):
+            return tuple(outputs.values())
+        if isinstance(outputs, list):
+            return tuple(outputs)
+        return outputs
+
+
+def _write_onnx(serving, examples, dynamic, signature, outputs, path, opset_version=None, **kwargs):
+    try:
+        import onnxscript  # noqa: F401  Lazy: optional (the export extra); torch.onnx needs it
+    except ImportError:
+        raise ExportError("export: format='onnx' needs the onnxscript package (torch.onnx's exporter): "
+                          "pip install 'seqlab[export]'") from None
+    try:
+        program = torch.onnx.export(serving, examples, dynamo=True, dynamic_shapes=(dynamic,),
+                                    input_names=[spec.name for spec in signature], output_names=outputs,
+                                    opset_version=opset_version, verbose=False, optimize=False, **kwargs)
+    except Exception as error:  # torch.onnx wraps every failure in its own types
+        raise ExportError(f"export: torch.onnx could not capture model '{serving.model.name}': "
+                          f"{_first_line(error)}") from error
+    program.save(path)
+
+
+def _write_torch(serving, examples, dynamic, path, strict=False, **kwargs):
+    try:
+        with _recurrent_loops():
+            program = torch.export.export(serving, examples, dynamic_shapes=(dynamic,), strict=strict, **kwargs)
+    except Exception as error:  # torch.export raises many internal types
+        raise ExportError(f"export: torch.export could not capture model '{serving.model.name}': "
+                          f"{_first_line(error)}") from error
+    torch.export.save(program, path)
+
+
+@contextlib.contextmanager
+def _recurrent_loops():
+    # torch.export decomposes the fused LSTM/GRU kernels into one step per timestep, fixing the
+    # length; torch's own while_loop decompositions (what torch.onnx uses too) keep it free.
+    # torch.onnx enters and leaves the same decompositions without clearing the operators'
+    # dispatch caches, so a second export in one process would find the unrolled one again:
+    # clear them on the way in and out.
+    from torch.export import _patches  # Lazy: a private torch module, read only when exporting
+
+    operators = (torch.ops.aten.lstm.input, torch.ops.aten.gru.input)
+    for operator in operators:
+        operator._dispatch_cache.clear()
+    try:
+        with _patches.register_lstm_while_loop_decomposition(), _patches.register_gru_while_loop_decomposition():
+            yield
+    finally:
+        for operator in operators:
+            operator._dispatch_cache.clear()
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
