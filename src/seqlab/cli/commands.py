@@ -6,6 +6,7 @@ import sys
 
 from seqlab.experiment import load_spec, runner
 from seqlab.experiment.artifacts import report_data
+from seqlab.experiment.export import export_run
 from seqlab.experiment.predict import predict_file
 from seqlab.experiment.rundir import RunDir
 from seqlab.report import render
@@ -75,4 +76,9 @@ def report(args) -> int:
     run = RunDir.open(args.run)
     path = run.write_text("report.html", render(report_data(run)), replace=True)
     print(path)
+    return 0
+
+
+def export(args) -> int:
+    print(export_run(args.run, args.format, args.output))
     return 0

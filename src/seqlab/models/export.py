@@ -56,7 +56,8 @@ _LOOP_KERNELS = ("lstm", "gru")
 
 
 class ExportError(SeqlabError, ValueError):
-    """A model (or one of its layers) that cannot be written in the asked format."""
+    """A model (or one of its layers) that cannot be written in the asked format, or a format
+    or file name export does not know (a ``ValueError`` too, as Keras raises for those)."""
 
 
 @dataclass(frozen=True)
@@ -127,19 +128,19 @@ def _resolve_format(filepath, format) -> str:
         suffix = os.path.splitext(os.fspath(filepath))[1].lower()
         found = [name for name, known in FORMATS.items() if known == suffix]
         if not found:
-            raise ValueError(f"export: no `format` given and the file name {os.fspath(filepath)!r} does not "
+            raise ExportError(f"export: no `format` given and the file name {os.fspath(filepath)!r} does not "
                              f"say one; pass format= one of {list(FORMATS)} (or name the file "
                              f"{' / '.join(FORMATS.values())})")
         return found[0]
     if format in _KERAS_ONLY:
-        raise ValueError(f"export: format={format!r} is a Keras format seqlab does not write "
+        raise ExportError(f"export: format={format!r} is a Keras format seqlab does not write "
                          f"({_KERAS_ONLY[format]}); seqlab writes {list(FORMATS)}")
     if format not in FORMATS:
-        raise ValueError(f"Unrecognized format={format!r}. Supported formats are: {list(FORMATS)}.")
+        raise ExportError(f"Unrecognized format={format!r}. Supported formats are: {list(FORMATS)}.")
     suffix = os.path.splitext(os.fspath(filepath))[1].lower()
     if format == "torch" and suffix != ".pt2":
         # Keras's rule: torch.export.load reads ".pt2" archives.
-        raise ValueError(f"export: format='torch' writes a .pt2 file (torch.export.save), got the file name "
+        raise ExportError(f"export: format='torch' writes a .pt2 file (torch.export.save), got the file name "
                          f"{os.fspath(filepath)!r}")
     return format
 
