@@ -87,3 +87,8 @@ def test_the_model_is_left_in_its_training_mode(tmp_path):
     x = torch.ones(4, 3)
     with torch.no_grad():  # the inference graph: dropout off, as in predict
         torch.testing.assert_close(program(x), model(x, training=False), rtol=0, atol=1e-6)
+
+
+def test_a_missing_folder_is_named_before_any_capture(tmp_path):
+    with pytest.raises(ExportError, match=r"cannot write '.*m\.pt2': the folder '.*nowhere' does not exist"):
+        _lstm_model().export(tmp_path / "nowhere" / "m.pt2")

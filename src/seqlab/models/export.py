@@ -36,6 +36,7 @@ from seqlab.layers.base import Layer
 from seqlab.layers.lambda_layer import Lambda
 from seqlab.layers.recurrent.layer import RecurrentLayer
 from seqlab.layers.recurrent.masking import Masking
+from seqlab.models.saving import atomic_write
 from seqlab.training.inputs.rules import ModelInfo
 
 # format -> the file suffix it is written with (Keras's names; Keras writes ".pt2" for "torch").
@@ -83,6 +84,9 @@ def export_model(model, filepath, format=None, verbose=None, input_signature=Non
     dynamic = tuple({axis: torch.export.Dim.AUTO for axis, size in enumerate(spec.shape) if size is None}
                     for spec in signature)
     path = os.fspath(filepath)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):  # before the capture, which takes seconds
+        raise ExportError(f"export: cannot write '{path}': the folder '{folder}' does not exist")
     was_training = model.training
     model.eval()
     try:
@@ -152,14 +156,11 @@ def _signature(model, given) -> list[InputSignature]:
         defaults = [InputSignature(name, tuple(shape), torch.long if integer else dtype)
                     for name, shape, dtype, integer in info.inputs]
     else:
-        shape = info.declared or model.input_shape
-        if shape is None:
-            raise NotBuiltError(f"model '{model.name}' has no known input shape to export; pass "
+        # The shape seqlab's own predict takes: declared, or the one the model was built for.
+        shape = model.input_shape
+        if not _is_shape(shape):
+            raise NotBuiltError(f"model '{model.name}' has no single known input shape to export; pass "
                                 "input_signature=(None, timesteps, features)")
-        if info.declared is None and fixed_by is None:
-            # Built from data: the shape seen then fixes only the feature axis; the others are
-            # left free (the model took any length), where a step loop keeps the shape seen.
-            shape = (None, *(None for _ in shape[1:-1]), shape[-1])
         name = getattr(getattr(model, "input_spec", None), "name", None) or "inputs"
         dtype = torch.long if info.integer_inputs else info.x_dtype
         defaults = [InputSignature(name, tuple(shape), dtype)]
@@ -249,7 +250,8 @@ def _write_onnx(serving, examples, dynamic, signature, outputs, path, opset_vers
     except Exception as error:  # torch.onnx wraps every failure in its own types
         raise ExportError(f"export: torch.onnx could not capture model '{serving.model.name}': "
                           f"{_first_line(error)}") from error
-    program.save(path)
+    model = program.model_proto  # written whole, atomically, as model files are
+    atomic_write(path, lambda handle: handle.write(model.SerializeToString()))
 
 
 def _write_torch(serving, examples, dynamic, path, strict=False, **kwargs):
@@ -259,7 +261,7 @@ def _write_torch(serving, examples, dynamic, path, strict=False, **kwargs):
     except Exception as error:  # torch.export raises many internal types
         raise ExportError(f"export: torch.export could not capture model '{serving.model.name}': "
                           f"{_first_line(error)}") from error
-    torch.export.save(program, path)
+    atomic_write(path, lambda handle: torch.export.save(program, handle))
 
 
 @contextlib.contextmanager
