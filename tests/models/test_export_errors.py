@@ -41,9 +41,12 @@ def test_an_unknown_format_is_refused_with_the_supported_ones(tmp_path):
     model = _lstm_model()
     with pytest.raises(ValueError, match=r"Unrecognized format='tflite'. Supported formats are: \['onnx', 'torch'\]"):
         model.export(tmp_path / "m.bin", format="tflite")
-    with pytest.raises(ValueError, match=r"format='tf_saved_model' is a Keras format seqlab does not write "
-                                         r"\(a TensorFlow SavedModel needs TensorFlow\)"):
+    with pytest.raises(ValueError, match=r"seqlab does not write format='tf_saved_model' \(a TensorFlow "
+                                         r"SavedModel needs TensorFlow\); it writes \['onnx', 'torch'\]"):
         model.export(tmp_path / "m", format="tf_saved_model")
+    with pytest.raises(ValueError, match=r"format='torchscript' \(torch 2.13 deprecates torch.jit in favour of "
+                                         r"torch.export: format='torch' writes a .pt2 program"):
+        model.export(tmp_path / "m.pt", format="torchscript")
     with pytest.raises(ValueError, match=r"no `format` given and the file name .*m\.bin' does not say one"):
         model.export(tmp_path / "m.bin")
     with pytest.raises(ValueError, match=r"format='torch' writes a \.pt2 file"):
@@ -68,6 +71,11 @@ def test_a_free_length_through_a_step_loop_asks_for_one(tmp_path):
                                           r"'.*' of model '.*' leaves them free \(shape \(None, None, 2\)\); pass "
                                           r"input_signature="):
         model.export(tmp_path / "m.pt2")
+    ids = seqlab.models.Sequential([layers.Input(shape=(None,), dtype="int64"),
+                                    layers.Embedding(9, 2, mask_zero=True, name="tokens"), layers.GRU(3, name="g")])
+    with pytest.raises(ExportError, match=r"layer 'g' \(GRU\) follows the mask of 'tokens' step by step.*"
+                                          r"\(shape \(None, None\)\)"):
+        ids.export(tmp_path / "m.onnx")
     loop = seqlab.models.Sequential([layers.Input(shape=(None, 2)), layers.GRU(3, activation="relu", name="g")])
     with pytest.raises(ExportError, match=r"layer 'g' \(GRU\) runs on the step loop \(activation='relu'"):
         loop.export(tmp_path / "m.onnx")
@@ -92,3 +100,19 @@ def test_the_model_is_left_in_its_training_mode(tmp_path):
 def test_a_missing_folder_is_named_before_any_capture(tmp_path):
     with pytest.raises(ExportError, match=r"cannot write '.*m\.pt2': the folder '.*nowhere' does not exist"):
         _lstm_model().export(tmp_path / "nowhere" / "m.pt2")
+
+
+def test_a_graph_torch_cannot_capture_is_a_seqlab_error_with_torchs_reason(tmp_path):
+    class ValueBranch(seqlab.Model):  # a Python branch on a value: no single graph holds it
+        def __init__(self):
+            super().__init__(name="branchy")
+            self.dense = layers.Dense(1)
+
+        def call(self, inputs, training=None):
+            return self.dense(inputs) if bool(inputs.mean() > 0) else -self.dense(inputs)
+
+    model = ValueBranch()
+    model(torch.ones(2, 3))
+    with pytest.raises(ExportError, match=r"torch.export could not capture model 'branchy': .*data-dependent"):
+        model.export(tmp_path / "m.pt2")
+    assert not list(tmp_path.iterdir())  # nothing half-written

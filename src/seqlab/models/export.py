@@ -9,22 +9,25 @@ Two formats, spelt as Keras 3 spells them (``keras/src/models/model.py``, ``Mode
   ``torch.export.load(path).module()`` in any PyTorch, without seqlab.
 
 TorchScript (``torch.jit.trace``) is not offered: torch 2.13 deprecates it in favour of
-``torch.export``, and a traced graph fixes the loops it unrolled without saying so.
+``torch.export``, and a traced graph keeps the number of timesteps its loops were unrolled for
+without saying so.
 
-What is captured is the inference graph (``training=False``): recurrent layers on torch's fused
-kernels where their settings allow, which ONNX maps to its LSTM/GRU operators and torch.export
-to a ``while_loop`` over the timesteps, so both keep the sequence length free. The batch axis is
-always free; another axis is free when the model's input shape leaves it open (``None``) and
-every layer on the way allows it — a layer on the step loop (masks, a non-standard activation,
-SimpleRNN under torch.export) fixes the length it was captured with, and the file says so in its
-input shapes. A layer whose behaviour a graph cannot hold is refused by name before anything is
-captured: a stateful recurrent layer (its state is carried between calls) and a ``Lambda`` (its
-Python function would be frozen as it ran on one example).
+What is captured is the inference graph (``training=False``), with the input shape seqlab's own
+``predict`` takes (or ``input_signature``). The batch axis is always free; another axis is free
+where that shape leaves it open (``None``). LSTM and GRU layers on torch's fused kernels keep the
+sequence length free: ONNX maps them to its LSTM/GRU operators, torch.export to a ``while_loop``
+over the timesteps. A recurrent layer that runs the step loop in a graph (after a mask, settings
+without a fused kernel, SimpleRNN: :func:`length_fixed_by`) unrolls it over a fixed number of
+timesteps, so for a free length export asks for one rather than guess. A layer whose behaviour
+a graph cannot hold is refused by name before anything is captured (:func:`check_exportable`):
+a stateful recurrent layer (its state is carried between calls), a ``Lambda`` (its Python
+function would be frozen as it ran on one example) and a layer that takes text.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 from dataclasses import dataclass
 
 import torch
@@ -41,11 +44,14 @@ from seqlab.training.inputs.rules import ModelInfo
 
 # format -> the file suffix it is written with (Keras's names; Keras writes ".pt2" for "torch").
 FORMATS = {"onnx": ".onnx", "torch": ".pt2"}
-# Keras 3's other formats, each with what it would need that seqlab does not have.
-_KERAS_ONLY = {
+# Formats a user may ask for that seqlab does not write, each with why and what to do instead:
+# Keras 3's others, and TorchScript.
+_NOT_WRITTEN = {
     "tf_saved_model": "a TensorFlow SavedModel needs TensorFlow",
     "openvino": "OpenVINO reads ONNX files directly: export format='onnx' and pass the file to openvino",
     "litert": "LiteRT needs TensorFlow or litert-torch",
+    "torchscript": "torch 2.13 deprecates torch.jit in favour of torch.export: format='torch' writes a "
+                   ".pt2 program for torch.export.load",
 }
 # Sizes of the example batch captured for a free axis: distinct and above 1 (torch.export
 # specializes sizes 0 and 1), so that no two free axes look tied to each other.
@@ -133,12 +139,12 @@ def _resolve_format(filepath, format) -> str:
         found = [name for name, known in FORMATS.items() if known == suffix]
         if not found:
             raise ExportError(f"export: no `format` given and the file name {os.fspath(filepath)!r} does not "
-                             f"say one; pass format= one of {list(FORMATS)} (or name the file "
-                             f"{' / '.join(FORMATS.values())})")
+                              f"say one; pass format= one of {list(FORMATS)} (or name the file "
+                              f"{' / '.join(FORMATS.values())})")
         return found[0]
-    if format in _KERAS_ONLY:
-        raise ExportError(f"export: format={format!r} is a Keras format seqlab does not write "
-                         f"({_KERAS_ONLY[format]}); seqlab writes {list(FORMATS)}")
+    if format in _NOT_WRITTEN:
+        raise ExportError(f"export: seqlab does not write format={format!r} ({_NOT_WRITTEN[format]}); "
+                          f"it writes {list(FORMATS)}")
     if format not in FORMATS:
         raise ExportError(f"Unrecognized format={format!r}. Supported formats are: {list(FORMATS)}.")
     suffix = os.path.splitext(os.fspath(filepath))[1].lower()
@@ -171,7 +177,7 @@ def _signature(model, given) -> list[InputSignature]:
                              f"axis, None for a free size, e.g. (None, None, 3), got {describe(given)}")
         defaults = [InputSignature(spec.name, tuple(shape), spec.dtype) for spec, shape in zip(defaults, shapes)]
     signature = [InputSignature(spec.name, (None, *spec.shape[1:]), spec.dtype) for spec in defaults]
-    free = [spec for spec in signature if None in spec.shape[1:-1] and len(spec.shape) > 2]
+    free = [spec for spec in signature if None in spec.shape[1:]]  # ids (N, L) included
     if fixed_by is not None and free:
         raise ExportError(
             f"export: {fixed_by}, which an exported graph unrolls over a fixed number of timesteps, but "
@@ -285,5 +291,9 @@ def _recurrent_loops():
 
 
 def _first_line(error: Exception) -> str:
-    text = str(error).strip()
+    """The first line of the innermost cause (torch.onnx wraps torch.export's error in its own
+    step-by-step advice), without terminal colour codes."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip()
     return text.splitlines()[0] if text else type(error).__name__
