@@ -302,6 +302,12 @@ class Model(nn.Module):
             **kwargs: ``opset_version`` (ONNX), ``strict`` (torch.export).
 
         Returns the path written. See :mod:`seqlab.models.export` for what stays free.
+
+        >>> import os, tempfile, torch, seqlab
+        >>> model = seqlab.models.Sequential([seqlab.layers.Input(shape=(3,)), seqlab.layers.Dense(1)])
+        >>> path = model.export(os.path.join(tempfile.mkdtemp(), "model.pt2"), verbose=False)
+        >>> torch.export.load(path).module()(torch.ones(4, 3)).shape
+        torch.Size([4, 1])
         """
         return export.export_model(self, filepath, format=format, verbose=verbose,
                                    input_signature=input_signature, **kwargs)
