@@ -116,3 +116,10 @@ def test_a_graph_torch_cannot_capture_is_a_seqlab_error_with_torchs_reason(tmp_p
     with pytest.raises(ExportError, match=r"torch.export could not capture model 'branchy': .*data-dependent"):
         model.export(tmp_path / "m.pt2")
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_verbose_says_where_and_which_sizes_are_free(tmp_path, capsys):
+    model = seqlab.models.Sequential([layers.Input(shape=(4,), name="features"), layers.Dense(1)])
+    model.export(tmp_path / "m.pt2")
+    assert capsys.readouterr().out == (f"Saved PyTorch ExportedProgram at '{tmp_path / 'm.pt2'}'; input shapes "
+                                       "'features' (None, 4) (None: any size).\n")

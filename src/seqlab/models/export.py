@@ -105,7 +105,8 @@ def export_model(model, filepath, format=None, verbose=None, input_signature=Non
         model.train(was_training)
     if verbose is None or verbose:
         what = "ONNX model" if format == "onnx" else "PyTorch ExportedProgram"
-        print(f"Saved {what} at '{path}'.")
+        shapes = ", ".join(f"'{spec.name}' {format_shape(spec.shape)}" for spec in signature)
+        print(f"Saved {what} at '{path}'; input shapes {shapes} (None: any size).")
     return path
 
 
