@@ -250,6 +250,8 @@ def _write_onnx(serving, examples, dynamic, signature, outputs, path, opset_vers
     except ImportError:
         raise ExportError("export: format='onnx' needs the onnxscript package (torch.onnx's exporter): "
                           "pip install 'seqlab[export]'") from None
+    # optimize=False: onnxscript 0.7's graph optimizer folds the shape of an LSTM's output
+    # sequence to the captured length, so a stacked LSTM fails on any other length.
     try:
         program = torch.onnx.export(serving, examples, dynamo=True, dynamic_shapes=(dynamic,),
                                     input_names=[spec.name for spec in signature], output_names=outputs,
@@ -263,7 +265,12 @@ def _write_onnx(serving, examples, dynamic, signature, outputs, path, opset_vers
 
 def _write_torch(serving, examples, dynamic, path, strict=False, **kwargs):
     try:
-        with _recurrent_loops():
+        from torch.export import _patches  # Lazy: a private torch module, read only when exporting
+    except ImportError:
+        raise ExportError(f"export: format='torch' needs torch 2.13 or newer (torch {torch.__version__} has no "
+                          "while_loop form of LSTM and GRU); format='onnx' may work") from None
+    try:
+        with _recurrent_loops(_patches):
             program = torch.export.export(serving, examples, dynamic_shapes=(dynamic,), strict=strict, **kwargs)
     except Exception as error:  # torch.export raises many internal types
         raise ExportError(f"export: torch.export could not capture model '{serving.model.name}': "
@@ -272,19 +279,17 @@ def _write_torch(serving, examples, dynamic, path, strict=False, **kwargs):
 
 
 @contextlib.contextmanager
-def _recurrent_loops():
+def _recurrent_loops(patches):
     # torch.export decomposes the fused LSTM/GRU kernels into one step per timestep, fixing the
-    # length; torch's own while_loop decompositions (what torch.onnx uses too) keep it free.
-    # torch.onnx enters and leaves the same decompositions without clearing the operators'
-    # dispatch caches, so a second export in one process would find the unrolled one again:
-    # clear them on the way in and out.
-    from torch.export import _patches  # Lazy: a private torch module, read only when exporting
-
+    # length; torch's own while_loop decompositions (`patches`, what torch.onnx uses too) keep
+    # it free. torch.onnx enters and leaves the same decompositions without clearing the
+    # operators' dispatch caches, so a second export in one process would find the unrolled
+    # one again: clear them on the way in and out.
     operators = (torch.ops.aten.lstm.input, torch.ops.aten.gru.input)
     for operator in operators:
         operator._dispatch_cache.clear()
     try:
-        with _patches.register_lstm_while_loop_decomposition(), _patches.register_gru_while_loop_decomposition():
+        with patches.register_lstm_while_loop_decomposition(), patches.register_gru_while_loop_decomposition():
             yield
     finally:
         for operator in operators:
