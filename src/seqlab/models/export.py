@@ -253,9 +253,10 @@ def _write_onnx(serving, examples, dynamic, signature, outputs, path, opset_vers
     # optimize=False: onnxscript 0.7's graph optimizer folds the shape of an LSTM's output
     # sequence to the captured length, so a stacked LSTM fails on any other length.
     try:
-        program = torch.onnx.export(serving, examples, dynamo=True, dynamic_shapes=(dynamic,),
-                                    input_names=[spec.name for spec in signature], output_names=outputs,
-                                    opset_version=opset_version, verbose=False, optimize=False, **kwargs)
+        with _fresh_recurrent_dispatch():
+            program = torch.onnx.export(serving, examples, dynamo=True, dynamic_shapes=(dynamic,),
+                                        input_names=[spec.name for spec in signature], output_names=outputs,
+                                        opset_version=opset_version, verbose=False, optimize=False, **kwargs)
     except Exception as error:  # torch.onnx wraps every failure in its own types
         raise ExportError(f"export: torch.onnx could not capture model '{serving.model.name}': "
                           f"{_first_line(error)}") from error
@@ -282,15 +283,22 @@ def _write_torch(serving, examples, dynamic, path, strict=False, **kwargs):
 def _recurrent_loops(patches):
     # torch.export decomposes the fused LSTM/GRU kernels into one step per timestep, fixing the
     # length; torch's own while_loop decompositions (`patches`, what torch.onnx uses too) keep
-    # it free. torch.onnx enters and leaves the same decompositions without clearing the
-    # operators' dispatch caches, so a second export in one process would find the unrolled
-    # one again: clear them on the way in and out.
+    # it free.
+    with _fresh_recurrent_dispatch(), patches.register_lstm_while_loop_decomposition(), \
+            patches.register_gru_while_loop_decomposition():
+        yield
+
+
+@contextlib.contextmanager
+def _fresh_recurrent_dispatch():
+    # torch.onnx enters and leaves the while_loop decompositions of LSTM/GRU without clearing
+    # the operators' dispatch caches, so a later capture in the same process would find the
+    # decomposition of an earlier one: clear them on the way in and out of every capture.
     operators = (torch.ops.aten.lstm.input, torch.ops.aten.gru.input)
     for operator in operators:
         operator._dispatch_cache.clear()
     try:
-        with patches.register_lstm_while_loop_decomposition(), patches.register_gru_while_loop_decomposition():
-            yield
+        yield
     finally:
         for operator in operators:
             operator._dispatch_cache.clear()
