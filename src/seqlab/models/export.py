@@ -26,8 +26,10 @@ function would be frozen as it ran on one example) and a layer that takes text.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -94,9 +96,9 @@ def export_model(model, filepath, format=None, verbose=None, input_signature=Non
     if not os.path.isdir(folder):  # before the capture, which takes seconds
         raise ExportError(f"export: cannot write '{path}': the folder '{folder}' does not exist")
     was_training = model.training
-    model.eval()
+    serving.eval()  # the model too: the inference graph (torch.onnx warns of a module in training mode)
     try:
-        with torch.no_grad():
+        with torch.no_grad(), _quiet_torch():
             if format == "onnx":
                 _write_onnx(serving, examples, dynamic, signature, outputs, path, **kwargs)
             else:
@@ -287,6 +289,23 @@ def _recurrent_loops(patches):
     with _fresh_recurrent_dispatch(), patches.register_lstm_while_loop_decomposition(), \
             patches.register_gru_while_loop_decomposition():
         yield
+
+
+@contextlib.contextmanager
+def _quiet_torch():
+    # torch's capture machinery speaks of its own internals (FutureWarnings of its while_loop
+    # decompositions, deprecations inside torch.onnx, a log line per torchvision operator it
+    # skips): nothing a user of seqlab can act on. Its errors still come through.
+    registry = logging.getLogger("torch.onnx._internal.exporter._registration")
+    level = registry.level
+    registry.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            yield
+    finally:
+        registry.setLevel(level)
 
 
 @contextlib.contextmanager
