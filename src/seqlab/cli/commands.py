@@ -7,6 +7,7 @@ import sys
 from seqlab.errors import SeqlabError
 from seqlab.experiment import inspection, load_spec, runner
 from seqlab.experiment.artifacts import report_data
+from seqlab.experiment.export import export_run
 from seqlab.experiment.predict import predict_file
 from seqlab.experiment.rundir import RunDir
 from seqlab.experiment.tuning import tune as tune_spec
@@ -131,4 +132,9 @@ def tune(args) -> int:
     for key, value in result.best_params.items():
         print(f"  {key} = {value!r}")
     _print_result(result, options["quiet"])
+    return 0
+
+
+def export(args) -> int:
+    print(export_run(args.run, args.format, args.output))
     return 0

@@ -26,7 +26,8 @@ EXAMPLES = {
   seqlab run experiment.toml --seed 1           # your own spec
   seqlab predict runs/20240501-120000-aapl --data new.csv --output forecast.csv
   seqlab report runs/20240501-120000-aapl       # rebuild a run's report.html
-  seqlab tune tune.toml --trials 20             # Optuna search over the spec's search spaces""",
+  seqlab tune tune.toml --trials 20             # Optuna search over the spec's search spaces
+  seqlab export runs/20240501-120000-aapl --format onnx   # the model for ONNX Runtime""",
     "run": """example:
   seqlab run experiment.toml --seed 7 --runs-dir runs
   seqlab run                                    # no spec: the bundled demo spec
@@ -42,6 +43,12 @@ see docs/cli.md or the demo spec (seqlab demo --show-spec).""",
   seqlab predict runs/20240501-120000-aapl-lstm/model.seqlab --data new_prices.csv
 
 The CSV needs the run's time column and input columns; the run's own scalers are used.""",
+    "export": """example:
+  seqlab export runs/20240501-120000-aapl-lstm                  # writes runs/.../model.onnx
+  seqlab export runs/20240501-120000-aapl-lstm --format torch   # a torch.export .pt2 file
+  seqlab export model.seqlab --output served/model.onnx
+
+The graph takes windows scaled by the run's scalers.json and returns scaled forecasts.""",
     "report": """example:
   seqlab report runs/20240501-120000-aapl-lstm     # rewrites runs/.../report.html""",
     "inspect": """example:
@@ -117,6 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--data", required=True, metavar="NEW.csv", help="the new data (CSV)")
     predict.add_argument("--output", metavar="OUT.csv", help="write here instead of standard output")
 
+    export = commands.add_parser("export", parents=[common], formatter_class=formatter,
+                                 epilog=EXAMPLES["export"], help="write a run's model as ONNX or torch.export",
+                                 description="Export a model for serving without seqlab (ONNX Runtime, "
+                                 "torch.export.load).")
+    export.add_argument("run", metavar="RUN_DIR_OR_MODEL", help="a run folder or a model file")
+    export.add_argument("--format", choices=["onnx", "torch"], default="onnx",
+                        help="onnx (default; needs seqlab[export]) or torch (a torch.export .pt2 file)")
+    export.add_argument("--output", metavar="FILE", help="where to write (default: beside the model file)")
+
     report = commands.add_parser("report", parents=[common], formatter_class=formatter,
                                  epilog=EXAMPLES["report"], help="rebuild a run's report.html",
                                  description="Rebuild report.html from the files of a run folder.")
@@ -166,7 +182,8 @@ def main(argv=None) -> int:
     from seqlab.cli import commands
 
     handler = {"run": commands.run, "demo": commands.demo, "predict": commands.predict,
-               "report": commands.report, "inspect": commands.inspect, "tune": commands.tune}[args.command]
+               "report": commands.report, "inspect": commands.inspect, "tune": commands.tune,
+               "export": commands.export}[args.command]
     previous = _stop_on_sigterm()
     try:
         return handler(args)

@@ -138,7 +138,7 @@ class Layer(nn.Module):
         if self.built:
             for tensor in tensors:
                 self.check_rank(tensor.shape)
-            self.check_built_sizes([tuple(tensor.shape) for tensor in tensors])
+            self.check_built_sizes([_known_sizes(tensor.shape) for tensor in tensors])
         else:
             self.build_on_call(tensors)
         if training is None:
@@ -452,6 +452,12 @@ def probe_output_shape(layer: Layer, input_shape: Shape) -> Shape:
 
 
 # A layer's input is one tensor, or a list of them for layers with `takes_input_list`.
+def _known_sizes(shape) -> Shape:
+    # A size known only when a captured graph runs (a torch.SymInt while torch.export traces)
+    # is an unknown size, None, as in a symbolic shape: the checks skip it.
+    return tuple(size if isinstance(size, int) else None for size in shape)
+
+
 def _shape_of(inputs):
     return [tuple(t.shape) for t in inputs] if isinstance(inputs, list) else tuple(inputs.shape)
 

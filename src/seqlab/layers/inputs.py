@@ -35,6 +35,16 @@ def as_tensor_input(inputs, layer: nn.Module) -> torch.Tensor:
     return inputs
 
 
+def capturing_graph() -> bool:
+    """True while ``torch.export`` (which ``torch.onnx`` runs too) captures a graph to export.
+
+    Inputs are symbolic there: a check on their values, or a shortcut chosen by them (a mask
+    that hides nothing), has no answer, so layers leave those out of a captured graph
+    (:mod:`seqlab.models.export`); the exported graph computes what the checked path computes.
+    """
+    return torch.compiler.is_exporting()
+
+
 def takes_strings(module: nn.Module) -> bool:
     """Whether ``module`` (a layer, or a model through its first layer) takes text: the one
     declared attribute ``takes_strings = True`` of TextVectorization and StringLookup. Read only

@@ -32,7 +32,7 @@ from torch import nn
 from seqlab.errors import NotBuiltError
 from seqlab.layers import penalties, registry, symbolic
 from seqlab.layers.base import Layer
-from seqlab.models import saving
+from seqlab.models import export, saving
 from seqlab.models.summary import summarize
 from seqlab.notebook import display, in_notebook
 from seqlab.training import loop
@@ -296,6 +296,30 @@ class Model(nn.Module):
 
     def save(self, filepath, include_optimizer: bool = True) -> None:
         saving.save_model(self, filepath, include_optimizer=include_optimizer)
+
+    def export(self, filepath, format=None, verbose=None, input_signature=None, **kwargs) -> str:
+        """Write the inference graph for serving without seqlab (Keras 3's ``Model.export``).
+
+        Args:
+            filepath: the file to write.
+            format: ``"onnx"`` (an ONNX file for onnxruntime; needs ``seqlab[export]``) or
+                ``"torch"`` (a ``torch.export`` program, a ``.pt2`` file for
+                ``torch.export.load``); None takes it from the suffix ``.onnx`` / ``.pt2``.
+            verbose: print where the file went (default True).
+            input_signature: the input shape(s) with the batch axis, ``None`` for a free size,
+                e.g. ``(None, 30, 3)``; by default the model's input shape(s).
+            **kwargs: ``opset_version`` (ONNX), ``strict`` (torch.export).
+
+        Returns the path written. See :mod:`seqlab.models.export` for what stays free.
+
+        >>> import os, tempfile, torch, seqlab
+        >>> model = seqlab.models.Sequential([seqlab.layers.Input(shape=(3,)), seqlab.layers.Dense(1)])
+        >>> path = model.export(os.path.join(tempfile.mkdtemp(), "model.pt2"), verbose=False)
+        >>> torch.export.load(path).module()(torch.ones(4, 3)).shape
+        torch.Size([4, 1])
+        """
+        return export.export_model(self, filepath, format=format, verbose=verbose,
+                                   input_signature=input_signature, **kwargs)
 
     def save_weights(self, filepath) -> None:
         saving.save_weights(self, filepath)

@@ -14,6 +14,7 @@ from seqlab.checks import check_bool, check_choice, check_rate, check_seed, form
 from seqlab.errors import describe
 from seqlab.layers.attention.masking import causal_mask, masked_softmax, timestep_mask
 from seqlab.layers.base import OUTPUT_MASK, Layer
+from seqlab.layers.inputs import capturing_graph
 from seqlab.layers.seeded import SeededDraws
 
 
@@ -153,7 +154,8 @@ class Attention(Layer):
         if query_mask is not None:
             outputs = outputs * query_mask.unsqueeze(-1).to(outputs.dtype)
             setattr(outputs, OUTPUT_MASK, query_mask)
-        self.last_attention_scores = weights.detach()
+        if not capturing_graph():  # a captured graph keeps nothing on the layer (it would be symbolic)
+            self.last_attention_scores = weights.detach()
         return (outputs, weights) if return_attention_scores else outputs
 
     def _masks(self, mask, query, value):

@@ -19,6 +19,7 @@ from seqlab.checks import check_bool, check_int, check_rate, check_seed, format_
 from seqlab.errors import describe
 from seqlab.layers.attention.masking import boolean_mask, causal_mask, masked_softmax, timestep_mask
 from seqlab.layers.base import OUTPUT_MASK, Layer
+from seqlab.layers.inputs import capturing_graph
 from seqlab.layers.seeded import SeededDraws
 from seqlab.layers.penalties import check_regularizer
 
@@ -229,7 +230,8 @@ class MultiHeadAttention(Layer):
         outputs = outputs.reshape(*outputs.shape[:2], *kernel.shape[2:])
         if query_mask is not None:
             setattr(outputs, OUTPUT_MASK, query_mask)
-        self.last_attention_scores = probabilities.detach()
+        if not capturing_graph():  # a captured graph keeps nothing on the layer (it would be symbolic)
+            self.last_attention_scores = probabilities.detach()
         return (outputs, probabilities) if return_attention_scores else outputs
 
     def _attention_mask(self, query, value, masks, use_causal_mask):

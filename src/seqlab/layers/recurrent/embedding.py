@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from seqlab import initializers
 from seqlab.checks import check_bool, check_int
 from seqlab.layers.base import Layer
+from seqlab.layers.inputs import capturing_graph
 from seqlab.layers.penalties import check_regularizer
 
 
@@ -64,6 +65,8 @@ class Embedding(Layer):
         return F.embedding(self._ids(inputs), self.embeddings)
 
     def _ids(self, inputs: torch.Tensor) -> torch.Tensor:
+        if capturing_graph():  # values are unknown while a graph is captured (see capturing_graph)
+            return inputs.long()
         if inputs.is_floating_point():
             if not torch.equal(inputs, inputs.trunc()):
                 raise ValueError(f"layer '{self.name}' (Embedding) needs integer ids, got "

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from seqlab import activations, initializers
 from seqlab.checks import check_bool, check_int, check_rate, check_seed, format_shape
 from seqlab.layers.base import Layer
+from seqlab.layers.inputs import capturing_graph
 from seqlab.layers.penalties import check_regularizer
 from seqlab.layers.recurrent import fused
 from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks
@@ -215,6 +216,9 @@ class RecurrentLayer(Layer):
             recurrent_mask = self._dropout_mask(tuple(states[0].shape), self.recurrent_dropout, x)
         recording = self._recorder is not None
         fusable = self.kernel_name is not None and self.use_cudnn is not False
+        # The fused masked path sorts and packs by lengths read from the mask's values, which a
+        # captured graph cannot; the step loop follows any mask with tensor ops.
+        fusable = fusable and not (mask is not None and capturing_graph())
         if fusable and recurrent_mask is None and not recording:
             outputs, finals = self._run_fused(x, states, mask)
         else:
@@ -256,6 +260,8 @@ class RecurrentLayer(Layer):
                 f"({batch}, {steps}), got shape {tuple(mask.shape)}"
             )
         mask = mask if mask.dtype == torch.bool else mask != 0
+        if capturing_graph():  # an exported graph takes any mask: no shortcut on its values
+            return mask
         # A mask that hides nothing changes nothing: take the plain (faster) path.
         return None if bool(mask.all()) else mask
 
