@@ -16,6 +16,7 @@ from importlib import resources
 import numpy as np
 import torch
 
+from seqlab import stopping
 from seqlab.errors import SeqlabError
 from seqlab.experiment import artifacts, evaluate, modeling
 from seqlab.experiment.data import fill_missing, read_data
@@ -64,6 +65,8 @@ def resolve_device(device: str | None):
 
 @contextlib.contextmanager
 def _step(name: str, log):
+    # The boundaries of a step are the runner's safe points for a stop signal (fit's are its batches).
+    stopping.check()
     log(f"· {name}")
     try:
         yield
@@ -71,6 +74,7 @@ def _step(name: str, log):
         if isinstance(error, SeqlabError):
             raise
         raise RunError(f"while {name}: {error}") from error
+    stopping.check()
 
 
 @contextlib.contextmanager
@@ -155,8 +159,11 @@ def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
                 report = artifacts.report_data(run)
                 report.status = "succeeded"  # status.json says so once this last file is written
                 run.write_text("report.html", render(report))
-    except KeyboardInterrupt:  # Ctrl-C, or a stop signal the CLI turns into one
-        run.mark("interrupted", error="stopped before the run finished (Ctrl-C or a termination signal)")
+        stopping.check()  # the last safe point: after it the run is complete
+    except KeyboardInterrupt as stop:  # Ctrl-C, or a stop signal honoured at a safe point
+        number = stopping.requested() or getattr(stop, "signal_number", None)
+        how = stopping.signal_name(number) if number else "Ctrl-C or a termination signal"
+        run.mark("interrupted", error=f"stopped before the run finished ({how})")
         raise
     except BaseException as error:  # the folder must say it did not finish, and why
         run.mark("failed", error=f"{type(error).__name__}: {error}")
