@@ -16,7 +16,7 @@ from string import Template
 import pandas as pd
 
 from seqlab import __version__
-from seqlab.forecast.summary import COLUMNS, beats_all, format_number, verdicts
+from seqlab.forecast.summary import COLUMNS, beats_all, best_values, format_number, verdicts
 from seqlab.report import plots
 
 PART_NAMES = {"train": "train", "validation": "validation", "test": "test"}
@@ -163,11 +163,7 @@ def _forecast_section(data: ReportData) -> str:
 
 def _metrics_table(table: dict, metric_names, labels) -> str:
     columns = list(metric_names) + (["skill"] if any("skill" in row for row in table.values()) else [])
-    best = {}
-    for column in columns:
-        values = [row.get(column) for row in table.values() if row.get(column) is not None]
-        if values:
-            best[column] = max(values) if column == "skill" else min(values)
+    best = best_values(table.values(), columns)
     head = "".join(f"<th>{_e(COLUMNS.get(c, c))}</th>" for c in columns)
     body = []
     for name, row in table.items():

@@ -205,6 +205,10 @@ _FUNCTIONS: dict[str, LossFn] = {
     "binary_crossentropy": binary_crossentropy,
 }
 _INTEGER_TARGETS = {sparse_categorical_crossentropy}
+# Losses whose targets are probabilities: a target of 5.0 makes binary cross-entropy reward a
+# prediction of 1 without bound (its value goes negative), so training runs on nonsense. Keras
+# computes it anyway; seqlab refuses such targets before training.
+_PROBABILITY_TARGETS = {binary_crossentropy}
 _REDUCTIONS = ("sum_over_batch_size", "sum", "none")
 
 
@@ -233,6 +237,11 @@ class Loss:
     def integer_targets(self) -> bool:
         """Whether targets are class indices (kept as int64 instead of cast to float)."""
         return self.fn in _INTEGER_TARGETS
+
+    @property
+    def target_range(self) -> tuple[float, float] | None:
+        """The closed interval every target must lie in, or ``None`` (any real number)."""
+        return (0.0, 1.0) if self.fn in _PROBABILITY_TARGETS else None
 
     def call(self, y_true, y_pred) -> torch.Tensor:
         """The per-sample values (before reduction)."""

@@ -6,6 +6,7 @@ checked before the first batch runs.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,6 +120,14 @@ def target_tensor(info: ModelInfo, setup, y, name: str, where: str, loss=...) ->
                 "holds fractional values; use categorical_crossentropy for one-hot or soft targets"
             )
         tensor = tensor.long()
+    bounds = getattr(loss, "target_range", None)
+    if bounds is not None and tensor.numel():
+        low, high = float(tensor.min()), float(tensor.max())
+        if low < bounds[0] or high > bounds[1]:
+            raise ValueError(
+                f"{where}: the loss '{loss.name}' takes targets in [{bounds[0]:g}, {bounds[1]:g}] (probabilities), "
+                f"but `{name}` holds {low if low < bounds[0] else high:g}; scale the targets, or use a "
+                "regression loss such as 'mse'")
     return tensor
 
 
@@ -156,18 +165,50 @@ def _check_label_range(model, classes, y, name: str, where: str) -> None:
         )
 
 
-def class_weights(class_weight, y: torch.Tensor, where: str) -> torch.Tensor:
-    """Per-sample weights from ``{class: weight}`` (one-hot or integer targets; others weigh 1)."""
+def class_weights(class_weight, y: torch.Tensor, where: str, classes: int | None = None) -> torch.Tensor:
+    """Per-sample weights from ``{class: weight}`` (one-hot or integer targets; others weigh 1).
+
+    Keys are class indices of the model (``classes``: how many it has, when known): an unknown
+    class would weigh nothing it trains on, so it is refused as Keras 2 did. Weights are finite
+    numbers >= 0 (a negative one would train the model away from that class)."""
     if not isinstance(class_weight, dict) or not class_weight:
         raise TypeError(f"{where}: `class_weight` must be a dict {{class: weight}}, got {describe(class_weight)}")
     if y.ndim > 2:
         raise ValueError(f"{where}: `class_weight` needs targets of shape (N,) or (N, C), got {tuple(y.shape)}")
+    for label, weight in class_weight.items():
+        if not isinstance(label, (int, np.integer)) or isinstance(label, bool):
+            raise TypeError(f"{where}: `class_weight` keys must be integer class indices, got {describe(label)}")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{where}: `class_weight[{label}]` must be a number, got {describe(weight)}")
+        if not (math.isfinite(weight) and weight >= 0):
+            raise ValueError(f"{where}: `class_weight[{label}]` must be a finite number >= 0, got {weight!r}")
+    classes = y.shape[-1] if y.ndim == 2 and y.shape[-1] > 1 else classes
+    check_class_weight_keys(class_weight, classes, where)
     labels = y.argmax(dim=-1) if y.ndim == 2 and y.shape[-1] > 1 else y.reshape(-1).round().long()
     size = max(max(int(k) for k in class_weight), int(labels.max()) if labels.numel() else 0) + 1
+    if labels.numel() and int(labels.min()) < 0:
+        raise ValueError(f"{where}: `class_weight` needs class labels >= 0, but `y` holds {int(labels.min())}")
     table = torch.ones(size, dtype=torch.float64)
     for label, weight in class_weight.items():
         table[int(label)] = float(weight)
     return table.to(y.device)[labels].to(torch.float32 if not y.is_floating_point() else y.dtype)
+
+
+def model_classes(model) -> int | None:
+    """Classes a built model of one output tells apart: its output units, 2 for a single one."""
+    if not model.built or isinstance(model.output_shape, list) or model.output_shape is None:
+        return None
+    units = model.output_shape[-1]
+    return None if units is None else max(int(units), 2)
+
+
+def check_class_weight_keys(class_weight, classes: int | None, where: str) -> None:
+    if classes is None or class_weight is None:
+        return
+    unknown = sorted(int(k) for k in class_weight if not 0 <= int(k) < classes)
+    if unknown:
+        raise ValueError(f"{where}: `class_weight` names class {unknown[0]}, but the model has {classes} "
+                         f"classes (0..{classes - 1})")
 
 
 def resolve_batch_size(info: ModelInfo, batch_size, where: str, batch_input_shape=None, x=None) -> int:
