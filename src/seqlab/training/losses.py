@@ -356,6 +356,29 @@ _CLASSES = {cls.__name__: cls for cls in (
 _FUNCTION_SET = set(_FUNCTIONS.values())
 
 
+def check_target_shape(loss, target_shape: tuple, output_shape: tuple) -> None:
+    """Raise the loss's own shape error for targets of ``target_shape`` against outputs of
+    ``output_shape`` (batch axis ``None``), on shapes alone: the loss runs on ``meta`` tensors,
+    which hold no memory and do no arithmetic. So a mismatch is found before the first batch,
+    not inside it. A user's loss function is left to its first batch (it may not run on meta).
+    """
+    if not isinstance(loss, Loss) or loss.fn not in _FUNCTION_SET or not target_shape:
+        return
+    if any(size is None for size in output_shape[1:]):
+        return
+    dtype = torch.long if loss.integer_targets else torch.float32
+    y_true = torch.empty(target_shape, dtype=dtype, device="meta")
+    y_pred = torch.empty((target_shape[0], *output_shape[1:]), device="meta")
+    try:
+        loss.call(y_true, y_pred)
+    except ValueError:
+        raise
+    except RuntimeError:  # a broadcast that does not line up (cross-entropies multiply the two)
+        raise ValueError(
+            f"loss '{loss.name}': y_true of shape {tuple(target_shape)} does not match y_pred (the model's "
+            f"output) of shape {tuple(y_pred.shape)}; the targets need one value per output") from None
+
+
 def names() -> list[str]:
     """Every loss name ``compile(loss=...)`` accepts."""
     return sorted(_FUNCTIONS) + sorted(_CLASSES)

@@ -25,8 +25,9 @@ from seqlab.training.compile import attach_optimizer
 from seqlab.training.inputs import arrays, convert, named, streams, tree
 from seqlab.training.inputs.batch import Batch
 from seqlab.training.inputs.roles import Role
-from seqlab.training.inputs.rules import (ModelInfo, check_class_weight_keys, check_labels, class_weights,
-                                          input_tensor, model_classes, resolve_batch_size, target_tensor)
+from seqlab.training.inputs.rules import (ModelInfo, check_class_weight_keys, check_labels, check_target_shape,
+                                          class_weights, input_tensor, model_classes, resolve_batch_size,
+                                          target_tensor)
 
 
 def make_source(model, setup, role: Role, x, y=None, sample_weight=None, *, where: str, class_weight=None,
@@ -103,6 +104,7 @@ def convert_batch(info: ModelInfo, setup, role: Role, x, y, sample_weight, where
     convert.check_same_length(tree.named_leaves(inputs, f"{prefix}x") + tree.named_leaves(targets, f"{prefix}y")
                               + tree.named_leaves(weight, f"{prefix}sample_weight"), where)
     check_labels(info, setup, targets, f"{prefix}y", where)  # a no-op until the model is built
+    check_target_shape(info, setup, targets, f"{prefix}y", where)  # likewise
     if class_weight is not None:
         weight = class_weights(class_weight, targets, where, model_classes(info.model))
     return Batch(inputs, targets, weight)
@@ -175,6 +177,7 @@ def _place(info: ModelInfo, setup, role: Role, first: Batch, where: str, class_w
     device = place(info.model, setup, role, first.x)
     if role.targets and not built:
         check_labels(info, setup, first.y, f"{role.prefix}y", where)
+        check_target_shape(info, setup, first.y, f"{role.prefix}y", where)
         check_class_weight_keys(class_weight, model_classes(info.model), where)
     return device
 

@@ -14,6 +14,7 @@ import torch
 
 from seqlab.checks import check_int
 from seqlab.errors import describe
+from seqlab.training import losses
 from seqlab.training.inputs import convert
 
 
@@ -40,6 +41,8 @@ class ModelInfo:
     # ``(name, batch shape, dtype, integer_inputs)``, and the output names. None otherwise.
     inputs: list | None = None
     output_names: list | None = None
+    # An Embedding first layer's input_dim: its ids must lie in [0, input_dim).
+    id_limit: int | None = None
 
     @classmethod
     def of(cls, model) -> "ModelInfo":
@@ -53,9 +56,11 @@ class ModelInfo:
         first = layers[0] if layers else None
         integer = bool(getattr(first, "integer_inputs", False)) or type(first).__name__ == "Embedding"
         default = torch.get_default_dtype()
+        limit = getattr(first, "input_dim", None) if type(first).__name__ == "Embedding" else None
         return cls(model, declared, expected, first.torch_dtype if first is not None else default,
                    layers[-1].torch_dtype if layers else default, integer,
-                   bool(getattr(type(model), "nested_inputs", False)), bool(getattr(first, "takes_strings", False)))
+                   bool(getattr(type(model), "nested_inputs", False)), bool(getattr(first, "takes_strings", False)),
+                   id_limit=limit)
 
     @classmethod
     def _of_named(cls, model) -> "ModelInfo":
@@ -85,6 +90,13 @@ def input_tensor(info: ModelInfo, x, name: str, where: str, spec=None) -> torch.
     dtype = torch.long if integer else x_dtype
     tensor = convert.to_tensor(array, name, where, dtype, None if isinstance(array, torch.Tensor) else "cpu")
     convert.check_input_shape(info.model, expected, tuple(tensor.shape), name, where)
+    if integer and spec is None and info.id_limit is not None and tensor.numel():
+        low, high = int(tensor.min()), int(tensor.max())
+        if low < 0 or high >= info.id_limit:
+            first = info.model.layers[0]
+            raise ValueError(f"{where}: `{name}` holds token id {low if low < 0 else high}, but the first layer "
+                             f"'{first.name}' (Embedding) has input_dim={info.id_limit}, so ids must be in "
+                             f"[0, {info.id_limit - 1}]")
     return tensor
 
 
@@ -152,6 +164,19 @@ def check_labels(info: ModelInfo, setup, y, name: str, where: str) -> None:
     if setup.loss is None or not setup.loss.integer_targets or not model.built:
         return
     _check_label_range(model, model.output_shape[-1], y, name, where)
+
+
+def check_target_shape(info: ModelInfo, setup, y, name: str, where: str) -> None:
+    """The targets' shape must fit the built model's output as its loss reads them (one output)."""
+    model = info.model
+    if getattr(setup, "outputs", None) is not None or setup is None or not model.built:
+        return
+    if not isinstance(y, torch.Tensor) or isinstance(model.output_shape, list) or model.output_shape is None:
+        return
+    try:
+        losses.check_target_shape(setup.loss, tuple(y.shape), tuple(model.output_shape))
+    except ValueError as error:
+        raise ValueError(f"{where}: `{name}` does not fit model '{model.name}': {error}") from None
 
 
 def _check_label_range(model, classes, y, name: str, where: str) -> None:
