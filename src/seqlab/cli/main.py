@@ -33,7 +33,7 @@ EXAMPLES = {
 A spec names the data, windows, split, scaling, model layers, training and evaluation;
 see docs/cli.md or the demo spec (seqlab demo --show-spec).""",
     "demo": """example:
-  seqlab demo                  # about 15 s on 2 CPU cores; writes runs/<time>-aapl-lstm/
+  seqlab demo                  # about 25 s on 2 CPU cores; writes runs/<time>-aapl-lstm/
   seqlab demo --show-spec      # print the spec the demo runs, to copy and edit""",
     "predict": """example:
   seqlab predict runs/20240501-120000-aapl-lstm --data new_prices.csv --output forecast.csv
