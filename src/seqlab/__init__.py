@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "activations", "callbacks", "cli", "data", "datasets", "errors", "experiment", "forecast", "initializers",
     "inspect", "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "report",
-    "training", "utils",
+    "stopping", "training", "utils",
 }
 _NAMES = {
     "Sequential": "seqlab.models",
