@@ -13,6 +13,7 @@ and gradients match Keras, including for saturated softmax outputs.
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import torch
@@ -366,17 +367,27 @@ def check_target_shape(loss, target_shape: tuple, output_shape: tuple) -> None:
         return
     if any(size is None for size in output_shape[1:]):
         return
-    dtype = torch.long if loss.integer_targets else torch.float32
+    message = _shape_error(loss.fn, loss.name, tuple(sorted(loss.fn_kwargs.items())), tuple(target_shape),
+                           tuple(output_shape[1:]))
+    if message is not None:
+        raise ValueError(message)
+
+
+@functools.lru_cache(maxsize=256)
+def _shape_error(fn, name: str, kwargs: tuple, target_shape: tuple, output_shape: tuple) -> str | None:
+    # Cached: meta tensors cost milliseconds per call, and `fit` may be called thousands of
+    # times with the same shapes (the notes' one-sample loops).
+    dtype = torch.long if fn in _INTEGER_TARGETS else torch.float32
     y_true = torch.empty(target_shape, dtype=dtype, device="meta")
-    y_pred = torch.empty((target_shape[0], *output_shape[1:]), device="meta")
+    y_pred = torch.empty((target_shape[0], *output_shape), device="meta")
     try:
-        loss.call(y_true, y_pred)
-    except ValueError:
-        raise
+        fn(y_true, y_pred, **dict(kwargs))
+    except ValueError as error:
+        return str(error)
     except RuntimeError:  # a broadcast that does not line up (cross-entropies multiply the two)
-        raise ValueError(
-            f"loss '{loss.name}': y_true of shape {tuple(target_shape)} does not match y_pred (the model's "
-            f"output) of shape {tuple(y_pred.shape)}; the targets need one value per output") from None
+        return (f"loss '{name}': y_true of shape {target_shape} does not match y_pred (the model's output) "
+                f"of shape {tuple(y_pred.shape)}; the targets need one value per output")
+    return None
 
 
 def names() -> list[str]:
