@@ -175,7 +175,7 @@ def test_real_signals_at_random_moments_always_stop_a_run_cleanly(tmp_path):
     imports); 2 minutes of wall time on the busy 2-core development machine."""
     spec = _spec(tmp_path, epochs=100000)  # never finishes on its own
     rng = random.Random(15)
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}
     trials = [(signal.SIGTERM if k % 2 == 0 else signal.SIGINT, rng.uniform(0.0, 3.0)) for k in range(16)]
     for first in range(0, len(trials), 4):  # four at a time: the machine has few cores
         batch = []
@@ -196,7 +196,13 @@ def test_real_signals_at_random_moments_always_stop_a_run_cleanly(tmp_path):
             process.send_signal(number)
         for process, number, delay, runs in batch:
             try:
+                # generous: four processes import torch at once on a loaded machine; a hang is
+                # what this bound is for, and then the process's stacks are shown
+                _, err = process.communicate(timeout=300)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: every thread's stack
                 _, err = process.communicate(timeout=60)
+                pytest.fail(f"{signal.Signals(number).name} after {delay:.2f} s: no exit in 300 s\n{err}")
             finally:
                 process.kill()
             name = signal.Signals(number).name
