@@ -2,6 +2,8 @@
 
 Exit codes: 0 success; 1 a seqlab error (one clear line on stderr; the traceback only with
 ``--debug``); 2 bad usage (argparse's message); 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
+Both signals are only recorded by their handler (:mod:`seqlab.stopping`) and honoured at the
+work's next safe point, from the first line of :func:`main` on.
 """
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 load → prepare → build → train → evaluate (test part, baselines, backtest, gate trace) →
 report. The run folder is created first and marked ``running``; whatever happens it ends
-``succeeded`` or ``failed`` with the error, so a failed run explains itself.
+``succeeded`` or ``failed`` with the error, so a failed run explains itself, or ``interrupted``
+when a stop signal was honoured at a safe point (each step's start and end, and fit's batches).
 """
 from __future__ import annotations
 
