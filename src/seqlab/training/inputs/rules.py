@@ -193,9 +193,11 @@ def _check_label_range(model, classes, y, name: str, where: str) -> None:
 def class_weights(class_weight, y: torch.Tensor, where: str, classes: int | None = None) -> torch.Tensor:
     """Per-sample weights from ``{class: weight}`` (one-hot or integer targets; others weigh 1).
 
-    Keys are class indices of the model (``classes``: how many it has, when known): an unknown
-    class would weigh nothing it trains on, so it is refused as Keras 2 did. Weights are finite
-    numbers >= 0 (a negative one would train the model away from that class)."""
+    Keys are class indices of the model (``classes``: how many it has, when known): a class the
+    model does not have weighs nothing it trains on, so it is refused (Keras 2 refused keys
+    other than 0..n-1; Keras 3 builds its table up to the largest key and never reads an
+    unknown one). Weights are finite numbers >= 0 (a negative one would train the model away
+    from that class)."""
     if not isinstance(class_weight, dict) or not class_weight:
         raise TypeError(f"{where}: `class_weight` must be a dict {{class: weight}}, got {describe(class_weight)}")
     if y.ndim > 2:
