@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "activations", "callbacks", "cli", "data", "datasets", "errors", "experiment", "forecast", "initializers",
     "inspect", "layers", "losses", "metrics", "models", "notebook", "optimizers", "preprocessing", "regularizers", "report",
-    "training", "tuning", "utils",
+    "stopping", "training", "tuning", "utils",
 }
 _NAMES = {
     "Sequential": "seqlab.models",

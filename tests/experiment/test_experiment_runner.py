@@ -236,6 +236,8 @@ def test_backtest_with_refit_trains_each_fold_on_its_past(write_spec, tmp_path):
     assert backtest["folds"] == [{"train": [n - 60 - 50 + 20 * k, n - 60 + 20 * k], "test": [n - 60 + 20 * k, n - 40 + 20 * k]}
                                  for k in range(3)]
     assert backtest["folds"][0]["test"][0] < result.metrics["data"]["bounds"]["test"][0]  # allowed with refit
+    # the record says what was done: each fold retrained for the main run's epochs, seed + fold + 1
+    assert backtest["retrained"] == {"epochs": 1, "seeds": [1, 2, 3]} and backtest["scalers"] == "per fold"
 
 
 def test_a_backtest_fold_over_the_test_windows_scores_as_the_test_table(write_spec, tmp_path):
@@ -270,6 +272,7 @@ def test_a_backtest_fold_over_the_test_windows_scores_as_the_test_table(write_sp
     test, folded = result.metrics["test"]["close"], result.metrics["backtest"]["metrics"]["close"]
     for name in ("model", "moving_average", "persistence"):
         assert folded[name]["mae"] == pytest.approx(test[name]["mae"], rel=1e-9), name
+    assert result.metrics["backtest"]["scalers"] == "run" and result.metrics["backtest"]["retrained"] is None
 
 
 def test_backtest_without_refit_must_stay_in_the_test_part(write_spec, tmp_path):

@@ -334,3 +334,19 @@ def test_interpolating_training_data_needs_the_train_end_from_the_runner(write_s
     loaded = fill_missing(spec, read, train_end=train_end)
     assert not loaded.frame.isna().to_numpy().any()
     assert any("interpolation within the train part" in note for note in loaded.notes)
+
+
+@pytest.mark.parametrize("text, shown", [("inf", "inf"), ("nan", "nan"), ("-inf", "-inf")])
+def test_a_number_key_refuses_inf_and_nan(text, shown):
+    # TOML writes inf and nan; no key means them (issue 15: learning_rate = inf was accepted)
+    spec = _spec()
+    with pytest.raises(SpecError, match=rf"training.learning_rate: must be a finite number, got {shown}"):
+        spec_from_dict({**spec, "training": {"learning_rate": float(text)}})
+    with pytest.raises(SpecError, match=rf"training.early_stopping.min_delta: must be a finite number, got {shown}"):
+        spec_from_dict({**spec, "training": {"early_stopping": {"min_delta": float(text)}}})
+
+
+@pytest.mark.parametrize("rate", [0, -0.001])
+def test_learning_rate_must_be_positive(rate):
+    with pytest.raises(SpecError, match=rf"training.learning_rate: must be > 0.0, got {float(rate)!r}"):
+        spec_from_dict({**_spec(), "training": {"learning_rate": rate}})

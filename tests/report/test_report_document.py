@@ -57,3 +57,24 @@ def test_minimal_report_without_optional_parts(tmp_path):
     assert '<section id="training">' not in page and '<section id="inside">' not in page
     assert page.count("<img ") == 2
 
+
+
+def test_the_backtest_says_what_kind_it_was_from_the_record(report_data):
+    # issue 15, finding 10: a train-once backtest was described as refitting its scalers per fold
+    report_data.backtest.update(scalers="run", train_rows=[0, 84])
+    page = render(report_data)
+    assert ("A backtest without retraining: the run&#x27;s model, trained once on the train part (rows 0–83), is "
+            "scored on 3 consecutive blocks of the test part with the run&#x27;s own scalers, fitted on the train "
+            "part") in page
+    assert "fitted on that fold" not in page and "refitted" not in page
+    report_data.backtest.update(refit=True, scalers="per fold", retrained={"epochs": 40, "seeds": [1, 2, 3]})
+    page = render(report_data)
+    assert ("A walk-forward backtest that retrains: 3 forecast origins (expanding window); at each, a fresh model "
+            "is trained for 40 epochs on the rows before it, with scalers fitted on that fold&#x27;s training rows "
+            "only, then scored on the rows that follow.") in page
+
+
+def test_an_old_backtest_record_gets_the_rule_its_code_applied(report_data):
+    # run folders from before the record said which scalers: without refit the run's own were used
+    assert report_data.backtest.get("scalers") is None and report_data.backtest["refit"] is False
+    assert "with the run&#x27;s own scalers" in render(report_data)

@@ -2,6 +2,8 @@
 
 Exit codes: 0 success; 1 a seqlab error (one clear line on stderr; the traceback only with
 ``--debug``); 2 bad usage (argparse's message); 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
+Both signals are only recorded by their handler (:mod:`seqlab.stopping`) and honoured at the
+work's next safe point, from the first line of :func:`main` on.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import signal
 import sys
 import traceback
 
-from seqlab import __version__
+from seqlab import __version__, stopping
 from seqlab.errors import SeqlabError
 
 DESCRIPTION = """\
@@ -36,7 +38,7 @@ EXAMPLES = {
 A spec names the data, windows, split, scaling, model layers, training and evaluation;
 see docs/cli.md or the demo spec (seqlab demo --show-spec).""",
     "demo": """example:
-  seqlab demo                  # about 15 s on 2 CPU cores; writes runs/<time>-aapl-lstm/
+  seqlab demo                  # about 25 s on 2 CPU cores; writes runs/<time>-aapl-lstm/
   seqlab demo --show-spec      # print the spec the demo runs, to copy and edit""",
     "predict": """example:
   seqlab predict runs/20240501-120000-aapl-lstm --data new_prices.csv --output forecast.csv
@@ -169,55 +171,45 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Entry point of the ``seqlab`` console script; returns the exit code."""
+    # First of all: from here on a SIGTERM or Ctrl-C is recorded and honoured at the next safe
+    # point (even one that lands while the commands below are still being imported).
+    previous = stopping.install()
+    try:
+        return _main(argv)
+    finally:
+        stopping.restore(previous)
+
+
+def _main(argv) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help, --version (0) or bad usage (2)
         return int(stop.code or 0)
     debug = getattr(args, "debug", False)
-    # Lazy on purpose: the commands import the experiment runner, and with it torch, pandas and
-    # scikit-learn (measured with `python -X importtime`: 2.5-7 s on the 2-core machine, against
-    # 0.03 s for this module and 0.1 s for `seqlab --help`), which `--help`, `--version` and a
-    # usage error (exit 2) must not wait for.
-    from seqlab.cli import commands
-
-    handler = {"run": commands.run, "demo": commands.demo, "predict": commands.predict,
-               "report": commands.report, "inspect": commands.inspect, "tune": commands.tune,
-               "export": commands.export}[args.command]
-    previous = _stop_on_sigterm()
     try:
-        return handler(args)
+        # Lazy on purpose: the commands import the experiment runner, and with it torch, pandas and
+        # scikit-learn (measured with `python -X importtime`: 2.5-7 s on the 2-core machine, against
+        # 0.03 s for this module and 0.1 s for `seqlab --help`), which `--help`, `--version` and a
+        # usage error (exit 2) must not wait for.
+        from seqlab.cli import commands
+
+        handler = {"run": commands.run, "demo": commands.demo, "predict": commands.predict,
+                   "report": commands.report, "inspect": commands.inspect, "tune": commands.tune,
+                   "export": commands.export}[args.command]
+        stopping.check()
+        code = handler(args)
+        stopping.check()  # a stop that came after the last safe point still ends in 143/130
+        return code
     except SeqlabError as error:
         if debug:
             traceback.print_exc()
         print(f"seqlab: error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt as stop:
-        print("seqlab: interrupted", file=sys.stderr)
-        return 128 + getattr(stop, "signal_number", signal.SIGINT)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (``kill``, ``timeout``, a job scheduler), raised like Ctrl-C so that a run folder
-    records that it was stopped instead of staying "running" forever."""
-
-    signal_number = signal.SIGTERM
-
-
-def _stop_on_sigterm():
-    def stop(signum, frame):
-        # One stop is enough: a second TERM while the run folder records the first must not
-        # interrupt that record and leave the folder saying "running".
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Terminated()
-
-    try:
-        return signal.signal(signal.SIGTERM, stop)
-    except ValueError:  # not the main thread (main() called from a worker): leave signals alone
-        return None
+    except KeyboardInterrupt as stop:  # a stop signal at a safe point, or a second Ctrl-C
+        number = stopping.requested() or getattr(stop, "signal_number", signal.SIGINT)
+        print(f"seqlab: interrupted ({stopping.signal_name(number)})", file=sys.stderr)
+        return 128 + number
 
 
 if __name__ == "__main__":  # python -m seqlab.cli.main

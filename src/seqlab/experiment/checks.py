@@ -34,9 +34,17 @@ def check_spec(spec: Spec, fail: Fail, skip=frozenset()) -> None:
             check(spec, fail)
 
 
+# The run folder is "<YYYYmmdd-HHMMSS>-<name>[-N]": file systems allow 255 bytes per name, and a
+# name that long is unreadable in a listing anyway.
+NAME_LENGTH = 100
+
+
 def _check_name(spec: Spec, fail: Fail) -> None:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", spec.name):
         fail("name", f"must be letters, digits, '.', '_' or '-' (it names the run folder), got {spec.name!r}")
+    elif len(spec.name) > NAME_LENGTH:
+        fail("name", f"must be at most {NAME_LENGTH} characters (it names the run folder), got "
+                     f"{len(spec.name)}: {spec.name[:20]!r}...")
 
 
 def _check_scaling(spec: Spec, fail: Fail) -> None:

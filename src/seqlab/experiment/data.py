@@ -20,6 +20,7 @@ import pandas as pd
 
 from seqlab.data import DataFileError, load_csv
 from seqlab.datasets import load_bundled
+from seqlab.experiment import resources
 from seqlab.experiment.errors import spec_error
 from seqlab.experiment.spec import Spec
 
@@ -143,6 +144,7 @@ def _apply_frequency(spec: Spec, frame: pd.DataFrame, notes: list[str]) -> tuple
         return frame, frame.index[:0]
     if not isinstance(frame.index, pd.DatetimeIndex):
         raise spec_error(spec, "data.frequency", "a frequency needs data.time_column")
+    resources.check_grid_rows(spec, frame.index[0], frame.index[-1], len(frame))
     full = pd.date_range(frame.index[0], frame.index[-1], freq=spec.data.frequency, name=frame.index.name)
     off_grid = frame.index.difference(full)
     if len(off_grid):

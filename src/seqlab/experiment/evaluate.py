@@ -92,9 +92,17 @@ def backtest_folds(spec: Spec, data: Prepared) -> list:
 
 
 def run_backtest(spec: Spec, data: Prepared, model, epochs_trained: int, seed: int, quiet: bool) -> dict:
-    """Walk-forward backtest; the model is reused (trained on earlier rows) or refitted per fold."""
+    """Walk-forward backtest; the model is reused (trained on earlier rows) or refitted per fold.
+
+    The record says which it was, from the settings this code applied (the report's wording
+    comes from it, never from a guess): ``retrained`` (the model's epochs per fold) and
+    ``scalers`` (``"per fold"``: fitted on each fold's training rows; ``"run"``: the run's own,
+    fitted on the train part, which a model trained once must see).
+    """
     settings = spec.evaluation.backtest
     folds = backtest_folds(spec, data)
+    refit_epochs = settings.epochs or epochs_trained
+    fixed_scalers = None if settings.refit else (data.x_scaler, data.y_scaler)
 
     def fit_predict(fold: FoldData) -> np.ndarray:
         fold_model = model
@@ -103,23 +111,24 @@ def run_backtest(spec: Spec, data: Prepared, model, epochs_trained: int, seed: i
             fold_model = modeling.build_model(spec, data.inputs.shape[1])
             modeling.compile_model(fold_model, spec, model.device)
             fold_model.fit(fold.x_train, modeling.training_targets(spec, fold.y_train),
-                           epochs=settings.epochs or epochs_trained, batch_size=spec.training.batch_size,
+                           epochs=refit_epochs, batch_size=spec.training.batch_size,
                            shuffle=spec.training.shuffle, verbose=0)
         return modeling.predict_scaled(fold_model, spec, fold.x_test)
 
     try:
         result = backtest(data.inputs, data.targets, window_spec(spec), folds, lambda: make_transformer(spec),
-                             fit_predict, spec.targets, baselines=spec.evaluation.baselines,
-                             season=spec.evaluation.season, mase_season=spec.evaluation.mase_season,
-                             progress=not quiet, window=spec.evaluation.moving_average_window,
-                             # a model trained once must see its own scaling; a refitted one gets
-                             # scalers fitted on its fold's training rows only
-                             fixed_scalers=None if settings.refit else (data.x_scaler, data.y_scaler),
-                             observed_targets=data.observed_targets)
+                          fit_predict, spec.targets, baselines=spec.evaluation.baselines,
+                          season=spec.evaluation.season, mase_season=spec.evaluation.mase_season,
+                          progress=not quiet, window=spec.evaluation.moving_average_window,
+                          fixed_scalers=fixed_scalers, observed_targets=data.observed_targets)
     except ValueError as error:
         raise spec_error(spec, "evaluation.backtest", str(error)) from None
     return {
         "mode": settings.mode, "refit": settings.refit,
+        "retrained": {"epochs": refit_epochs, "seeds": [seed + f.index + 1 for f in result.folds]}
+        if settings.refit else None,
+        "scalers": "run" if fixed_scalers is not None else "per fold",
+        "train_rows": list(data.bounds["train"]),
         "folds": [{"train": [f.train_start, f.origin], "test": [f.origin, f.test_end]} for f in result.folds],
         "fold_metrics": [_select(spec, m) for m in result.fold_metrics],
         "metrics": _select(spec, result.metrics),

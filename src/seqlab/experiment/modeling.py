@@ -7,10 +7,13 @@ forecasts, ``n_targets`` (one step) for recursive ones.
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 
 from seqlab.callbacks import EarlyStopping
+from seqlab.experiment import resources
 from seqlab.experiment.checkpoints import Checkpoint, CheckpointEachEpoch, RunCheckpoints
 from seqlab.experiment.checks import layer_error
 from seqlab.experiment.errors import spec_error
@@ -18,6 +21,7 @@ from seqlab.experiment.prepare import Prepared
 from seqlab.experiment.spec import Spec
 from seqlab.forecast.recursive import recursive_forecast
 from seqlab.layers import Input, registry
+from seqlab.layers.allocation import AllocationLimitError, allocation_limit
 from seqlab.models import Sequential
 from seqlab.training import optimizers
 
@@ -43,8 +47,9 @@ def build_model(spec: Spec, n_inputs: int):
         except (TypeError, ValueError) as error:
             raise spec_error(spec, f"model.layers[{i}]", layer_error(kind, error)) from None
     try:
-        model = Sequential(layers, name=spec.name.replace(".", "_"))
-    except (TypeError, ValueError) as error:
+        with _memory_bound():
+            model = Sequential(layers, name=spec.name.replace(".", "_"))
+    except (TypeError, ValueError, AllocationLimitError) as error:
         raise spec_error(spec, "model.layers", str(error)) from None
     shape = tuple(model.output_shape)
     size = int(np.prod([d for d in shape[1:]])) if all(d is not None for d in shape[1:]) else None
@@ -57,6 +62,7 @@ def build_model(spec: Spec, n_inputs: int):
             f"the model outputs shape {shape}, but {how} for {len(spec.targets)} target(s) need "
             f"{needed} value(s) per window; end with Dense({needed})"
             + (" after a Flatten (or a recurrent layer with return_sequences = false)" if len(shape) > 2 else ""))
+    resources.check_training_memory(spec, model)
     return model
 
 
@@ -68,6 +74,17 @@ def _layer_name(cls, taken: dict) -> str:
     count = taken.get(prefix, 0)
     taken[prefix] = count + 1
     return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def _memory_bound():
+    """Building refuses, before allocating it, a weight beyond what training could hold here."""
+    allowed = resources.weight_values_allowed()
+    if allowed is None:
+        return contextlib.nullcontext()
+    source = (f"the memory this machine has free for training ({resources.human_bytes(resources.available_bytes())}"
+              f" at {resources.FLOAT32 * resources.COPIES_PER_WEIGHT} bytes per weight)")
+    return allocation_limit(allowed, allowed * resources.FLOAT32 * resources.COPIES_PER_WEIGHT,
+                            source=source, weights_follow=False)
 
 
 def compile_model(model, spec: Spec, device=None) -> None:

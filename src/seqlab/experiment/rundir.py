@@ -50,15 +50,19 @@ class RunDir:
     def create(cls, root, name: str, now: _dt.datetime | None = None) -> "RunDir":
         """Make a new, empty run folder; a clash adds ``-2``, ``-3`` ... (never reuses one)."""
         stamp = (now or _dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-        os.makedirs(root, exist_ok=True)
         base = os.path.join(os.fspath(root), f"{stamp}-{name}")
-        for attempt in range(1, 1000):
-            path = base if attempt == 1 else f"{base}-{attempt}"
-            try:
-                os.mkdir(path)  # atomic: two runs started in the same second get different folders
-            except FileExistsError:
-                continue
-            return cls(path)
+        try:
+            os.makedirs(root, exist_ok=True)
+            for attempt in range(1, 1000):
+                path = base if attempt == 1 else f"{base}-{attempt}"
+                try:
+                    os.mkdir(path)  # atomic: two runs started in the same second get different folders
+                except FileExistsError:
+                    continue
+                return cls(path)
+        except OSError as error:  # read-only, full, not a folder, a name too long, no permission
+            raise RunDirError(f"cannot create a run folder in {os.fspath(root)!r}: "
+                              f"{error.strerror or error} (--runs-dir chooses another place)") from None
         raise RunDirError(f"could not create a new run folder next to {base}: 999 already exist")
 
     @classmethod

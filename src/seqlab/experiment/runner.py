@@ -5,7 +5,8 @@ report. The run folder is created first and marked ``running``; whatever happens
 ``succeeded`` or ``failed`` with the error, so a failed run explains itself. Every finished
 epoch is checkpointed in the folder (:mod:`seqlab.experiment.checkpoints`), so
 :func:`resume_experiment` finishes an interrupted run with the same model and figures as an
-uninterrupted one.
+uninterrupted one. A run ends ``interrupted`` when a stop signal was honoured at a safe point
+(each step's start and end, and fit's batches).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from importlib import resources
 import numpy as np
 import torch
 
+from seqlab import stopping
 from seqlab.errors import SeqlabError
 from seqlab.experiment import artifacts, evaluate, modeling
 from seqlab.experiment.checkpoints import RunCheckpoints
@@ -98,7 +100,9 @@ def resolve_device(device: str | None):
 
 @contextlib.contextmanager
 def run_step(name: str, log):
-    """A named step of a run: logged, and a bad value inside it is a :class:`RunError` naming it."""
+    """A named step of a run: logged, and a bad value inside it is a :class:`RunError` naming it.
+    Its start and end are the runner's safe points for a stop signal (fit's are its batches)."""
+    stopping.check()
     log(f"· {name}")
     try:
         yield
@@ -106,6 +110,7 @@ def run_step(name: str, log):
         if isinstance(error, SeqlabError):
             raise
         raise RunError(f"while {name}: {error}") from error
+    stopping.check()
 
 
 @contextlib.contextmanager
@@ -193,8 +198,11 @@ def _run(spec: Spec, seed, device, quiet: bool, log, open_run) -> RunResult:
             artifacts.write_frame(run, "history.csv", history)
             run.save_via(artifacts.MODEL_FILE, model.save)
         record = evaluate_and_report(run, spec, loaded, data, model, history, quiet, log)
-    except KeyboardInterrupt:  # Ctrl-C, or a stop signal the CLI turns into one
-        run.mark("interrupted", error="stopped before the run finished (Ctrl-C or a termination signal)")
+        stopping.check()  # the last safe point: after it the run is complete
+    except KeyboardInterrupt as stop:  # Ctrl-C, or a stop signal honoured at a safe point
+        number = stopping.requested() or getattr(stop, "signal_number", None)
+        how = stopping.signal_name(number) if number else "Ctrl-C or a termination signal"
+        run.mark("interrupted", error=f"stopped before the run finished ({how})")
         raise
     except BaseException as error:  # the folder must say it did not finish, and why
         run.mark("failed", error=f"{type(error).__name__}: {error}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 import typing
 from typing import Any, Literal, Union
@@ -93,6 +94,9 @@ class _Checker:
             self.fail(path, f"expected {expected}, got {_kind(value)} {value!r}")
             return value
         value = float(value) if hint is float else value
+        if hint is float and not math.isfinite(value):  # TOML writes inf and nan; no key means them
+            self.fail(path, f"must be a finite number, got {value!r}")
+            return value
         bounds = [("min", lambda v, b: v >= b, ">="), ("max", lambda v, b: v <= b, "<="),
                   ("min_exclusive", lambda v, b: v > b, ">"), ("max_exclusive", lambda v, b: v < b, "<")]
         for key, test, word in bounds:

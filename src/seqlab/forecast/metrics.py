@@ -12,12 +12,23 @@ With actual values ``a``, forecasts ``f`` and errors ``e = a - f`` over every sc
   scale as MASE and the table (documented choice, see docs/forecasting.md).
 
 Input shape: ``actual`` and ``forecast`` of the same shape (any); all points count equally.
+
+Every metric is computed so that it is finite whenever its value fits in a float64 (RMSE is
+scaled by the largest error before squaring: errors of 1e300 square to ``inf``, their RMSE does
+not); where even the errors overflow (actual and forecast of opposite signs near 1.8e308) the
+metric raises :class:`UndefinedMetric`, which :func:`score` records as undefined, never as
+``inf``.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from seqlab.checks import check_int
+
+
+class UndefinedMetric(ValueError):
+    """A metric has no value for these data (MAPE with a zero actual, MASE on a constant
+    training part, errors beyond the float64 range); :func:`score` records the reason."""
 
 
 def _pair(actual, forecast, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -32,14 +43,31 @@ def _pair(actual, forecast, name: str) -> tuple[np.ndarray, np.ndarray]:
     return a, f
 
 
+def _errors(actual, forecast, name: str) -> np.ndarray:
+    """``|actual - forecast|``, refused when a difference overflows float64."""
+    a, f = _pair(actual, forecast, name)
+    with np.errstate(over="ignore"):
+        errors = np.abs(a - f)
+    if not np.all(np.isfinite(errors)):
+        raise UndefinedMetric(f"{name}: undefined because an error actual - forecast overflows float64 "
+                              f"(values up to {max(np.max(np.abs(a)), np.max(np.abs(f))):.3g})")
+    return errors
+
+
+def _mean(values: np.ndarray) -> float:
+    """The mean of finite values; where their sum overflows, each is divided first."""
+    with np.errstate(over="ignore"):
+        mean = float(np.mean(values))
+    return mean if np.isfinite(mean) else float(np.sum(values / values.size))
+
+
 def mae(actual, forecast) -> float:
     """Mean absolute error.
 
     >>> mae([1.0, 2.0], [2.0, 4.0])
     1.5
     """
-    a, f = _pair(actual, forecast, "mae")
-    return float(np.mean(np.abs(a - f)))
+    return _mean(_errors(actual, forecast, "mae"))
 
 
 def rmse(actual, forecast) -> float:
@@ -48,8 +76,12 @@ def rmse(actual, forecast) -> float:
     >>> rmse([0.0, 0.0], [6.0, 8.0])   # sqrt((36 + 64) / 2)
     7.0710678118654755
     """
-    a, f = _pair(actual, forecast, "rmse")
-    return float(np.sqrt(np.mean((a - f) ** 2)))
+    errors = _errors(actual, forecast, "rmse")
+    largest = float(np.max(errors))
+    if largest == 0:
+        return 0.0
+    # scaled by the largest error: squares of errors of 1e300 overflow, their RMSE does not
+    return largest * float(np.sqrt(np.mean((errors / largest) ** 2)))
 
 
 def mape(actual, forecast) -> float:
@@ -58,11 +90,15 @@ def mape(actual, forecast) -> float:
     >>> mape([100.0, 200.0], [110.0, 180.0])
     10.0
     """
-    a, f = _pair(actual, forecast, "mape")
+    a, _ = _pair(actual, forecast, "mape")
     zeros = int(np.sum(a == 0))
     if zeros:
-        raise ValueError(f"mape: undefined because `actual` holds {zeros} zero value(s); use smape or mae")
-    return float(100.0 * np.mean(np.abs(a - f) / np.abs(a)))
+        raise UndefinedMetric(f"mape: undefined because `actual` holds {zeros} zero value(s); use smape or mae")
+    with np.errstate(over="ignore"):
+        ratios = _errors(actual, forecast, "mape") / np.abs(a)
+    if not np.all(np.isfinite(ratios)):
+        raise UndefinedMetric("mape: undefined because an error divided by its actual value overflows float64")
+    return 100.0 * _mean(ratios)
 
 
 def smape(actual, forecast) -> float:
@@ -72,8 +108,10 @@ def smape(actual, forecast) -> float:
     50.0
     """
     a, f = _pair(actual, forecast, "smape")
-    denominator = np.abs(a) + np.abs(f)
-    ratio = np.divide(2.0 * np.abs(a - f), denominator, out=np.zeros_like(a), where=denominator > 0)
+    errors = _errors(actual, forecast, "smape")
+    # halved terms: |a| + |f| and 2|e| overflow near 1.8e308, their halves do not
+    denominator = np.abs(a) / 2 + np.abs(f) / 2
+    ratio = np.divide(errors, denominator, out=np.zeros_like(a), where=denominator > 0)
     return float(100.0 * np.mean(ratio))
 
 
@@ -91,9 +129,13 @@ def naive_scale(train, season: int = 1) -> float:
         raise ValueError(
             f"naive_scale: need more than `season`={season} training values, got {len(values)}"
         )
-    scale = float(np.mean(np.abs(values[season:] - values[:-season])))
+    with np.errstate(over="ignore"):
+        changes = np.abs(values[season:] - values[:-season])
+    scale = _mean(changes)
     if scale == 0:
-        raise ValueError("naive_scale: the training values never change, so MASE is undefined")
+        raise UndefinedMetric("naive_scale: the training values never change, so MASE is undefined")
+    if not np.isfinite(scale):
+        raise UndefinedMetric("naive_scale: undefined because a change of the training values overflows float64")
     return scale
 
 
@@ -103,7 +145,10 @@ def mase(actual, forecast, train, season: int = 1) -> float:
     >>> mase([3.0], [5.0], train=[1.0, 2.0, 4.0, 7.0])
     1.0
     """
-    return mae(actual, forecast) / naive_scale(train, season)
+    value = mae(actual, forecast) / naive_scale(train, season)
+    if not np.isfinite(value):
+        raise UndefinedMetric("mase: undefined because MAE / the in-sample naive MAE overflows float64")
+    return value
 
 
 def skill(model_error: float, reference_error: float) -> float:
@@ -134,7 +179,7 @@ def score(actual, forecasts: dict, train, season: int = 1, reference: str = "per
     Returns:
         ``{name: {"mae": ..., "rmse": ..., "mape": ..., "smape": ..., "mase": ...,
         "skill": ...}}``; a metric that is undefined for these data (MAPE with zeros, MASE on a
-        constant training part) is ``None`` and its reason is in ``result[name]["undefined"]``.
+        constant training part, errors beyond float64) is ``None`` and its reason is in ``result[name]["undefined"]``.
     """
     functions = {"mae": mae, "rmse": rmse, "mape": mape, "smape": smape,
                  "mase": lambda a, f: mase(a, f, train, season)}
@@ -151,9 +196,7 @@ def score(actual, forecasts: dict, train, season: int = 1, reference: str = "per
         for metric, function in functions.items():
             try:
                 row[metric] = function(actual, forecast)
-            except ValueError as error:
-                if metric not in ("mape", "mase"):
-                    raise
+            except UndefinedMetric as error:
                 row[metric] = None
                 reasons[metric] = str(error)
         if reasons:
@@ -162,7 +205,8 @@ def score(actual, forecasts: dict, train, season: int = 1, reference: str = "per
     if reference in table:
         reference_mae = table[reference]["mae"]
         for row in table.values():
-            row["skill"] = skill(row["mae"], reference_mae) if reference_mae > 0 else None
+            defined = reference_mae is not None and reference_mae > 0 and row["mae"] is not None
+            row["skill"] = skill(row["mae"], reference_mae) if defined else None
     return table
 
 

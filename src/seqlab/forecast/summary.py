@@ -28,10 +28,14 @@ def verdicts(metrics: dict, model: str = "model", labels: dict | None = None) ->
     labels = labels or {}
     sentences = []
     for target, table in metrics.items():
-        baselines = [name for name in table if name != model]
+        baselines = [name for name in table if name != model and _finite(table[name].get("mae"))]
         if model not in table or not baselines:
             continue
         own = table[model]["mae"]
+        if not _finite(own):
+            reason = table[model].get("undefined", {}).get("mae", "it is not a finite number")
+            sentences.append(f"{target}: the model's MAE is undefined ({reason}); it beats no baseline.")
+            continue
         losses = [name for name in baselines if own >= table[name]["mae"]]
         if not losses:
             best = min(baselines, key=lambda name: table[name]["mae"])
@@ -47,6 +51,10 @@ def verdicts(metrics: dict, model: str = "model", labels: dict | None = None) ->
     return sentences
 
 
+def _finite(value) -> bool:
+    return value is not None and math.isfinite(value)
+
+
 def _lower_by(baseline: float, own: float) -> str:
     # a tie (both exact) is not a win for the model either
     return f"{100.0 * (1.0 - baseline / own):.1f}% lower error" if own > 0 else "equally exact"
@@ -55,17 +63,38 @@ def _lower_by(baseline: float, own: float) -> str:
 def beats_all(metrics: dict, model: str = "model") -> bool:
     """Whether the model's MAE is below every baseline's, for every target."""
     return all(
-        table[model]["mae"] < row["mae"]
+        _finite(table[model]["mae"]) and (not _finite(row["mae"]) or table[model]["mae"] < row["mae"])
         for table in metrics.values() for name, row in table.items() if name != model
     )
 
 
 def format_number(value) -> str:
+    """Four significant digits; whole numbers with separators up to 10^15, then ``1.234e+300``
+    (a 300-digit number is not readable); ``n/a`` for an undefined metric.
+
+    >>> format_number(0.123456), format_number(123456.7), format_number(8.129e298), format_number(None)
+    ('0.1235', '123,457', '8.129e+298', 'n/a')
+    """
     if value is None:
         return "n/a"
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    return f"{value:,.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
+    if abs(value) < 1e5:
+        return f"{value:,.4g}"
+    return f"{value:,.0f}" if abs(value) < 1e15 else f"{value:.4g}"
+
+
+def best_values(rows, columns) -> dict:
+    """``{column: best value}`` over ``rows`` (dicts of metrics): the highest skill, the lowest of
+    the others. Only finite values compete: an undefined (``None``) or overflowed (``inf``, NaN)
+    value is never best. Both the text table and the HTML report mark the best with this."""
+    best = {}
+    for column in columns:
+        values = [row.get(column) for row in rows
+                  if row.get(column) is not None and math.isfinite(row.get(column))]
+        if values:
+            best[column] = max(values) if column == "skill" else min(values)
+    return best
 
 
 def _layout(table: dict, metrics, model: str):
@@ -73,11 +102,7 @@ def _layout(table: dict, metrics, model: str):
     only when there is something to compare: two forecasts or more)."""
     columns = list(metrics) + (["skill"] if any("skill" in row for row in table.values()) else [])
     names = [model] + [name for name in table if name != model] if model in table else list(table)
-    best = {}
-    for column in columns:
-        values = [table[name].get(column) for name in names if table[name].get(column) is not None]
-        if values and len(names) > 1:
-            best[column] = max(values) if column == "skill" else min(values)
+    best = best_values([table[name] for name in names], columns) if len(names) > 1 else {}
     return names, columns, best
 
 

@@ -182,16 +182,38 @@ def _backtest_section(data: ReportData) -> str:
     backtest = data.backtest
     if not backtest:
         return ""
-    refit = "refitted on each fold's training rows" if backtest.get("refit") else "trained once, before the first fold"
     spans = "".join(f"<tr><td>fold {k}</td><td>{f['train'][0]}–{f['train'][1] - 1}</td><td>{f['test'][0]}–{f['test'][1] - 1}</td></tr>"
                     for k, f in enumerate(backtest["folds"]))
-    parts = [f"<p>{len(backtest['folds'])} forecast origins ({_e(backtest.get('mode', ''))} window); the model is "
-             f"{refit}; the scalers are refitted on each fold's training rows only.</p>",
+    parts = [f"<p>{_e(backtest_kind(backtest))}</p>",
              f"<table><thead><tr><th>fold</th><th>train rows</th><th>test rows</th></tr></thead><tbody>{spans}</tbody></table>"]
     for target, table in backtest["metrics"].items():
         parts.append(f"<h3>{_e(target)}, all folds pooled</h3>" + html_table(table, data.metric_names, data.labels))
         parts.append(_figure(plots.fold_errors(backtest["fold_metrics"], target), f"{target}: MAE per fold"))
     return "".join(parts)
+
+
+def backtest_kind(backtest: dict) -> str:
+    """What kind of backtest a run's record says was done, in a sentence.
+
+    Run folders written before the record said which scalers were used get the rule the code
+    then applied too: per-fold scalers with ``refit``, the run's own without."""
+    folds = len(backtest["folds"])
+    mode = backtest.get("mode", "expanding")
+    scalers = backtest.get("scalers", "per fold" if backtest.get("refit") else "run")
+    scaling = ("scalers fitted on that fold's training rows only" if scalers == "per fold"
+               else "the run's own scalers, fitted on the train part")
+    if backtest.get("refit"):
+        retrained = backtest.get("retrained") or {}
+        epochs = f" for {retrained['epochs']} epochs" if "epochs" in retrained else ""
+        return (f"A walk-forward backtest that retrains: {folds} forecast origins ({mode} window); at each, a "
+                f"fresh model is trained{epochs} on the rows before it, with {scaling}, then scored on "
+                "the rows that follow.")
+    train = backtest.get("train_rows")
+    rows = f" (rows {train[0]}–{train[1] - 1})" if train else ""
+    return (f"A backtest without retraining: the run's model, trained once on the train part{rows}, is "
+            f"scored on {folds} consecutive blocks of the test part with {scaling}; this is the test part "
+            "cut in blocks, showing how the error varies over time, not how retraining would do "
+            "(set evaluation.backtest.refit = true for that).")
 
 
 def _model_section(data: ReportData) -> str:

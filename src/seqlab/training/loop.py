@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import torch
 
+from seqlab import stopping
 from seqlab.checks import check_bool, check_int, check_rate
 from seqlab.training.callbacks import CallbackList
 from seqlab.training.compile import require_compiled
@@ -119,6 +120,7 @@ def _train_epoch(model, setup, train, tracker: Tracker, callback_list, progress,
     tracker.reset()
     batch_hooks = callback_list.batch_hooks["train"]
     for step, batch in enumerate(train.batches()):
+        stopping.check()  # between two batches: a stop signal ends fit here, never mid-update
         if batch_hooks:
             callback_list.call("on_train_batch_begin", step, {})
         train_step(model, setup, batch, tracker, regularized)
@@ -184,6 +186,7 @@ def _predict_batches(model, source, callback_list, progress) -> np.ndarray:
         progress.begin()
         with torch.no_grad():
             for step, batch in enumerate(source.batches()):
+                stopping.check()
                 if hooks:
                     callback_list.call("on_predict_batch_begin", step, {})
                 out = model(batch.x, training=False)
@@ -227,6 +230,7 @@ def _evaluate_batches(model, setup, source, tracker, callback_list, progress=Non
     callback_list.call("on_test_begin", {})
     hooks = callback_list.batch_hooks["test"]
     for step, batch in enumerate(source.batches()):
+        stopping.check()
         if hooks:
             callback_list.call("on_test_batch_begin", step, {})
         test_step(model, setup, batch, tracker, regularized)

@@ -13,6 +13,7 @@ and gradients match Keras, including for saturated softmax outputs.
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import torch
@@ -205,6 +206,10 @@ _FUNCTIONS: dict[str, LossFn] = {
     "binary_crossentropy": binary_crossentropy,
 }
 _INTEGER_TARGETS = {sparse_categorical_crossentropy}
+# Losses whose targets are probabilities: a target of 5.0 makes binary cross-entropy reward a
+# prediction of 1 without bound (its value goes negative), so training runs on nonsense. Keras
+# computes it anyway; seqlab refuses such targets before training.
+_PROBABILITY_TARGETS = {binary_crossentropy}
 _REDUCTIONS = ("sum_over_batch_size", "sum", "none")
 
 
@@ -233,6 +238,11 @@ class Loss:
     def integer_targets(self) -> bool:
         """Whether targets are class indices (kept as int64 instead of cast to float)."""
         return self.fn in _INTEGER_TARGETS
+
+    @property
+    def target_range(self) -> tuple[float, float] | None:
+        """The closed interval every target must lie in, or ``None`` (any real number)."""
+        return (0.0, 1.0) if self.fn in _PROBABILITY_TARGETS else None
 
     def call(self, y_true, y_pred) -> torch.Tensor:
         """The per-sample values (before reduction)."""
@@ -345,6 +355,39 @@ _CLASSES = {cls.__name__: cls for cls in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     Huber, CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryCrossentropy)}
 _FUNCTION_SET = set(_FUNCTIONS.values())
+
+
+def check_target_shape(loss, target_shape: tuple, output_shape: tuple) -> None:
+    """Raise the loss's own shape error for targets of ``target_shape`` against outputs of
+    ``output_shape`` (batch axis ``None``), on shapes alone: the loss runs on ``meta`` tensors,
+    which hold no memory and do no arithmetic. So a mismatch is found before the first batch,
+    not inside it. A user's loss function is left to its first batch (it may not run on meta).
+    """
+    if not isinstance(loss, Loss) or loss.fn not in _FUNCTION_SET or not target_shape:
+        return
+    if any(size is None for size in output_shape[1:]):
+        return
+    message = _shape_error(loss.fn, loss.name, tuple(sorted(loss.fn_kwargs.items())), tuple(target_shape),
+                           tuple(output_shape[1:]))
+    if message is not None:
+        raise ValueError(message)
+
+
+@functools.lru_cache(maxsize=256)
+def _shape_error(fn, name: str, kwargs: tuple, target_shape: tuple, output_shape: tuple) -> str | None:
+    # Cached: meta tensors cost milliseconds per call, and `fit` may be called thousands of
+    # times with the same shapes (the notes' one-sample loops).
+    dtype = torch.long if fn in _INTEGER_TARGETS else torch.float32
+    y_true = torch.empty(target_shape, dtype=dtype, device="meta")
+    y_pred = torch.empty((target_shape[0], *output_shape), device="meta")
+    try:
+        fn(y_true, y_pred, **dict(kwargs))
+    except ValueError as error:
+        return str(error)
+    except RuntimeError:  # a broadcast that does not line up (cross-entropies multiply the two)
+        return (f"loss '{name}': y_true of shape {target_shape} does not match y_pred (the model's output) "
+                f"of shape {tuple(y_pred.shape)}; the targets need one value per output")
+    return None
 
 
 def names() -> list[str]:

@@ -5,6 +5,7 @@ See :mod:`seqlab.training.optimizers` for the rules (Adam, SGD, RMSprop, Adagrad
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 
@@ -244,9 +245,9 @@ def _jsonable(mapping: dict) -> dict:
 def _positive(owner, argument, value, allow_zero: bool = False) -> float:
     name = type(owner).__name__
     expected = "a number >= 0" if allow_zero else "a positive number"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: `{argument}` must be {expected}, got {describe(value)}")
-    if value < 0 or (value == 0 and not allow_zero):
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         raise ValueError(f"{name}: `{argument}` must be {expected}, got {value}")
     return float(value)
 

@@ -92,7 +92,7 @@ def check_finite(values, name: str, where: str) -> None:
     if isinstance(values, np.ndarray):
         if values.dtype.kind != "f" or bool(np.isfinite(values).all()):
             return
-        values = torch.from_numpy(values)
+        values = torch.from_numpy(values.copy())  # only to report; a read-only array cannot be wrapped
     elif not values.is_floating_point() or bool(torch.isfinite(values).all()):
         return
     for label, bad in (("NaN", torch.isnan(values)), ("infinite", torch.isinf(values))):

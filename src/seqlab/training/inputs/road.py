@@ -25,8 +25,9 @@ from seqlab.training.compile import attach_optimizer
 from seqlab.training.inputs import arrays, convert, named, streams, tree
 from seqlab.training.inputs.batch import Batch
 from seqlab.training.inputs.roles import Role
-from seqlab.training.inputs.rules import (ModelInfo, check_labels, class_weights, input_tensor,
-                                          resolve_batch_size, target_tensor)
+from seqlab.training.inputs.rules import (ModelInfo, check_class_weight_keys, check_labels, check_target_shape,
+                                          class_weights, input_tensor, model_classes, resolve_batch_size,
+                                          target_tensor)
 
 
 def make_source(model, setup, role: Role, x, y=None, sample_weight=None, *, where: str, class_weight=None,
@@ -62,7 +63,7 @@ def _source(model, setup, role, x, y, sample_weight, where, class_weight, batch_
             info, role, x, steps,
             lambda raw: convert_batch(info, setup, role, *streams.unpack(raw, role, where), where, class_weight),
             where)
-        source.device = _place(info, setup, role, source.first, where)
+        source.device = _place(info, setup, role, source.first, where, class_weight)
         return source
     arrays.refuse_steps(role, steps, where)
     batch = convert_batch(info, setup, role, *arrays.unpack(role, x, y, sample_weight, where), where, class_weight)
@@ -70,7 +71,7 @@ def _source(model, setup, role, x, y, sample_weight, where, class_weight, batch_
         batch_size = max(batch.size, 1)  # predict_on_batch on no samples: one empty batch
     else:
         batch_size = resolve_batch_size(info, batch_size, where, batch_input_shape, tree.first_leaf(batch.x))
-    device = _place(info, setup, role, batch, where)
+    device = _place(info, setup, role, batch, where, class_weight)
     validation = None
     if validation_split and not validation_given:  # Keras: validation_data overrides validation_split
         batch, rest = batch.split(validation_split, where)  # Keras: before shuffling
@@ -103,8 +104,9 @@ def convert_batch(info: ModelInfo, setup, role: Role, x, y, sample_weight, where
     convert.check_same_length(tree.named_leaves(inputs, f"{prefix}x") + tree.named_leaves(targets, f"{prefix}y")
                               + tree.named_leaves(weight, f"{prefix}sample_weight"), where)
     check_labels(info, setup, targets, f"{prefix}y", where)  # a no-op until the model is built
+    check_target_shape(info, setup, targets, f"{prefix}y", where)  # likewise
     if class_weight is not None:
-        weight = class_weights(class_weight, targets, where)
+        weight = class_weights(class_weight, targets, where, model_classes(info.model))
     return Batch(inputs, targets, weight)
 
 
@@ -141,7 +143,7 @@ def _convert_named(info: ModelInfo, setup, role: Role, x, y, sample_weight, wher
         if len(names) > 1:  # Keras 3 refuses it too: the weights of which output?
             raise ValueError(f"{where}: `class_weight` is only supported for a model of one output; model "
                              f"'{model.name}' has {len(names)} outputs {names}; pass `sample_weight` per output")
-        weight = class_weights(class_weight, present[0], where)
+        weight = class_weights(class_weight, present[0], where, model_classes(model))
     return Batch(inputs, targets, weight)
 
 
@@ -156,6 +158,10 @@ def _leaf_name(value, names, index: int, argument: str) -> str:
 
 def _weight_tensor(info: ModelInfo, value, name: str, targets, where: str) -> torch.Tensor:
     weight = convert.to_tensor(value, name, where, info.y_dtype, None)
+    if weight.numel() and bool((weight < 0).any()):
+        # Keras would train on it: a negative weight turns the loss of its sample into a reward
+        raise ValueError(f"{where}: `{name}` must be >= 0 (a weight scales its sample's loss), got "
+                         f"{float(weight.min()):g}")
     if isinstance(targets, torch.Tensor) and weight.ndim > targets.ndim:
         raise ValueError(
             f"{where}: `{name}` must have shape (N,) or the targets' shape, got "
@@ -164,12 +170,15 @@ def _weight_tensor(info: ModelInfo, value, name: str, targets, where: str) -> to
     return weight
 
 
-def _place(info: ModelInfo, setup, role: Role, first: Batch, where: str) -> torch.device:
-    """:func:`place`, then the label check that had to wait for the model to be built."""
+def _place(info: ModelInfo, setup, role: Role, first: Batch, where: str, class_weight=None) -> torch.device:
+    """:func:`place`, then the checks of labels and class weights that had to wait for the model
+    to be built."""
     built = info.model.built
     device = place(info.model, setup, role, first.x)
     if role.targets and not built:
         check_labels(info, setup, first.y, f"{role.prefix}y", where)
+        check_target_shape(info, setup, first.y, f"{role.prefix}y", where)
+        check_class_weight_keys(class_weight, model_classes(info.model), where)
     return device
 
 

@@ -6,6 +6,7 @@ checked before the first batch runs.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +14,7 @@ import torch
 
 from seqlab.checks import check_int
 from seqlab.errors import describe
+from seqlab.training import losses
 from seqlab.training.inputs import convert
 
 
@@ -39,6 +41,8 @@ class ModelInfo:
     # ``(name, batch shape, dtype, integer_inputs)``, and the output names. None otherwise.
     inputs: list | None = None
     output_names: list | None = None
+    # An Embedding first layer's input_dim: its ids must lie in [0, input_dim).
+    id_limit: int | None = None
 
     @classmethod
     def of(cls, model) -> "ModelInfo":
@@ -52,9 +56,11 @@ class ModelInfo:
         first = layers[0] if layers else None
         integer = bool(getattr(first, "integer_inputs", False)) or type(first).__name__ == "Embedding"
         default = torch.get_default_dtype()
+        limit = getattr(first, "input_dim", None) if type(first).__name__ == "Embedding" else None
         return cls(model, declared, expected, first.torch_dtype if first is not None else default,
                    layers[-1].torch_dtype if layers else default, integer,
-                   bool(getattr(type(model), "nested_inputs", False)), bool(getattr(first, "takes_strings", False)))
+                   bool(getattr(type(model), "nested_inputs", False)), bool(getattr(first, "takes_strings", False)),
+                   id_limit=limit)
 
     @classmethod
     def _of_named(cls, model) -> "ModelInfo":
@@ -84,6 +90,13 @@ def input_tensor(info: ModelInfo, x, name: str, where: str, spec=None) -> torch.
     dtype = torch.long if integer else x_dtype
     tensor = convert.to_tensor(array, name, where, dtype, None if isinstance(array, torch.Tensor) else "cpu")
     convert.check_input_shape(info.model, expected, tuple(tensor.shape), name, where)
+    if integer and spec is None and info.id_limit is not None and tensor.numel():
+        low, high = int(tensor.min()), int(tensor.max())
+        if low < 0 or high >= info.id_limit:
+            first = info.model.layers[0]
+            raise ValueError(f"{where}: `{name}` holds token id {low if low < 0 else high}, but the first layer "
+                             f"'{first.name}' (Embedding) has input_dim={info.id_limit}, so ids must be in "
+                             f"[0, {info.id_limit - 1}]")
     return tensor
 
 
@@ -119,6 +132,14 @@ def target_tensor(info: ModelInfo, setup, y, name: str, where: str, loss=...) ->
                 "holds fractional values; use categorical_crossentropy for one-hot or soft targets"
             )
         tensor = tensor.long()
+    bounds = getattr(loss, "target_range", None)
+    if bounds is not None and tensor.numel():
+        low, high = float(tensor.min()), float(tensor.max())
+        if low < bounds[0] or high > bounds[1]:
+            raise ValueError(
+                f"{where}: the loss '{loss.name}' takes targets in [{bounds[0]:g}, {bounds[1]:g}] (probabilities), "
+                f"but `{name}` holds {low if low < bounds[0] else high:g}; scale the targets, or use a "
+                "regression loss such as 'mse'")
     return tensor
 
 
@@ -145,6 +166,19 @@ def check_labels(info: ModelInfo, setup, y, name: str, where: str) -> None:
     _check_label_range(model, model.output_shape[-1], y, name, where)
 
 
+def check_target_shape(info: ModelInfo, setup, y, name: str, where: str) -> None:
+    """The targets' shape must fit the built model's output as its loss reads them (one output)."""
+    model = info.model
+    if getattr(setup, "outputs", None) is not None or setup is None or not model.built:
+        return
+    if not isinstance(y, torch.Tensor) or isinstance(model.output_shape, list) or model.output_shape is None:
+        return
+    try:
+        losses.check_target_shape(setup.loss, tuple(y.shape), tuple(model.output_shape))
+    except ValueError as error:
+        raise ValueError(f"{where}: `{name}` does not fit model '{model.name}': {error}") from None
+
+
 def _check_label_range(model, classes, y, name: str, where: str) -> None:
     if classes is None or not isinstance(y, torch.Tensor) or y.numel() == 0:
         return
@@ -156,18 +190,52 @@ def _check_label_range(model, classes, y, name: str, where: str) -> None:
         )
 
 
-def class_weights(class_weight, y: torch.Tensor, where: str) -> torch.Tensor:
-    """Per-sample weights from ``{class: weight}`` (one-hot or integer targets; others weigh 1)."""
+def class_weights(class_weight, y: torch.Tensor, where: str, classes: int | None = None) -> torch.Tensor:
+    """Per-sample weights from ``{class: weight}`` (one-hot or integer targets; others weigh 1).
+
+    Keys are class indices of the model (``classes``: how many it has, when known): a class the
+    model does not have weighs nothing it trains on, so it is refused (Keras 2 refused keys
+    other than 0..n-1; Keras 3 builds its table up to the largest key and never reads an
+    unknown one). Weights are finite numbers >= 0 (a negative one would train the model away
+    from that class)."""
     if not isinstance(class_weight, dict) or not class_weight:
         raise TypeError(f"{where}: `class_weight` must be a dict {{class: weight}}, got {describe(class_weight)}")
     if y.ndim > 2:
         raise ValueError(f"{where}: `class_weight` needs targets of shape (N,) or (N, C), got {tuple(y.shape)}")
+    for label, weight in class_weight.items():
+        if not isinstance(label, (int, np.integer)) or isinstance(label, bool):
+            raise TypeError(f"{where}: `class_weight` keys must be integer class indices, got {describe(label)}")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{where}: `class_weight[{label}]` must be a number, got {describe(weight)}")
+        if not (math.isfinite(weight) and weight >= 0):
+            raise ValueError(f"{where}: `class_weight[{label}]` must be a finite number >= 0, got {weight!r}")
+    classes = y.shape[-1] if y.ndim == 2 and y.shape[-1] > 1 else classes
+    check_class_weight_keys(class_weight, classes, where)
     labels = y.argmax(dim=-1) if y.ndim == 2 and y.shape[-1] > 1 else y.reshape(-1).round().long()
     size = max(max(int(k) for k in class_weight), int(labels.max()) if labels.numel() else 0) + 1
+    if labels.numel() and int(labels.min()) < 0:
+        raise ValueError(f"{where}: `class_weight` needs class labels >= 0, but `y` holds {int(labels.min())}")
     table = torch.ones(size, dtype=torch.float64)
     for label, weight in class_weight.items():
         table[int(label)] = float(weight)
     return table.to(y.device)[labels].to(torch.float32 if not y.is_floating_point() else y.dtype)
+
+
+def model_classes(model) -> int | None:
+    """Classes a built model of one output tells apart: its output units, 2 for a single one."""
+    if not model.built or isinstance(model.output_shape, list) or model.output_shape is None:
+        return None
+    units = model.output_shape[-1]
+    return None if units is None else max(int(units), 2)
+
+
+def check_class_weight_keys(class_weight, classes: int | None, where: str) -> None:
+    if classes is None or class_weight is None:
+        return
+    unknown = sorted(int(k) for k in class_weight if not 0 <= int(k) < classes)
+    if unknown:
+        raise ValueError(f"{where}: `class_weight` names class {unknown[0]}, but the model has {classes} "
+                         f"classes (0..{classes - 1})")
 
 
 def resolve_batch_size(info: ModelInfo, batch_size, where: str, batch_input_shape=None, x=None) -> int:
