@@ -92,7 +92,7 @@ def run(frame, lookback=28, units=32, epochs=150, train_fraction=0.8, seed=0, ou
     os.makedirs(out_dir, exist_ok=True)
     pd.concat(correlations, names=["state"]).to_csv(os.path.join(out_dir, "forecaster_units.csv"))
     fig = figure(correlations, recorded, signals, frame.index[starts + lookback - 1])
-    fig.savefig(os.path.join(out_dir, "forecaster_units.png"), dpi=90)
+    fig.savefig(os.path.join(out_dir, "forecaster_units.png"), dpi=72)
     control = pd.DataFrame({"trained": strongest(correlations), "untrained": strongest(untrained)}).rename_axis("best |r|")
     return {"mae": scores, "correlations": correlations, "best": best, "control": control, "figure": fig, "days": len(demand),
             "test_windows": int((~train).sum()), "seconds": time.perf_counter() - began}

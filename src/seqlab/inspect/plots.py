@@ -1,5 +1,6 @@
 """Figures for notebooks: a trace's gates as images (:func:`plot_gates`), gradients through time
-(:func:`plot_gradients`) and gate saturation (:func:`plot_saturation`).
+(:func:`plot_gradients`), gate saturation (:func:`plot_saturation`) and units' activations over
+a text, character by character (:func:`plot_text_units`).
 
 Each returns a ``matplotlib.figure.Figure`` made without pyplot, so nothing is drawn on a
 screen or kept in pyplot's list of open figures: show it in a notebook by leaving it as the
@@ -143,7 +144,8 @@ def plot_text_units(text: str, values, labels, width: int = 80) -> Figure:
         grid = np.full((rows, width), np.nan)
         grid[places[:, 0], places[:, 1]] = column
         scale = float(np.abs(column).max()) or 1.0  # symmetric about 0, so white means 0
-        ax.imshow(grid, cmap="RdBu_r", vmin=-scale, vmax=scale, aspect="auto", interpolation="nearest")
+        ax.imshow(grid, cmap="RdBu_r", vmin=-scale, vmax=scale, aspect="auto", interpolation="nearest",
+                  alpha=0.75)  # light enough to read the characters on
         for (row, col), char in zip(places.tolist(), text):
             ax.text(col, row, "↵" if char == "\n" else char, ha="center", va="center", fontsize=6.5,
                     family="monospace")
