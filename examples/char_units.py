@@ -131,21 +131,22 @@ def strongest(correlations):
 
 
 def figure(traced, snippet=320):
-    """The best unit (hidden or cell, by |r|) of each signal in FIGURE_SIGNALS, over the start of
-    the first traced window holding a speaker head."""
+    """The best unit (hidden or cell, by |r|) of each signal in FIGURE_SIGNALS over the start of
+    the first traced window holding a speaker head; a unit best for several signals is drawn once."""
     correlations, signals = traced.correlations, traced.signals
     heads = signals.get("speaker_name", np.zeros((len(traced.texts), 1)))
     window = next((i for i in range(len(traced.texts)) if heads[i].any()), 0)
     text = traced.texts[window][:snippet]
-    columns, labels = [], []
+    panels = {}                                    # (state, unit) -> ["signal r = ...", ...]
     for name in FIGURE_SIGNALS:
         if name not in correlations["hidden"]:
             continue
         state = max(correlations, key=lambda state: correlations[state][name].abs().max())
         unit = int(correlations[state][name].abs().idxmax())
-        values = traced.trace.hidden if state == "hidden" else traced.trace.cell
-        columns.append(values[window, :len(text), unit])
-        labels.append(f"{state} unit {unit}: {name}, r = {correlations[state].loc[unit, name]:+.2f}")
+        panels.setdefault((state, unit), []).append(f"{name} r = {correlations[state].loc[unit, name]:+.2f}")
+    columns = [(traced.trace.hidden if state == "hidden" else traced.trace.cell)[window, :len(text), unit]
+               for state, unit in panels]
+    labels = [f"{state} unit {unit}: " + ", ".join(found) for (state, unit), found in panels.items()]
     width = max(len(line) for line in text.split("\n")) + 1
     return plot_text_units(text, np.stack(columns, axis=1), labels, width=width)
 

@@ -145,7 +145,7 @@ def plot_text_units(text: str, values, labels, width: int = 80) -> Figure:
         grid[places[:, 0], places[:, 1]] = column
         scale = float(np.abs(column).max()) or 1.0  # symmetric about 0, so white means 0
         ax.imshow(grid, cmap="RdBu_r", vmin=-scale, vmax=scale, aspect="auto", interpolation="nearest",
-                  alpha=0.75)  # light enough to read the characters on
+                  alpha=0.6)  # light enough to read the characters on
         for (row, col), char in zip(places.tolist(), text):
             ax.text(col, row, "↵" if char == "\n" else char, ha="center", va="center", fontsize=6.5,
                     family="monospace")
