@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from seqlab.inspect import gradients_through_time, plot_gates, plot_gradients, plot_saturation, saturation, trace
+from seqlab.inspect import (gradients_through_time, plot_gates, plot_gradients, plot_saturation, plot_text_units,
+                            saturation, trace)
 from seqlab.layers import LSTM, Bidirectional, Dense, SimpleRNN
 from seqlab.models import Sequential
 from seqlab.utils import set_random_seed
@@ -77,3 +78,19 @@ def test_saturation_points_are_the_fractions(lstm_trace):
         np.testing.assert_array_equal(points[:, 1], result[ax.get_title()]["right"])
     with pytest.raises(TypeError, match="expected the dict saturation returns"):
         plot_saturation([])
+
+
+def test_text_units_grid_places_each_character():
+    text = "ab\ncdef\n"
+    values = np.arange(len(text), dtype=float)[:, None] * np.array([[1.0, -1.0]])   # (8, 2)
+    figure = plot_text_units(text, values, ["up", "down"], width=3)
+    assert isinstance(figure, Figure) and [ax.get_title(loc="left") for ax in figure.axes] == ["up", "down"]
+    grid = figure.axes[0].images[0].get_array()
+    # rows: "ab↵" / "cde" / "f↵" (wrapped at 3 characters)
+    expected = np.array([[0, 1, 2], [3, 4, 5], [6, 7, np.nan]])
+    np.testing.assert_array_equal(np.ma.filled(grid.astype(float), np.nan), expected)
+    assert [t.get_text() for t in figure.axes[0].texts] == list("ab↵cdef↵")
+    with pytest.raises(ValueError, match=r"`values` of shape \(len\(text\), units\); got `values` ndarray of shape \(3, 2\)"):
+        plot_text_units(text, values[:3], ["up", "down"])
+    with pytest.raises(ValueError, match="`labels` must name the 2 columns of `values`, got 1 labels"):
+        plot_text_units(text, values, ["up"])

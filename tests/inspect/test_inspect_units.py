@@ -3,7 +3,7 @@ correlate_units / top_units (against numpy.corrcoef)."""
 import numpy as np
 import pytest
 
-from seqlab.inspect import Match, Trace, correlate_units, find_units, top_units
+from seqlab.inspect import Match, Trace, correlate_units, find_units, top_units, top_units_table
 
 
 def planted(seed=0):
@@ -114,3 +114,13 @@ def test_constant_signal_is_nan_and_errors():
         correlate_units(hidden, {"x": np.arange(5)})
     with pytest.raises(TypeError, match="`signals` must be a non-empty dict"):
         correlate_units(hidden, [np.ones((2, 5))])
+
+
+def test_top_units_table_lists_each_state_s_best_units():
+    hidden = np.array([[[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]]])        # (1, 3, 2)
+    signal = {"position": np.array([[0.0, 1.0, 2.0]])}
+    table = top_units_table({"hidden": correlate_units(hidden, signal), "cell": correlate_units(-hidden, signal)}, k=2)
+    assert list(table.columns) == ["signal", "state", "rank", "unit", "r"]
+    # unit 0 follows the position exactly (r = 1); unit 1 = [1, 0, 2] has r = 0.5 (by hand: cov 0.5 / 1).
+    assert table.values.tolist() == [["position", "cell", 1, 0, -1.0], ["position", "cell", 2, 1, -0.5],
+                                     ["position", "hidden", 1, 0, 1.0], ["position", "hidden", 2, 1, 0.5]]

@@ -1,5 +1,6 @@
 """Figures for notebooks: a trace's gates as images (:func:`plot_gates`), gradients through time
-(:func:`plot_gradients`) and gate saturation (:func:`plot_saturation`).
+(:func:`plot_gradients`), gate saturation (:func:`plot_saturation`) and units' activations over
+a text, character by character (:func:`plot_text_units`).
 
 Each returns a ``matplotlib.figure.Figure`` made without pyplot (:func:`new_figure`), so nothing
 is drawn on a screen or kept in pyplot's list of open figures: show it in a notebook by leaving
@@ -119,3 +120,55 @@ def plot_saturation(saturation_result: dict) -> Figure:
         ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="fraction left saturated", title=gate)
     axes[0].set_ylabel("fraction right saturated")
     return figure
+
+
+def plot_text_units(text: str, values, labels, width: int = 80) -> Figure:
+    """Karpathy et al.'s figure: a text, each character's cell coloured by one unit's activation
+    at that character, one panel per unit (red positive, blue negative, white 0).
+
+    Args:
+        text: the ``T`` characters the model read (a newline is drawn as ``↵`` ending its line).
+        values: ``(T, K)`` activations, one column per unit to show (e.g. ``trace.hidden[0]``
+            restricted to the units :func:`top_units` picked).
+        labels: ``K`` panel titles, e.g. ``"unit 17, line_position r=0.81"``.
+        width: characters per row; longer lines wrap.
+
+    Returns:
+        A Figure of ``K`` axes; ``ax.images[0]`` holds the ``(rows, width)`` grid (NaN where
+        there is no character).
+    """
+    values = np.asarray(values, dtype="float64")
+    if not isinstance(text, str) or not text or values.ndim != 2 or values.shape[0] != len(text):
+        raise ValueError(f"plot_text_units: expected a non-empty `text` and `values` of shape (len(text), "
+                         f"units); got `values` {describe(values)} for `text` {describe(text)}")
+    if len(labels) != values.shape[1]:
+        raise ValueError(f"plot_text_units: `labels` must name the {values.shape[1]} columns of `values`, "
+                         f"got {len(labels)} labels")
+    places = _text_layout(text, width)                              # (T, 2) row, column
+    rows = int(places[:, 0].max()) + 1
+    figure = Figure(figsize=(0.11 * width + 0.4, (0.19 * rows + 0.35) * values.shape[1]), layout="constrained")
+    axes = figure.subplots(values.shape[1], 1, squeeze=False)[:, 0]
+    for ax, column, label in zip(axes, values.T, labels):
+        grid = np.full((rows, width), np.nan)
+        grid[places[:, 0], places[:, 1]] = column
+        scale = float(np.abs(column).max()) or 1.0  # symmetric about 0, so white means 0
+        ax.imshow(grid, cmap="RdBu_r", vmin=-scale, vmax=scale, aspect="auto", interpolation="nearest",
+                  alpha=0.6)  # light enough to read the characters on
+        for (row, col), char in zip(places.tolist(), text):
+            ax.text(col, row, "↵" if char == "\n" else char, ha="center", va="center", fontsize=6.5,
+                    family="monospace")
+        ax.set_title(label, fontsize=8, loc="left")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return figure
+
+
+def _text_layout(text: str, width: int) -> np.ndarray:
+    """The (row, column) cell of each character: a newline ends its row, a long line wraps."""
+    places, row, col = [], 0, 0
+    for char in text:
+        if col >= width:
+            row, col = row + 1, 0
+        places.append((row, col))
+        row, col = (row + 1, 0) if char == "\n" else (row, col + 1)
+    return np.array(places, dtype=int)

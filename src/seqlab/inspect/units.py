@@ -180,3 +180,23 @@ def top_units(correlations: pd.DataFrame, k: int = 5) -> dict:
         raise ValueError(f"top_units: `k` must be a positive integer, got {k!r}")
     return {name: column.reindex(column.abs().sort_values(ascending=False, kind="stable").index)[:k]
             for name, column in correlations.items()}
+
+
+def top_units_table(correlations: dict, k: int = 3) -> pd.DataFrame:
+    """The ``k`` best units per signal of several states in one long table.
+
+    Args:
+        correlations: ``{state: DataFrame}``, e.g. ``{'hidden': correlate_units(t, s),
+            'cell': correlate_units(t, s, 'cell')}``.
+        k: units per signal and state.
+
+    Returns:
+        Columns ``signal, state, rank, unit, r`` (rank 1 the largest ``|r|``, as :func:`top_units`),
+        sorted by signal, state and rank.
+    """
+    rows = []
+    for state, table in correlations.items():
+        for signal, column in top_units(table, k).items():
+            rows += [(signal, state, rank, int(unit), float(r)) for rank, (unit, r) in enumerate(column.items(), 1)]
+    return pd.DataFrame(rows, columns=["signal", "state", "rank", "unit", "r"]).sort_values(
+        ["signal", "state", "rank"], ignore_index=True)
