@@ -76,9 +76,13 @@ class RunResult:
         return heading + tables + sentences + "<p>(no report: the spec's report is turned off)</p>"
 
 
-def demo_spec_path() -> str:
-    """The spec behind ``seqlab demo`` (shipped inside the package)."""
-    return str(resources.files("seqlab.cli").joinpath("specs/demo.toml"))
+# The spec behind ``seqlab demo --task TASK`` (shipped inside the package).
+DEMO_SPECS = {"forecast": "specs/demo.toml", "generate": "specs/generate_demo.toml"}
+
+
+def demo_spec_path(task: str = "forecast") -> str:
+    """The spec behind ``seqlab demo`` (``--task``: ``DEMO_SPECS``), shipped inside the package."""
+    return str(resources.files("seqlab.cli").joinpath(DEMO_SPECS[task]))
 
 
 def resolve_device(device: str | None):
