@@ -51,7 +51,7 @@ def rebuild_report(run: RunDir) -> str:
     with open(run.require("spec.toml"), encoding="utf-8") as stream:
         spec_text = stream.read()
     with open(run.require("summary.txt"), encoding="utf-8") as stream:
-        summary = stream.read()
+        summary = stream.read().rstrip("\n")  # the run wrote its summary with a final newline
     history = pd.read_csv(run.require("history.csv"))
     table, _ = artifacts.read_spec_table(run)
     return render_generate(run.read_json("metrics.json"), history, spec_text, summary, table.get("name", ""))
