@@ -12,7 +12,7 @@ import pytest
 from seqlab.cli.main import main
 from seqlab.experiment import load_spec
 from seqlab.experiment.generate.api import generate
-from seqlab.experiment.generate.corpus import build_corpus
+from seqlab.experiment.generate.corpus import build_corpus, tokenize
 from seqlab.experiment.generate.ngram import KneserNey
 from seqlab.experiment.runner import demo_spec_path
 from seqlab.experiment.tomlout import dump_spec
@@ -176,3 +176,24 @@ def test_a_generate_spec_without_text_names_the_missing_section(tmp_path, capsys
                             'return_sequences = true\n')
     assert main(["run", str(spec)]) == 1
     assert "text: is required for task = 'generate'" in capsys.readouterr().err
+
+
+def test_seqlab_tune_refuses_a_generate_spec_in_one_line(tmp_path, capsys):
+    spec = _write(tmp_path, textwrap.dedent(SPEC).replace("units = 16", "units = {int = [8, 16]}"))
+    assert main(["tune", str(spec), "--trials", "2", "--runs-dir", str(tmp_path / "runs")]) == 1
+    assert "task: seqlab tune tunes task = 'forecast' specs, got task = 'generate'" in capsys.readouterr().err
+
+
+def test_a_word_level_run_scores_perplexity_per_word(tmp_path, capsys):
+    body = textwrap.dedent(SPEC).replace('path = "verse.txt"', 'path = "verse.txt"\nlevel = "word"').replace(
+        "sequence_length = 20", "sequence_length = 8").replace("epochs = 2", "epochs = 1").replace(
+        'prime = "Thou "', 'prime = "Thou art"')
+    spec = _write(tmp_path, body)
+    assert main(["run", str(spec), "--runs-dir", str(tmp_path / "runs"), "--quiet", "--threads", "1"]) == 0
+    assert "Test cross-entropy in bits per word, and perplexity" in capsys.readouterr().out
+    (run,) = (tmp_path / "runs").iterdir()
+    record = json.loads((run / "metrics.json").read_text())
+    vocabulary = json.loads((run / "vocabulary.json").read_text())
+    assert record["unit"] == "word" and vocabulary[0] == "<unk>" and "summer's" in vocabulary and "\n" in vocabulary
+    # a sample is words of the vocabulary, joined back into text
+    assert set(tokenize(record["samples"][0]["text"], "word")) <= set(vocabulary)
