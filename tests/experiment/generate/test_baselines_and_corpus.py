@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from seqlab.experiment.generate.corpus import build_corpus, detokenize, scored_positions, tokenize, windows
+from seqlab.experiment.generate.corpus import (build_corpus, detokenize, scored_positions, tokenize,
+                                                window_starts, windows)
 from seqlab.experiment.generate.ngram import KneserNey, unigram_bits
 
 
@@ -46,21 +47,31 @@ def test_unigram_bits_are_add_one_frequencies():
 
 
 def test_the_split_is_by_position_and_no_window_crosses_a_boundary():
-    text = "".join(chr(97 + i % 26) for i in range(1000))
+    # every token of the text is its own position (ids 1..1000 after the OOV id), so a window's
+    # ids say exactly which positions it read
+    text = "".join(chr(0x4E00 + i) for i in range(1000))
     corpus = build_corpus(text, "char", validation=0.05, test=0.1)
     assert corpus.bounds == {"train": (0, 850), "validation": (850, 900), "test": (900, 1000)}
+    assert corpus.vocabulary[1:] == sorted(text[:850])  # train characters only
     length = 30
     for part in ("train", "validation", "test"):
         start, end = corpus.bounds[part]
         x, y = windows(corpus, part, length)
-        position = {c: i for i, c in enumerate(corpus.vocabulary)}
-        # every window's tokens (inputs and targets) come from inside its part
-        starts = [int(np.where(corpus.ids[start:end - length] == row[0])[0][0]) for row in x[:1]]
-        assert starts == [0]
+        positions = np.concatenate([x, y[:, -1:]], axis=1)                    # (N, length + 1)
+        if part == "train":
+            positions = positions - 1                                         # id i + 1 is position i
+            assert positions.min() >= start and positions.max() < end
+        else:  # outside the train part every character is OOV: the starts say what each window read
+            assert (x == 0).all() and (y == 0).all()
+            starts = window_starts(start, end, length)
+            assert len(starts) == len(x) and starts.min() >= start and starts.max() + length < end
         assert np.array_equal(y[:, :-1], x[:, 1:])  # targets are the inputs shifted by one
         n = len(x)
-        assert start + n * length + 1 <= end and start + (n + 1) * length + 1 > end
-        assert position  # the vocabulary numbers every token
+        assert start + n * length + 1 <= end < start + (n + 1) * length + 1  # as many as fit, no more
+    x, y = windows(corpus, "train", length)
+    assert np.array_equal(x[:, 0] - 1, np.arange(0, 850 - length, length))
+    # the targets of consecutive windows cover every position after the part's first
+    assert np.array_equal(np.concatenate(list(y)) - 1, np.arange(1, 1 + len(y) * length))
     first, end = scored_positions(corpus, "test", length)
     assert (first, end) == (901, 991)  # 3 windows of 30 targets after the test part's first token
 
