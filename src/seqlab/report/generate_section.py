@@ -11,6 +11,8 @@ from string import Template
 import numpy as np
 import pandas as pd
 
+from matplotlib.ticker import MaxNLocator
+
 from seqlab import __version__
 from seqlab.report.plots import _axes, to_data_uri
 
@@ -31,6 +33,7 @@ def bits_curves(history: pd.DataFrame, baselines: dict, unit: str) -> str:
         ax.plot(epochs, history[column].to_numpy() / math.log(2), marker="o", markersize=3, label=column)
     for i, (name, bits) in enumerate(baselines.items()):
         ax.axhline(bits, linestyle="--", linewidth=0.9, color=f"C{i + 2}", label=f"{name} (test)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"bits per {unit}")
     ax.set_title(f"Cross-entropy per epoch, in bits per {unit}")
@@ -69,7 +72,7 @@ def _metrics_section(record: dict) -> str:
 def _samples_section(record: dict) -> str:
     parts = []
     for sample in record["samples"]:
-        parts.append(f"<h3>temperature {sample['temperature']:g}</h3><pre>{_e(sample['prime'])}"
+        parts.append(f"<h3>temperature {sample['temperature']:g}</h3><pre style="white-space:pre-wrap">{_e(sample['prime'])}"
                      f"<b>{_e(sample['text'])}</b></pre>")
     return ("<p>Drawn step by step from the prime (plain) with the run's seed; lower temperatures are "
             "safer and more repetitive. Repeat or vary them with <code>seqlab generate RUN_DIR</code>.</p>"
