@@ -72,7 +72,7 @@ def _metrics_section(record: dict) -> str:
 def _samples_section(record: dict) -> str:
     parts = []
     for sample in record["samples"]:
-        parts.append(f"<h3>temperature {sample['temperature']:g}</h3><pre style="white-space:pre-wrap">{_e(sample['prime'])}"
+        parts.append(f"<h3>temperature {sample['temperature']:g}</h3><pre style='white-space:pre-wrap'>{_e(sample['prime'])}"
                      f"<b>{_e(sample['text'])}</b></pre>")
     return ("<p>Drawn step by step from the prime (plain) with the run's seed; lower temperatures are "
             "safer and more repetitive. Repeat or vary them with <code>seqlab generate RUN_DIR</code>.</p>"
