@@ -142,9 +142,11 @@ def test_the_resolved_spec_of_a_generate_run_reads_back_under_its_task(two_runs)
     assert dump_spec(spec) == (run / "spec.toml").read_text()
 
 
-def test_the_generate_demo_spec_is_valid_and_reads_a_text_that_ships_with_python():
+def test_the_generate_demo_spec_is_valid_and_reads_a_text_that_ships_with_python(capsys):
     spec = load_spec(demo_spec_path("generate"))
     assert spec.task == "generate" and spec.text.source == "python-help"
+    assert main(["demo", "--task", "generate", "--show-spec"]) == 0
+    assert capsys.readouterr().out == open(demo_spec_path("generate"), encoding="utf-8").read()
 
 
 @pytest.mark.parametrize("change, message", [
