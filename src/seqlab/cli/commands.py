@@ -6,8 +6,10 @@ import sys
 
 from seqlab.errors import SeqlabError
 from seqlab.experiment import inspection, load_spec, runner
-from seqlab.experiment.artifacts import report_data
+from seqlab.experiment.artifacts import read_spec_table, report_data
 from seqlab.experiment.export import export_run
+from seqlab.experiment.generate.api import generate as generate_text
+from seqlab.experiment.generate.api import rebuild_report as rebuild_generate_report
 from seqlab.experiment.predict import predict_file
 from seqlab.experiment.rundir import RunDir
 from seqlab.experiment.tuning import tune as tune_spec
@@ -56,8 +58,9 @@ def _resume(args) -> int:
 
 
 def demo(args) -> int:
+    task = getattr(args, "task", "forecast")
     if args.show_spec:
-        with open(runner.demo_spec_path(), encoding="utf-8") as stream:
+        with open(runner.demo_spec_path(task), encoding="utf-8") as stream:
             sys.stdout.write(stream.read())
         return 0
     if getattr(args, "threads", None) is None:
@@ -67,7 +70,15 @@ def demo(args) -> int:
         args.threads = DEMO_THREADS
         if not getattr(args, "quiet", False):
             print(f"seqlab demo: using {DEMO_THREADS} CPU thread (a small model; --threads N to change)")
-    return _run_spec(runner.demo_spec_path(), args)
+    return _run_spec(runner.demo_spec_path(task), args)
+
+
+def generate(args) -> int:
+    with runner.torch_threads(getattr(args, "threads", None)):
+        text = generate_text(args.run, prime=args.prime, length=args.length, temperature=args.temperature,
+                             top_k=args.top_k, top_p=args.top_p, seed=getattr(args, "seed", None))
+    sys.stdout.write(args.prime + text + "\n")
+    return 0
 
 
 def predict(args) -> int:
@@ -86,7 +97,9 @@ def predict(args) -> int:
 
 def report(args) -> int:
     run = RunDir.open(args.run)
-    path = run.write_text("report.html", render(report_data(run)), replace=True)
+    task = read_spec_table(run)[0].get("task", "forecast") if run.has("spec.toml") else "forecast"
+    page = rebuild_generate_report(run) if task == "generate" else render(report_data(run))
+    path = run.write_text("report.html", page, replace=True)
     print(path)
     return 0
 

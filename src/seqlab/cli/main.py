@@ -39,7 +39,14 @@ A spec names the data, windows, split, scaling, model layers, training and evalu
 see docs/cli.md or the demo spec (seqlab demo --show-spec).""",
     "demo": """example:
   seqlab demo                  # about 25 s on 2 CPU cores; writes runs/<time>-aapl-lstm/
-  seqlab demo --show-spec      # print the spec the demo runs, to copy and edit""",
+  seqlab demo --show-spec      # print the spec the demo runs, to copy and edit
+  seqlab demo --task generate  # a character LSTM on Python's own help text vs n-gram baselines""",
+    "generate": """example:
+  seqlab generate runs/20261207-010000-char-lstm --prime "ROMEO:" --length 500 --temperature 0.8 --seed 1
+  seqlab generate RUN_DIR --top-k 5 --seed 2        # draw among the 5 likeliest characters
+  seqlab generate RUN_DIR --temperature 0           # always the likeliest (greedy)
+
+The same --seed gives the same text. See docs/generation.md.""",
     "predict": """example:
   seqlab predict runs/20240501-120000-aapl-lstm --data new_prices.csv --output forecast.csv
   seqlab predict runs/20240501-120000-aapl-lstm/model.seqlab --data new_prices.csv
@@ -77,6 +84,20 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
+    return value
+
+
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
     return value
 
 
@@ -118,6 +139,20 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Run the bundled demo spec on bundled real data.")
     demo.add_argument("--runs-dir", default="runs", help="where run folders are created (default: runs)")
     demo.add_argument("--show-spec", action="store_true", help="print the demo's spec and exit")
+    demo.add_argument("--task", choices=["forecast", "generate"], default="forecast",
+                      help="which task's demo: forecast (default) or generate (a character LSTM on Python's help text)")
+
+    generate = commands.add_parser("generate", parents=[common], formatter_class=formatter,
+                                   epilog=EXAMPLES["generate"], help="sample text from a finished generate run",
+                                   description="Sample text from the model of a task = 'generate' run, one token "
+                                               "at a time, carrying the recurrent state.")
+    generate.add_argument("run", metavar="RUN_DIR", help="the run folder (or its model file)")
+    generate.add_argument("--prime", default="\n", help="the text the sample starts from (default: a newline)")
+    generate.add_argument("--length", type=_positive_int, default=500, help="tokens to draw (default: 500)")
+    generate.add_argument("--temperature", type=_non_negative_float, default=1.0,
+                          help="divides the log-probabilities; 0 takes the likeliest token (default: 1.0)")
+    generate.add_argument("--top-k", type=_positive_int, help="draw among the k likeliest tokens only")
+    generate.add_argument("--top-p", type=_probability, help="draw among the likeliest tokens holding probability p")
 
     predict = commands.add_parser("predict", parents=[common], formatter_class=formatter,
                                   epilog=EXAMPLES["predict"], help="forecast new data with a finished run",
@@ -194,7 +229,7 @@ def _main(argv) -> int:
         # usage error (exit 2) must not wait for.
         from seqlab.cli import commands
 
-        handler = {"run": commands.run, "demo": commands.demo, "predict": commands.predict,
+        handler = {"run": commands.run, "demo": commands.demo, "generate": commands.generate, "predict": commands.predict,
                    "report": commands.report, "inspect": commands.inspect, "tune": commands.tune,
                    "export": commands.export}[args.command]
         stopping.check()

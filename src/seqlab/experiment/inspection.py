@@ -17,6 +17,8 @@ import pandas as pd
 
 from seqlab.errors import SeqlabError
 from seqlab.experiment import artifacts
+from seqlab.experiment.generate.api import test_stretch
+from seqlab.experiment.generate.run import VOCABULARY_FILE
 from seqlab.experiment.modeling import training_targets
 from seqlab.experiment.predict import open_run
 from seqlab.experiment.prepare import window_spec
@@ -78,8 +80,20 @@ def _label(value) -> str:
     return str(value.date()) if hasattr(value, "date") and getattr(value, "hour", 0) == 0 else str(value)
 
 
+def generate_inputs(run: RunDir, spec) -> ExplorerInput:
+    """A stretch of a generate run's test text, its characters (or words) as the tokens."""
+    ids, tokens = test_stretch(run, spec, GENERATE_TOKENS)
+    notes = [f"The first {len(ids)} {spec.text.level} tokens of the run's test part, read with the run's own "
+             "vocabulary (built on its train part). Gradients and attributions are those of the next-token "
+             "probabilities."]
+    return ExplorerInput(ids[None, :], feature_names=None, step_labels=[tokens], sample_labels=["test text"],
+                         vocabulary=run.read_json(VOCABULARY_FILE), notes=notes)
+
+
+GENERATE_TOKENS = 300  # a stretch the explorer shows whole
+
 # What a run's explorer reads, by the run's task (the spec's ``task``; runs without one forecast).
-RUN_INPUTS = {"forecast": forecast_inputs}
+RUN_INPUTS = {"forecast": forecast_inputs, "generate": generate_inputs}
 
 
 def inspect_run(path, output=None, attribution: str | None = "integrated_gradients") -> str:

@@ -22,14 +22,15 @@ import numpy as np
 import torch
 
 from seqlab import stopping
-from seqlab.errors import SeqlabError
 from seqlab.experiment import artifacts, evaluate, modeling
 from seqlab.experiment.checkpoints import RunCheckpoints
 from seqlab.experiment.data import fill_missing, read_data
+from seqlab.experiment.generate.run import BitsTable, run_generate
 from seqlab.experiment.load import load_spec
 from seqlab.experiment.prepare import Prepared, prepare, split_rows
 from seqlab.experiment.rundir import RunDir
 from seqlab.experiment.spec import Spec
+from seqlab.experiment.steps import RunError, run_step
 from seqlab.experiment.tomlout import dump_spec
 from seqlab.forecast.summary import MetricTable, beats_all, verdicts
 from seqlab.layers.recurrent import RecurrentLayer
@@ -37,10 +38,6 @@ from seqlab.models.saving import load_checkpoint
 from seqlab.report import render
 from seqlab.training.compile import resolve_device as _resolve_device
 from seqlab.utils import set_random_seed
-
-
-class RunError(SeqlabError):
-    """A step of a run failed on a bad value (the message names the step)."""
 
 
 @dataclass
@@ -62,7 +59,9 @@ class RunResult:
         """What ``seqlab run`` prints: each target's table, the verdicts, where the report is."""
         lines = []
         for target, table in self.tables.items():
-            lines += ["", f"Test metrics for {target}, in the data's units (* = best):", str(table)]
+            # a table may say its own heading (a generate run's bits per token)
+            heading = getattr(table, "heading", f"Test metrics for {target}, in the data's units (* = best):")
+            lines += ["", heading, str(table)]
         lines += ["", *self.verdicts, ""]
         lines.append(f"report: {self.report}" if os.path.exists(self.report) else f"run folder: {self.run.path}")
         return "\n".join(lines)
@@ -85,9 +84,13 @@ class RunResult:
         return heading + tables + sentences + "<p>(no report: the spec's report is turned off)</p>"
 
 
-def demo_spec_path() -> str:
-    """The spec behind ``seqlab demo`` (shipped inside the package)."""
-    return str(resources.files("seqlab.cli").joinpath("specs/demo.toml"))
+# The spec behind ``seqlab demo --task TASK`` (shipped inside the package).
+DEMO_SPECS = {"forecast": "specs/demo.toml", "generate": "specs/generate_demo.toml"}
+
+
+def demo_spec_path(task: str = "forecast") -> str:
+    """The spec behind ``seqlab demo`` (``--task``: ``DEMO_SPECS``), shipped inside the package."""
+    return str(resources.files("seqlab.cli").joinpath(DEMO_SPECS[task]))
 
 
 def resolve_device(device: str | None):
@@ -96,21 +99,6 @@ def resolve_device(device: str | None):
         return _resolve_device("auto" if device is None else device)
     except ValueError as error:
         raise RunError(f"--device {device}: {error}") from None
-
-
-@contextlib.contextmanager
-def run_step(name: str, log):
-    """A named step of a run: logged, and a bad value inside it is a :class:`RunError` naming it.
-    Its start and end are the runner's safe points for a stop signal (fit's are its batches)."""
-    stopping.check()
-    log(f"· {name}")
-    try:
-        yield
-    except (ValueError, TypeError) as error:
-        if isinstance(error, SeqlabError):
-            raise
-        raise RunError(f"while {name}: {error}") from error
-    stopping.check()
 
 
 @contextlib.contextmanager
@@ -176,28 +164,7 @@ def _run(spec: Spec, seed, device, quiet: bool, log, open_run) -> RunResult:
     log(f"{'resuming the run in' if run.resuming else 'run folder:'} {run.path}")
     try:
         run.write_text("spec.toml", dump_spec(spec))
-        with run_step(f"loading the data ({spec.data.source or spec.data.path})", log):
-            loaded = load_series(spec)
-            artifacts.write_frame(run, "data.csv", loaded.frame, index=True)
-        with run_step("splitting, scaling (train part only) and cutting windows", log):
-            data = prepare_series(spec, loaded)
-            write_scalers(run, data)
-        with run_step("building the model", log):
-            set_random_seed(spec.training.seed)
-            model = modeling.build_model(spec, data.inputs.shape[1])
-            modeling.compile_model(model, spec, torch_device)
-            run.write_text("summary.txt", model.summary(print_fn=None) + "\n")
-        checkpoints = RunCheckpoints(run.path)
-        start = checkpoints.latest() if run.resuming else None
-        if start is not None:
-            with run_step(f"restoring the checkpoint of epoch {start.epoch}", log):
-                load_checkpoint(model, start.model_file)
-        with run_step(f"training ({len(data.x_train)} windows, up to {spec.training.epochs} epochs)", log):
-            history = modeling.train(model, spec, data, verbose=0 if quiet else 1,
-                                     checkpoints=checkpoints, start=start)
-            artifacts.write_frame(run, "history.csv", history)
-            run.save_via(artifacts.MODEL_FILE, model.save)
-        record = evaluate_and_report(run, spec, loaded, data, model, history, quiet, log)
+        record = TASKS[spec.task](run, spec, torch_device, quiet, log)
         stopping.check()  # the last safe point: after it the run is complete
     except KeyboardInterrupt as stop:  # Ctrl-C, or a stop signal honoured at a safe point
         number = stopping.requested() or getattr(stop, "signal_number", None)
@@ -209,12 +176,45 @@ def _run(spec: Spec, seed, device, quiet: bool, log, open_run) -> RunResult:
         raise
     seconds = time.perf_counter() - started
     run.mark("succeeded", seconds=round(seconds, 2))
-    checkpoints.remove()
+    RunCheckpoints(run.path).remove()  # only what finished is kept: a succeeded run needs no resume
     return result_of(run, spec, record, seconds)
+
+
+def run_forecast(run: RunDir, spec: Spec, torch_device, quiet: bool, log) -> dict:
+    """Every step of a forecasting run into ``run``; returns the metrics record."""
+    with run_step(f"loading the data ({spec.data.source or spec.data.path})", log):
+        loaded = load_series(spec)
+        artifacts.write_frame(run, "data.csv", loaded.frame, index=True)
+    with run_step("splitting, scaling (train part only) and cutting windows", log):
+        data = prepare_series(spec, loaded)
+        write_scalers(run, data)
+    with run_step("building the model", log):
+        set_random_seed(spec.training.seed)
+        model = modeling.build_model(spec, data.inputs.shape[1])
+        modeling.compile_model(model, spec, torch_device)
+        run.write_text("summary.txt", model.summary(print_fn=None) + "\n")
+    checkpoints = RunCheckpoints(run.path)
+    start = checkpoints.latest() if run.resuming else None
+    if start is not None:
+        with run_step(f"restoring the checkpoint of epoch {start.epoch}", log):
+            load_checkpoint(model, start.model_file)
+    with run_step(f"training ({len(data.x_train)} windows, up to {spec.training.epochs} epochs)", log):
+        history = modeling.train(model, spec, data, verbose=0 if quiet else 1,
+                                 checkpoints=checkpoints, start=start)
+        artifacts.write_frame(run, "history.csv", history)
+        run.save_via(artifacts.MODEL_FILE, model.save)
+    return evaluate_and_report(run, spec, loaded, data, model, history, quiet, log)
+
+
+# What each task of a spec runs (``spec.task``): a function of (run, spec, device, quiet, log)
+# that writes the run folder and returns its metrics record.
+TASKS = {"forecast": run_forecast, "generate": run_generate}
 
 
 def result_of(run: RunDir, spec: Spec, record: dict, seconds: float) -> RunResult:
     """The :class:`RunResult` of a finished run folder: its metrics record, tables and verdicts."""
+    if record.get("task") == "generate":
+        return RunResult(run, record, {"the test part": BitsTable(record)}, record["verdict"], seconds)
     tables = {target: MetricTable(rows, tuple(spec.evaluation.metrics), evaluate.baseline_labels(spec))
               for target, rows in record["test"].items()}
     return RunResult(run, record, tables, record["verdict"], seconds)
@@ -275,6 +275,8 @@ def resolved(spec: Spec, seed: int | None) -> Spec:
         spec.training.seed = seed
     if spec.data.path is not None:
         spec.data.path = os.path.abspath(spec.data_file)
+    if spec.text.path is not None:
+        spec.text.path = os.path.abspath(spec.resolve_path(spec.text.path))
     return spec
 
 

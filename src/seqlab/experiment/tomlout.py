@@ -18,6 +18,7 @@ import json
 import math
 
 from seqlab.experiment.spec import Spec
+from seqlab.experiment.tasks import TASK_SECTIONS
 
 
 def _value(value) -> str:
@@ -74,7 +75,12 @@ def spec_to_dict(spec: Spec) -> dict:
             return {k: convert(v) for k, v in node.items()}
         return node
 
-    return convert(spec)
+    # only the sections and keys the spec's task reads, so the file reads back under its task
+    sections = TASK_SECTIONS.get(spec.task, TASK_SECTIONS["forecast"])
+    table = convert(spec)
+    return {name: value if sections[name] is None or not isinstance(value, dict)
+            else {key: v for key, v in value.items() if key in sections[name]}
+            for name, value in table.items() if name in sections}
 
 
 def dump_spec(spec: Spec) -> str:

@@ -79,6 +79,10 @@ def tuning_spec_from_dict(data: dict, lines: dict | None = None, source: str | N
 
     if not isinstance(data, dict):
         raise SpecError([("", None, f"expected a table, got {data!r}")], source)
+    if data.get("task", "forecast") != "forecast":
+        # the trials, their objective and the final stage are the forecast runner's steps
+        raise SpecError([("task", locate(lines, "task"), f"seqlab tune tunes task = 'forecast' specs, "
+                                                         f"got task = {data.get('task')!r}")], source)
     found = find_search_spaces(data)
     if not found:
         fail("", "has no search space to tune; write one in place of a value, e.g. units = {int = [16, 128]} "

@@ -21,13 +21,16 @@ from typing import Any, Literal, Union
 from seqlab.experiment import spec as schema
 from seqlab.experiment.checks import check_spec
 from seqlab.experiment.errors import SpecError, locate
+from seqlab.experiment.generate.checks import check_generate_spec
+from seqlab.experiment.tasks import check_task_keys, not_required, task_of
 from seqlab.experiment.search_space import describe_table, find_search_spaces
 
 
 # ---- conversion against the dataclasses ---------------------------------------------------
 class _Checker:
-    def __init__(self, lines: dict[str, int]):
+    def __init__(self, lines: dict[str, int], optional=frozenset()):
         self.lines = lines
+        self.optional = optional  # sections marked required that the spec's task does not read
         self.problems: list[tuple[str, int | None, str]] = []
         self.broken_sections: set[str] = set()
 
@@ -52,7 +55,7 @@ class _Checker:
         for name, spec_field in fields.items():
             key_path = _join(path, name)
             if name not in data:
-                if spec_field.metadata.get("required"):
+                if spec_field.metadata.get("required") and key_path not in self.optional:
                     self.fail(key_path, "is required")
                 continue
             values[name] = self.value(hints[name], data[name], key_path, spec_field.metadata)
@@ -114,6 +117,10 @@ def _kind(value) -> str:
             dict: "table"}.get(type(value), type(value).__name__)
 
 
+# Checks across keys, by the spec's task (the sections each task reads: seqlab.experiment.tasks).
+TASK_CHECKS = {"forecast": check_spec, "generate": check_generate_spec}
+
+
 # ---- entry point ----------------------------------------------------------------------------
 def spec_from_dict(data: dict, lines: dict[str, int] | None = None, source: str | None = None,
                    base_dir: str | None = None) -> schema.Spec:
@@ -128,12 +135,14 @@ def spec_from_dict(data: dict, lines: dict[str, int] | None = None, source: str 
                           f"is a search space {describe_table(table)}; `seqlab run` trains one model: give one "
                           "value, or search it with `seqlab tune SPEC --trials N`")
                          for path, _, table in spaces], source)
-    checker = _Checker(lines or {})
+    checker = _Checker(lines or {}, not_required(data))
+    if isinstance(data, dict):
+        check_task_keys(data, lambda path, message: checker.fail(path, message, breaks_section=False))
     spec = checker.table(schema.Spec, data, "")
     spec.lines, spec.source, spec.base_dir = dict(lines or {}), source, base_dir
     # Cross-key checks of the sections whose keys all have the right types, so one pass lists
     # every problem without tripping over a value already reported as mistyped.
-    check_spec(spec, checker.fail, skip=frozenset(checker.broken_sections))
+    TASK_CHECKS.get(task_of(data), check_spec)(spec, checker.fail, skip=frozenset(checker.broken_sections))
     if checker.problems:
         raise SpecError(sorted(checker.problems, key=lambda p: (p[1] is None, p[1] or 0)), source)
     return spec
