@@ -89,7 +89,7 @@ def test_the_run_scores_the_model_and_the_baselines_on_the_same_test_positions(t
     assert record["test"]["perplexity"]["model"] == pytest.approx(2 ** record["test"]["bits"]["model"])
     assert json.loads((run / "vocabulary.json").read_text())[0] == "\ufffd"
     (units,) = record["units"].values()
-    assert set(units) == {"line position", "inside quotes", "upper case"}
+    assert set(units) == {"line_position", "speaker_name", "in_quotes", "upper"}
 
 
 def test_seqlab_generate_repeats_exactly_with_a_seed(two_runs, capsys):

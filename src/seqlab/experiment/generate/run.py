@@ -20,13 +20,12 @@ from seqlab.experiment.checks import layer_error
 from seqlab.experiment.errors import spec_error
 from seqlab.experiment.generate import corpus as corpora
 from seqlab.experiment.generate.ngram import KneserNey, unigram_bits
-from seqlab.experiment.generate.readable import text_signals
 from seqlab.experiment.generate.sampling import sample_ids
 from seqlab.experiment.rundir import RunDir
 from seqlab.experiment.spec import Spec
 from seqlab.experiment.steps import run_step
 from seqlab.experiment.tomlout import dump_spec
-from seqlab.inspect import correlate_units, top_units, trace
+from seqlab.inspect import correlate_units, text_signals, top_units, trace
 from seqlab.layers import Dense, Embedding, Input, registry
 from seqlab.models import Sequential
 from seqlab.report.generate_section import render_generate
@@ -35,6 +34,9 @@ from seqlab.utils import set_random_seed
 
 VOCABULARY_FILE = "vocabulary.json"
 TRACE_TOKENS = 1000  # tokens of test text the readable-unit search reads
+# Karpathy et al.'s readable signals (seqlab.inspect.text_signals has more; these read at the
+# first character of a word too)
+READABLE_SIGNALS = ("line_position", "speaker_name", "in_quotes", "upper")
 
 
 def read_text(spec: Spec) -> str:
@@ -166,7 +168,7 @@ def _readable_units(model, corpus: corpora.Corpus, k: int = 3) -> dict:
     most closely over the first ``TRACE_TOKENS`` tokens of the test part."""
     ids = corpus.part("test")[:TRACE_TOKENS]
     tokens = [corpus.vocabulary[i] for i in ids]
-    signals = {name: values[None, :] for name, values in text_signals(tokens).items()}
+    signals = {name: values[None, :] for name, values in _token_signals(tokens, corpus.level).items()}
     found = {}
     for layer, layer_trace in trace(model, ids[None, :]).items():
         if not hasattr(layer_trace, "hidden"):
@@ -175,6 +177,19 @@ def _readable_units(model, corpus: corpora.Corpus, k: int = 3) -> dict:
         found[layer] = {name: [[int(unit), None if math.isnan(r) else round(float(r), 3)] for unit, r in column.items()]
                         for name, column in best.items()}
     return found
+
+
+def _token_signals(tokens: list[str], level: str) -> dict:
+    """``seqlab.inspect.text_signals`` of the stretch's text, one value per token: the value at
+    the token's first character (a character model's tokens are its characters)."""
+    text = corpora.detokenize(tokens, level)
+    starts, cursor = [], 0
+    for token in tokens:
+        cursor = text.find(token, cursor)
+        starts.append(cursor)
+        cursor += len(token)
+    return {name: values[np.asarray(starts)] for name, values in text_signals(text).items()
+            if name in READABLE_SIGNALS}
 
 
 def _record(spec, corpus, scores, samples, units, history, model, positions, characters) -> dict:
