@@ -15,6 +15,7 @@ import pandas as pd
 
 import seqlab.layers as public
 from seqlab.datasets import bundled_names
+from seqlab.experiment.classify.spec import CLASSIFY_SOURCES
 from seqlab.experiment.spec import Spec
 from seqlab.layers import registry
 from seqlab.training import losses, optimizers
@@ -29,9 +30,37 @@ def check_spec(spec: Spec, fail: Fail, skip=frozenset()) -> None:
         ({"scaling"}, _check_scaling), ({"model"}, _check_layers), ({"training", "split"}, _check_training),
         ({"evaluation", "data", "windows"}, _check_evaluation), ({"split", "data"}, _check_split_dates_have_times),
     ]
+    if spec.task != "forecast":
+        # the forecast-only checks give way to the task's own (a classify source is not a series)
+        checks = [(sections, check) for sections, check in checks if check not in FORECAST_ONLY]
+        checks += TASK_CHECKS.get(spec.task, [])
     for sections, check in checks:
         if not sections & set(skip) and "" not in skip:
             check(spec, fail)
+
+
+def _check_classify(spec: Spec, fail: Fail) -> None:
+    data, options = spec.data, spec.classify
+    if (data.source is None) == (data.path is None):
+        fail("data", "give exactly one of `source` (a data set by name) or `path` (a file of labelled samples)")
+    if data.source is not None and data.source.lower() not in CLASSIFY_SOURCES:
+        close = difflib.get_close_matches(data.source.lower(), CLASSIFY_SOURCES, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        fail("data.source", f"no classification set {data.source!r}; {hint}available: {', '.join(CLASSIFY_SOURCES)}")
+    for key, path in (("data.path", data.path), ("classify.negative_path", options.negative_path)):
+        if path is not None and not os.path.isfile(spec.resolve_path(path)):
+            fail(key, f"file {path!r} does not exist (looked for {spec.resolve_path(path)})")
+    if (options.format == "polarity") != (options.negative_path is not None):
+        fail("classify.negative_path", "is needed by format = 'polarity' (data.path: the positive lines) and only by it")
+    if len(set(options.baselines)) != len(options.baselines):
+        fail("classify.baselines", f"lists an entry more than once: {options.baselines}")
+    last = spec.model.layers[-1] if spec.model.layers else {}
+    if last and (last.get("type") != "Dense" or last.get("activation") != "softmax"):
+        fail(f"model.layers[{len(spec.model.layers) - 1}]", "a classifier ends with "
+             "Dense(units = <number of classes>, activation = \"softmax\") (its output is one probability per class)")
+    if spec.split.validation == 0 and spec.training.early_stopping is not None \
+            and spec.training.early_stopping.monitor == "val_loss":
+        fail("training.early_stopping.monitor", "'val_loss' needs a validation part; set split.validation > 0")
 
 
 def _check_name(spec: Spec, fail: Fail) -> None:
@@ -199,3 +228,7 @@ def _check_evaluation(spec: Spec, fail: Fail) -> None:
     if backtest.train_size is not None and backtest.mode != "sliding":
         fail("evaluation.backtest.train_size", "only applies to mode = 'sliding'")
 
+
+# Checks of the forecast task only, and each other task's own (see check_spec).
+FORECAST_ONLY = {_check_data, _check_evaluation, _check_split_dates_have_times}
+TASK_CHECKS = {"classify": [({"data", "classify", "model"}, _check_classify)]}

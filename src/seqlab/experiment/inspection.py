@@ -17,6 +17,8 @@ import pandas as pd
 
 from seqlab.errors import SeqlabError
 from seqlab.experiment import artifacts
+from seqlab.experiment.classify.prepare import to_input
+from seqlab.experiment.classify.sources import read_samples
 from seqlab.experiment.modeling import training_targets
 from seqlab.experiment.predict import open_run
 from seqlab.experiment.prepare import window_spec
@@ -78,8 +80,26 @@ def _label(value) -> str:
     return str(value.date()) if hasattr(value, "date") and getattr(value, "hour", 0) == 0 else str(value)
 
 
+def classify_inputs(run: RunDir, spec) -> ExplorerInput:
+    """The test samples of a classify run (the positions in its predictions.csv), re-read and
+    turned into model input by the run's own transform.json; their class ids for the gradient."""
+    transform = run.read_json("transform.json")
+    samples = read_samples(spec)
+    positions = pd.read_csv(run.require("predictions.csv"))["sample"].to_numpy()
+    taken = [samples.x[i] for i in positions] if samples.is_text else samples.x[positions]
+    x = to_input(taken, transform)
+    classes = {name: i for i, name in enumerate(transform["classes"])}
+    y = np.array([classes[str(label)] for label in samples.labels[positions]], dtype=np.int64)
+    text = transform["kind"] == "text"
+    notes = [f"The run's test part: {len(x)} samples of {transform['length']} steps "
+             + ("as word ids by the run's train vocabulary." if text else "scaled by the run's train part.")]
+    return ExplorerInput(x if text else x.astype(np.float32), y, None if text else list(transform.get("features") or []),
+                         sample_labels=[f"sample {i}: {label}" for i, label in zip(positions, samples.labels[positions])],
+                         vocabulary=list(transform["tokens"]) if text else None, target=0, notes=notes)
+
+
 # What a run's explorer reads, by the run's task (the spec's ``task``; runs without one forecast).
-RUN_INPUTS = {"forecast": forecast_inputs}
+RUN_INPUTS = {"forecast": forecast_inputs, "classify": classify_inputs}
 
 
 def inspect_run(path, output=None, attribution: str | None = "integrated_gradients") -> str:

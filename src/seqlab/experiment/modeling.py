@@ -29,18 +29,7 @@ def outputs_needed(spec: Spec) -> int:
 
 def build_model(spec: Spec, n_inputs: int):
     """A fresh ``Sequential`` from the spec (weights drawn from the current random state)."""
-    layers = [Input(shape=(spec.windows.look_back, n_inputs))]
-    for i, entry in enumerate(spec.model.layers):
-        arguments = dict(entry)
-        kind = arguments.pop("type")
-        try:
-            layers.append(registry.get_class(kind)(**arguments))
-        except (TypeError, ValueError) as error:
-            raise spec_error(spec, f"model.layers[{i}]", layer_error(kind, error)) from None
-    try:
-        model = Sequential(layers, name=spec.name.replace(".", "_"))
-    except (TypeError, ValueError) as error:
-        raise spec_error(spec, "model.layers", str(error)) from None
+    model = sequential_of(spec, Input(shape=(spec.windows.look_back, n_inputs)))
     shape = tuple(model.output_shape)
     size = int(np.prod([d for d in shape[1:]])) if all(d is not None for d in shape[1:]) else None
     needed = outputs_needed(spec)
@@ -55,13 +44,30 @@ def build_model(spec: Spec, n_inputs: int):
     return model
 
 
-def compile_model(model, spec: Spec, device=None) -> None:
+def sequential_of(spec: Spec, input_layer):
+    """``Sequential([input_layer, *the spec's layers])``; a layer's bad argument names its key."""
+    layers = [input_layer]
+    for i, entry in enumerate(spec.model.layers):
+        arguments = dict(entry)
+        kind = arguments.pop("type")
+        try:
+            layers.append(registry.get_class(kind)(**arguments))
+        except (TypeError, ValueError) as error:
+            raise spec_error(spec, f"model.layers[{i}]", layer_error(kind, error)) from None
+    try:
+        return Sequential(layers, name=spec.name.replace(".", "_"))
+    except (TypeError, ValueError) as error:
+        raise spec_error(spec, "model.layers", str(error)) from None
+
+
+def compile_model(model, spec: Spec, device=None, loss: str | None = None) -> None:
+    """Compile with the spec's optimizer and ``loss`` (default: ``training.loss``)."""
     training = spec.training
     optimizer = optimizers.get(training.optimizer)
     if training.learning_rate is not None:
         optimizer = type(optimizer)(learning_rate=training.learning_rate)
     try:
-        model.compile(optimizer=optimizer, loss=training.loss, device=device)
+        model.compile(optimizer=optimizer, loss=loss or training.loss, device=device)
     except (TypeError, ValueError) as error:
         raise spec_error(spec, "training.loss", str(error)) from None
 
@@ -74,10 +80,11 @@ def training_targets(spec: Spec, y: np.ndarray) -> np.ndarray:
 
 
 def train(model, spec: Spec, data: Prepared, epochs: int | None = None, verbose: int = 1,
-          validation: bool = True, callbacks=()) -> pd.DataFrame:
+          validation: bool = True, callbacks=(), class_weight: dict | None = None) -> pd.DataFrame:
     """Fit on the train windows (validation windows for early stopping); the history per epoch.
 
     ``callbacks``: more callbacks besides the spec's early stopping (a tuning trial's pruning).
+    ``class_weight``: ``{class id: weight}`` for a classifier's loss.
     """
     training = spec.training
     callbacks = list(callbacks)
@@ -91,7 +98,7 @@ def train(model, spec: Spec, data: Prepared, epochs: int | None = None, verbose:
         data.x_train, training_targets(spec, data.y_train),
         epochs=epochs or training.epochs, batch_size=training.batch_size, shuffle=training.shuffle,
         validation_data=(data.x_val, training_targets(spec, data.y_val)) if use_validation else None,
-        callbacks=callbacks, verbose=verbose,
+        callbacks=callbacks, verbose=verbose, class_weight=class_weight,
     )
     return pd.DataFrame(history.history)
 

@@ -17,22 +17,19 @@ from importlib import resources
 import numpy as np
 import torch
 
-from seqlab.errors import SeqlabError
 from seqlab.experiment import artifacts, evaluate, modeling
 from seqlab.experiment.data import fill_missing, read_data
 from seqlab.experiment.prepare import Prepared, prepare, split_rows
+from seqlab.experiment.classify.run import run_classify
 from seqlab.experiment.rundir import RunDir
 from seqlab.experiment.spec import Spec
+from seqlab.experiment.steps import RunError, run_step  # noqa: F401  (RunError: part of this module's API)
 from seqlab.experiment.tomlout import dump_spec
 from seqlab.forecast.summary import MetricTable, beats_all, verdicts
 from seqlab.layers.recurrent import RecurrentLayer
 from seqlab.report import render
 from seqlab.training.compile import resolve_device as _resolve_device
 from seqlab.utils import set_random_seed
-
-
-class RunError(SeqlabError):
-    """A step of a run failed on a bad value (the message names the step)."""
 
 
 @dataclass
@@ -54,7 +51,8 @@ class RunResult:
         """What ``seqlab run`` prints: each target's table, the verdicts, where the report is."""
         lines = []
         for target, table in self.tables.items():
-            lines += ["", f"Test metrics for {target}, in the data's units (* = best):", str(table)]
+            heading = getattr(table, "heading", f"Test metrics for {target}, in the data's units (* = best):")
+            lines += ["", heading, str(table)]
         lines += ["", *self.verdicts, ""]
         lines.append(f"report: {self.report}" if os.path.exists(self.report) else f"run folder: {self.run.path}")
         return "\n".join(lines)
@@ -88,18 +86,6 @@ def resolve_device(device: str | None):
         return _resolve_device("auto" if device is None else device)
     except ValueError as error:
         raise RunError(f"--device {device}: {error}") from None
-
-
-@contextlib.contextmanager
-def run_step(name: str, log):
-    """A named step of a run: logged, and a bad value inside it is a :class:`RunError` naming it."""
-    log(f"· {name}")
-    try:
-        yield
-    except (ValueError, TypeError) as error:
-        if isinstance(error, SeqlabError):
-            raise
-        raise RunError(f"while {name}: {error}") from error
 
 
 @contextlib.contextmanager
@@ -141,22 +127,7 @@ def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
     log(f"run folder: {run.path}")
     try:
         run.write_text("spec.toml", dump_spec(spec))
-        with run_step(f"loading the data ({spec.data.source or spec.data.path})", log):
-            loaded = load_series(spec)
-            artifacts.write_frame(run, "data.csv", loaded.frame, index=True)
-        with run_step("splitting, scaling (train part only) and cutting windows", log):
-            data = prepare_series(spec, loaded)
-            write_scalers(run, data)
-        with run_step("building the model", log):
-            set_random_seed(spec.training.seed)
-            model = modeling.build_model(spec, data.inputs.shape[1])
-            modeling.compile_model(model, spec, torch_device)
-            run.write_text("summary.txt", model.summary(print_fn=None) + "\n")
-        with run_step(f"training ({len(data.x_train)} windows, up to {spec.training.epochs} epochs)", log):
-            history = modeling.train(model, spec, data, verbose=0 if quiet else 1)
-            artifacts.write_frame(run, "history.csv", history)
-            run.save_via(artifacts.MODEL_FILE, model.save)
-        record = evaluate_and_report(run, spec, loaded, data, model, history, quiet, log)
+        record, tables = TASKS[spec.task](run, spec, torch_device, quiet, log)
     except KeyboardInterrupt:  # Ctrl-C, or a stop signal the CLI turns into one
         run.mark("interrupted", error="stopped before the run finished (Ctrl-C or a termination signal)")
         raise
@@ -165,7 +136,33 @@ def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
         raise
     seconds = time.perf_counter() - started
     run.mark("succeeded", seconds=round(seconds, 2))
-    return result_of(run, spec, record, seconds)
+    return RunResult(run, record, tables, record["verdict"], seconds)
+
+
+def run_forecast(run: RunDir, spec: Spec, torch_device, quiet: bool, log) -> tuple[dict, dict]:
+    """``task = "forecast"``: load → prepare → build → train → evaluate and report, in ``run``;
+    returns the metrics record and the printed tables."""
+    with run_step(f"loading the data ({spec.data.source or spec.data.path})", log):
+        loaded = load_series(spec)
+        artifacts.write_frame(run, "data.csv", loaded.frame, index=True)
+    with run_step("splitting, scaling (train part only) and cutting windows", log):
+        data = prepare_series(spec, loaded)
+        write_scalers(run, data)
+    with run_step("building the model", log):
+        set_random_seed(spec.training.seed)
+        model = modeling.build_model(spec, data.inputs.shape[1])
+        modeling.compile_model(model, spec, torch_device)
+        run.write_text("summary.txt", model.summary(print_fn=None) + "\n")
+    with run_step(f"training ({len(data.x_train)} windows, up to {spec.training.epochs} epochs)", log):
+        history = modeling.train(model, spec, data, verbose=0 if quiet else 1)
+        artifacts.write_frame(run, "history.csv", history)
+        run.save_via(artifacts.MODEL_FILE, model.save)
+    record = evaluate_and_report(run, spec, loaded, data, model, history, quiet, log)
+    return record, result_of(run, spec, record, 0.0).tables
+
+
+# What `seqlab run` does, by the spec's `task` (each: (run, spec, device, quiet, log) -> (record, tables)).
+TASKS = {"forecast": run_forecast, "classify": run_classify}
 
 
 def result_of(run: RunDir, spec: Spec, record: dict, seconds: float) -> RunResult:

@@ -26,6 +26,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
+from seqlab.experiment.classify.spec import ClassifySpec
+
 # metadata keys the validator understands: min / max (inclusive), min_exclusive, max_exclusive,
 # required, help (shown in errors), nonempty (lists).
 
@@ -123,9 +125,34 @@ class ReportSpec:
     trace_window: int = -1  # which test window the gate heat map shows (-1: the last)
 
 
+TASK_NAMES = ("forecast", "classify", "generate")
+# The keys each task reads, in ONE place: a section name (all its keys) or "section.key". A key
+# of another task in the file is one clear error before any training (e.g. windows.horizon for
+# classify). Forecast reads every section but the other tasks' own.
+TASK_KEYS = {
+    "forecast": {"name", "description", "task", "data", "windows", "split", "scaling", "model", "training",
+                 "evaluation", "report"},
+    "classify": {"name", "description", "task", "data.source", "data.path", "split.train", "split.validation",
+                 "split.test", "scaling.method", "scaling.feature_range", "model", "training.epochs",
+                 "training.batch_size", "training.optimizer", "training.learning_rate", "training.shuffle",
+                 "training.early_stopping", "training.seed", "classify", "report.enabled"},
+}
+
+
+def applies(task: str, path: str) -> bool:
+    """Whether the key ``path`` (``"windows.horizon"``) is read by ``task`` (unknown tasks: all)."""
+    keys = TASK_KEYS.get(task)
+    if keys is None:
+        return True
+    section = path.split(".")[0].split("[")[0]
+    return section in keys or ".".join(path.split(".")[:2]).split("[")[0] in keys or any(
+        key.startswith(path + ".") for key in keys)
+
+
 @dataclass
 class Spec:
     name: str = "experiment"  # the run directory is runs/<time>-<name>/
+    task: str = "forecast"  # "forecast" | "classify" | "generate": what the run does with the data
     description: str = ""
     data: DataSpec = field(default_factory=DataSpec, metadata={"required": True})
     windows: WindowsSpec = field(default_factory=WindowsSpec)
@@ -135,6 +162,7 @@ class Spec:
     training: TrainingSpec = field(default_factory=TrainingSpec)
     evaluation: EvaluationSpec = field(default_factory=EvaluationSpec)
     report: ReportSpec = field(default_factory=ReportSpec)
+    classify: ClassifySpec = field(default_factory=ClassifySpec)  # task = "classify" only
     # Not TOML keys: the spec file's folder (relative data paths resolve against it), its name
     # and the line of every key, so that errors found later (a missing column) name the line.
     base_dir: Optional[str] = field(default=None, metadata={"internal": True})

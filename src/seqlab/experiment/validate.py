@@ -25,8 +25,8 @@ from seqlab.experiment.search_space import describe_table, find_search_spaces
 
 # ---- conversion against the dataclasses ---------------------------------------------------
 class _Checker:
-    def __init__(self, lines: dict[str, int]):
-        self.lines = lines
+    def __init__(self, lines: dict[str, int], task: str = "forecast"):
+        self.lines, self.task = lines, task
         self.problems: list[tuple[str, int | None, str]] = []
         self.broken_sections: set[str] = set()
 
@@ -51,7 +51,7 @@ class _Checker:
         for name, spec_field in fields.items():
             key_path = _join(path, name)
             if name not in data:
-                if spec_field.metadata.get("required"):
+                if spec_field.metadata.get("required") and schema.applies(self.task, key_path):
                     self.fail(key_path, "is required")
                 continue
             values[name] = self.value(hints[name], data[name], key_path, spec_field.metadata)
@@ -110,6 +110,17 @@ def _kind(value) -> str:
             dict: "table"}.get(type(value), type(value).__name__)
 
 
+def _given_keys(data: dict) -> list[str]:
+    """``section.key`` paths written in the file (top-level scalars as themselves)."""
+    paths = []
+    for key, value in data.items():
+        if isinstance(value, dict) and key != "classify":
+            paths += [f"{key}.{inner}" for inner in value] or [key]
+        else:
+            paths.append(key)
+    return paths
+
+
 # ---- entry point ----------------------------------------------------------------------------
 def spec_from_dict(data: dict, lines: dict[str, int] | None = None, source: str | None = None,
                    base_dir: str | None = None) -> schema.Spec:
@@ -124,7 +135,15 @@ def spec_from_dict(data: dict, lines: dict[str, int] | None = None, source: str 
                           f"is a search space {describe_table(table)}; `seqlab run` trains one model: give one "
                           "value, or search it with `seqlab tune SPEC --trials N`")
                          for path, _, table in spaces], source)
-    checker = _Checker(lines or {})
+    task = data.get("task", "forecast") if isinstance(data, dict) else "forecast"
+    if task not in schema.TASK_NAMES:
+        raise SpecError([("task", locate(lines or {}, "task"),
+                          f"must be one of {', '.join(map(repr, schema.TASK_NAMES))}, got {task!r}")], source)
+    foreign = [path for path in _given_keys(data) if not schema.applies(task, path)]
+    if foreign:
+        raise SpecError([(path, locate(lines or {}, path), f"does not apply to task = {task!r}; remove it "
+                          "(docs/cli.md lists the keys of each task)") for path in foreign], source)
+    checker = _Checker(lines or {}, task)
     spec = checker.table(schema.Spec, data, "")
     spec.lines, spec.source, spec.base_dir = dict(lines or {}), source, base_dir
     # Cross-key checks of the sections whose keys all have the right types, so one pass lists
