@@ -17,7 +17,7 @@ import dataclasses
 import json
 import math
 
-from seqlab.experiment.spec import Spec
+from seqlab.experiment.spec import Spec, applies
 
 
 def _value(value) -> str:
@@ -81,6 +81,19 @@ def dump_spec(spec: Spec) -> str:
     """TOML text that :func:`~seqlab.experiment.load.load_spec` reads back to an equal spec."""
     out = ["# The resolved spec of this run: every default written out. `seqlab run` this file",
            "# to repeat the run (a data path is relative to the spec file it came from)."]
-    _table("", spec_to_dict(spec), out)
+    _table("", _read_by_task(spec_to_dict(spec), spec.task), out)
     return "\n".join(out).lstrip("\n") + "\n"
+
+
+def _read_by_task(table: dict, task: str) -> dict:
+    # only the keys the spec's task reads (a classify spec has no windows.horizon to repeat)
+    out = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            kept = {inner: v for inner, v in value.items() if applies(task, f"{key}.{inner}")}
+            if kept:
+                out[key] = kept
+        elif applies(task, key):
+            out[key] = value
+    return out
 
