@@ -41,7 +41,7 @@ def run(args) -> int:
 
 def demo(args) -> int:
     if args.show_spec:
-        with open(runner.demo_spec_path(), encoding="utf-8") as stream:
+        with open(runner.demo_spec_path(args.task), encoding="utf-8") as stream:
             sys.stdout.write(stream.read())
         return 0
     if getattr(args, "threads", None) is None:
@@ -51,7 +51,7 @@ def demo(args) -> int:
         args.threads = DEMO_THREADS
         if not getattr(args, "quiet", False):
             print(f"seqlab demo: using {DEMO_THREADS} CPU thread (a small model; --threads N to change)")
-    return _run_spec(runner.demo_spec_path(), args)
+    return _run_spec(runner.demo_spec_path(args.task), args)
 
 
 def predict(args) -> int:

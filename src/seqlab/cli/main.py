@@ -35,7 +35,8 @@ A spec names the data, windows, split, scaling, model layers, training and evalu
 see docs/cli.md or the demo spec (seqlab demo --show-spec).""",
     "demo": """example:
   seqlab demo                  # about 15 s on 2 CPU cores; writes runs/<time>-aapl-lstm/
-  seqlab demo --show-spec      # print the spec the demo runs, to copy and edit""",
+  seqlab demo --show-spec      # print the spec the demo runs, to copy and edit
+  seqlab demo --task classify  # an LSTM on GunPoint (UCR) vs 1-NN, about 15 s""",
     "predict": """example:
   seqlab predict runs/20240501-120000-aapl-lstm --data new_prices.csv --output forecast.csv
   seqlab predict runs/20240501-120000-aapl-lstm/model.seqlab --data new_prices.csv
@@ -106,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Run the bundled demo spec on bundled real data.")
     demo.add_argument("--runs-dir", default="runs", help="where run folders are created (default: runs)")
     demo.add_argument("--show-spec", action="store_true", help="print the demo's spec and exit")
+    demo.add_argument("--task", choices=["forecast", "classify"], default="forecast",
+                      help="which task's demo spec to run (default: forecast)")
 
     predict = commands.add_parser("predict", parents=[common], formatter_class=formatter,
                                   epilog=EXAMPLES["predict"], help="forecast new data with a finished run",

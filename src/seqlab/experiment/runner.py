@@ -75,9 +75,12 @@ class RunResult:
         return heading + tables + sentences + "<p>(no report: the spec's report is turned off)</p>"
 
 
-def demo_spec_path() -> str:
-    """The spec behind ``seqlab demo`` (shipped inside the package)."""
-    return str(resources.files("seqlab.cli").joinpath("specs/demo.toml"))
+DEMO_SPECS = {"forecast": "demo.toml", "classify": "classify_demo.toml"}  # seqlab demo --task NAME
+
+
+def demo_spec_path(task: str = "forecast") -> str:
+    """The spec behind ``seqlab demo [--task TASK]`` (shipped inside the package)."""
+    return str(resources.files("seqlab.cli").joinpath(f"specs/{DEMO_SPECS[task]}"))
 
 
 def resolve_device(device: str | None):
