@@ -1,5 +1,7 @@
 """task = "classify": readers, the leak-free preparation, the baselines against scikit-learn,
 spec errors by message, a seeded run that repeats, predict and the inspect reader."""
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,6 +9,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 
+from seqlab.cli.main import main
 from seqlab.experiment import load_spec
 from seqlab.experiment.classify import baselines, scores
 from seqlab.experiment.classify.prepare import stratified_parts
@@ -131,6 +134,11 @@ def test_seeded_run_repeats_exactly_and_predict_gives_labels_and_probabilities(t
     # the run's own test samples get the probabilities the run recorded
     own = new.iloc[a["sample"]].reset_index(drop=True)
     np.testing.assert_allclose(own["p_up"], a["p_up"], rtol=1e-5)
+    written = open(first.run.file("report.html"), encoding="utf-8").read()
+    assert main(["report", str(first.run.path)]) == 0  # seqlab report redraws it from the folder alone
+    rebuilt = open(first.run.file("report.html"), encoding="utf-8").read()
+    assert rebuilt.count("<img ") == written.count("<img ") == 6  # loss, confusion, ROC/PR, wrong, 2 gate maps
+    assert re.sub(r"base64,[^\"]+", "", rebuilt) == re.sub(r"base64,[^\"]+", "", written)
     explorer = RUN_INPUTS["classify"](first.run, load_spec(first.run.file("spec.toml")))
     assert explorer.x.shape == (len(a), 12, 1) and list(explorer.y) == [0 if t == "down" else 1 for t in a["true"]]
 

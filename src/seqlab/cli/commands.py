@@ -6,11 +6,13 @@ import sys
 
 from seqlab.errors import SeqlabError
 from seqlab.experiment import inspection, load_spec, runner
-from seqlab.experiment.artifacts import report_data
+from seqlab.experiment.artifacts import read_spec_table, report_data
+from seqlab.experiment.classify.report_files import rebuild_report
 from seqlab.experiment.predict import predict_file
 from seqlab.experiment.rundir import RunDir
 from seqlab.experiment.tuning import tune as tune_spec
 from seqlab.experiment.tuning import tune_demo_spec_path
+from seqlab.experiment.validate import spec_from_dict
 from seqlab.report import render
 
 DEMO_THREADS = 1
@@ -70,7 +72,12 @@ def predict(args) -> int:
 
 def report(args) -> int:
     run = RunDir.open(args.run)
-    path = run.write_text("report.html", render(report_data(run)), replace=True)
+    table, _ = read_spec_table(run)
+    if table.get("task", "forecast") == "classify":
+        html = rebuild_report(run, spec_from_dict(table, source=run.file("spec.toml")))
+    else:
+        html = render(report_data(run))
+    path = run.write_text("report.html", html, replace=True)
     print(path)
     return 0
 

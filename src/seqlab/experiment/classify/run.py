@@ -12,6 +12,7 @@ import pandas as pd
 from seqlab.experiment import artifacts, modeling
 from seqlab.experiment.classify import baselines, scores
 from seqlab.experiment.classify.prepare import ClassifyPrepared, prepare_samples
+from seqlab.experiment.classify.report_files import write_traces
 from seqlab.experiment.classify.sources import Samples, read_samples
 from seqlab.experiment.errors import spec_error
 from seqlab.experiment.rundir import RunDir
@@ -65,6 +66,7 @@ def run_classify(run: RunDir, spec, torch_device, quiet: bool, log) -> tuple[dic
         artifacts.write_frame(run, "predictions.csv", predictions_frame(samples, data, probabilities["model"]))
     with run_step("tracing the recurrent layers over one right and one wrong test sample", log):
         traces = right_and_wrong_traces(model, data, probabilities["model"])
+        write_traces(run, traces)
     record = _record(spec, samples, data, table, probabilities["model"], history, model)
     run.write_json("metrics.json", record)
     if spec.report.enabled:
@@ -72,7 +74,7 @@ def run_classify(run: RunDir, spec, torch_device, quiet: bool, log) -> tuple[dic
             report = ClassifyReport(title=spec.name, description=spec.description, record=record, history=history,
                                     probabilities=probabilities["model"], y_test=data.y_test, classes=data.classes,
                                     test_samples=_test_samples(samples, data), traces=traces,
-                                    model_summary=model.summary(print_fn=None), spec_text=run_text(run, "spec.toml"),
+                                    model_summary=run_text(run, "summary.txt"), spec_text=run_text(run, "spec.toml"),
                                     wrong_shown=spec.classify.wrong_shown)
             run.write_text("report.html", render_classify(report))
     return record, {"test": ClassifyTable(table, baselines.LABELS)}
