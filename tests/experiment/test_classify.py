@@ -189,3 +189,13 @@ def test_model_output_must_match_the_classes(tmp_path):
     (tmp_path / "spec.toml").write_text(text)
     with pytest.raises(SpecError, match=r"2 classes \(down, up\) need one probability each; end with Dense\(units = 2"):
         run_experiment(load_spec(tmp_path / "spec.toml"), runs_dir=tmp_path / "runs", quiet=True)
+
+
+def test_cli_says_a_task_incompatible_key_in_one_line_and_exits_1(tmp_path, capsys):
+    path = _wide(tmp_path)
+    (tmp_path / "spec.toml").write_text(SPEC_TEXT.format(path=path, first='type = "LSTM"\nunits = 4', classify="")
+                                        + "[windows]\nhorizon = 3\n")
+    assert main(["run", str(tmp_path / "spec.toml"), "--runs-dir", str(tmp_path / "runs")]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and re.search(r"line 18: windows\.horizon: does not apply to task = 'classify'", error)
+    assert not (tmp_path / "runs").exists()  # refused before any run folder or training
