@@ -199,3 +199,33 @@ def test_cli_says_a_task_incompatible_key_in_one_line_and_exits_1(tmp_path, caps
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and re.search(r"line 18: windows\.horizon: does not apply to task = 'classify'", error)
     assert not (tmp_path / "runs").exists()  # refused before any run folder or training
+
+
+def test_long_csv_and_padding_keep_each_sample_in_order(tmp_path):
+    from seqlab.experiment.classify.prepare import numbers_to_input
+    from seqlab.experiment.classify.sources import read_long
+    rows = [("s2", 1, 5.0, "b"), ("s1", 2, 2.0, "a"), ("s1", 1, 1.0, "a"), ("s2", 0, 4.0, "b"), ("s1", 0, 0.0, "a")]
+    pd.DataFrame(rows, columns=["sample_id", "t", "v", "label"]).to_csv(tmp_path / "long.csv", index=False)
+    samples = read_long(tmp_path / "long.csv", "sample_id", "t", "label")
+    assert list(samples.labels) == ["b", "a"] and samples.features == ["v"]
+    np.testing.assert_array_equal(samples.x[:, :, 0], [[4, 5, np.nan], [0, 1, 2]])
+    transform = {"center": [0.0], "scale": [1.0], "length": 4, "padding": "pre", "truncating": "post"}
+    np.testing.assert_array_equal(numbers_to_input(samples.x, transform)[:, :, 0], [[0, 0, 4, 5], [0, 0, 1, 2]])
+    transform.update(length=2, padding="post", truncating="pre")  # keep the last 2 steps
+    np.testing.assert_array_equal(numbers_to_input(samples.x, transform)[:, :, 0], [[4, 5], [1, 2]])
+
+
+def test_packaged_ucr_sets_are_read_with_their_own_split():
+    import importlib.util
+    import os
+    if importlib.util.find_spec("sktime") is None:
+        if os.environ.get("CI"):
+            pytest.fail("sktime (the dev extra) is required in CI: it holds the UCR/UEA files")
+        pytest.skip("sktime is not installed (pip install 'seqlab[datasets]')")
+    from seqlab.experiment.classify.sources import read_packaged
+    gunpoint = read_packaged("gunpoint")
+    # GunPoint's published shape: 50 train + 150 test series of 150 steps, classes "1" and "2"
+    assert gunpoint.x.shape == (200, 150, 1) and int(gunpoint.given_test.sum()) == 150
+    assert sorted(set(gunpoint.labels)) == ["1", "2"]
+    vowels = read_packaged("japanesevowels")  # 270 + 370 samples of 12 features, 7..29 steps
+    assert vowels.x.shape[0] == 640 and vowels.x.shape[2] == 12 and np.isnan(vowels.x).any()

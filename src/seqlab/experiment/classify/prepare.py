@@ -92,10 +92,17 @@ def fit_scaling(x_train: np.ndarray, method: str, feature_range=(0.0, 1.0)) -> d
 def numbers_to_input(x: np.ndarray, transform: dict) -> np.ndarray:
     """Scale, then pad/truncate each sample's real steps to ``transform["length"]`` (0 pads)."""
     scaled = (x - np.asarray(transform["center"])) / np.asarray(transform["scale"])
-    real = ~np.all(np.isnan(scaled), axis=2)                                    # (N, T): steps with data
-    sequences = [np.nan_to_num(sample[mask], nan=0.0) for sample, mask in zip(scaled, real)]
+    lengths = real_lengths(x)
+    # a missing value inside a sample ("?") becomes 0 after scaling; the NaN tail is not a step
+    sequences = [np.nan_to_num(sample[:n], nan=0.0) for sample, n in zip(scaled, lengths)]
     return pad_sequences(sequences, maxlen=transform["length"], dtype="float32", padding=transform["padding"],
                          truncating=transform["truncating"], value=0.0)
+
+
+def real_lengths(x: np.ndarray) -> np.ndarray:
+    """Steps up to each sample's last step with a value: ``(N, T, F)`` with a NaN tail -> ``(N,)``."""
+    has_value = ~np.all(np.isnan(x), axis=2)                                    # (N, T)
+    return np.where(has_value.any(axis=1), x.shape[1] - np.argmax(has_value[:, ::-1], axis=1), 0)
 
 
 def texts_to_input(texts: list, transform: dict) -> np.ndarray:
@@ -142,7 +149,7 @@ def prepare_samples(samples: Samples, spec) -> ClassifyPrepared:
         convert = texts_to_input
     else:
         transform = fit_scaling(samples.x[train], spec.scaling.method, tuple(spec.scaling.feature_range))
-        longest = int((~np.all(np.isnan(samples.x[train]), axis=2)).sum(axis=1).max())
+        longest = int(real_lengths(samples.x[train]).max())
         transform["features"] = list(samples.features)
         take = (lambda idx: samples.x[idx])
         convert = numbers_to_input
