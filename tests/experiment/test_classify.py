@@ -1,19 +1,23 @@
 """task = "classify": readers, the leak-free preparation, the baselines against scikit-learn,
 spec errors by message, a seeded run that repeats, predict and the inspect reader."""
+import importlib.util
+import os
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn import metrics as sk
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.utils.class_weight import compute_class_weight
 
 from seqlab.cli.main import main
 from seqlab.experiment import load_spec
 from seqlab.experiment.classify import baselines, scores
-from seqlab.experiment.classify.prepare import stratified_parts
-from seqlab.experiment.classify.sources import read_ts
+from seqlab.experiment.classify.prepare import balanced_weights, numbers_to_input, stratified_parts
+from seqlab.experiment.classify.sources import read_long, read_packaged, read_polarity, read_sentences, read_ts
 from seqlab.experiment.errors import SpecError
 from seqlab.experiment.inspection import RUN_INPUTS
 from seqlab.experiment.predict import predict_file
@@ -51,7 +55,6 @@ def test_tfidf_logistic_matches_scikit_learn_and_majority_is_the_train_mode():
 
 
 def test_scores_match_scikit_learn_definitions():
-    from sklearn import metrics as sk
     y = np.array([0, 1, 1, 0, 1])
     p = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7], [0.1, 0.9]])
     got = scores.score(y, p)
@@ -202,8 +205,6 @@ def test_cli_says_a_task_incompatible_key_in_one_line_and_exits_1(tmp_path, caps
 
 
 def test_long_csv_and_padding_keep_each_sample_in_order(tmp_path):
-    from seqlab.experiment.classify.prepare import numbers_to_input
-    from seqlab.experiment.classify.sources import read_long
     rows = [("s2", 1, 5.0, "b"), ("s1", 2, 2.0, "a"), ("s1", 1, 1.0, "a"), ("s2", 0, 4.0, "b"), ("s1", 0, 0.0, "a")]
     pd.DataFrame(rows, columns=["sample_id", "t", "v", "label"]).to_csv(tmp_path / "long.csv", index=False)
     samples = read_long(tmp_path / "long.csv", "sample_id", "t", "label")
@@ -216,16 +217,36 @@ def test_long_csv_and_padding_keep_each_sample_in_order(tmp_path):
 
 
 def test_packaged_ucr_sets_are_read_with_their_own_split():
-    import importlib.util
-    import os
     if importlib.util.find_spec("sktime") is None:
         if os.environ.get("CI"):
             pytest.fail("sktime (the dev extra) is required in CI: it holds the UCR/UEA files")
         pytest.skip("sktime is not installed (pip install 'seqlab[datasets]')")
-    from seqlab.experiment.classify.sources import read_packaged
     gunpoint = read_packaged("gunpoint")
     # GunPoint's published shape: 50 train + 150 test series of 150 steps, classes "1" and "2"
     assert gunpoint.x.shape == (200, 150, 1) and int(gunpoint.given_test.sum()) == 150
     assert sorted(set(gunpoint.labels)) == ["1", "2"]
     vowels = read_packaged("japanesevowels")  # 270 + 370 samples of 12 features, 7..29 steps
     assert vowels.x.shape[0] == 640 and vowels.x.shape[2] == 12 and np.isnan(vowels.x).any()
+
+
+def test_class_weights_are_scikit_learns_balanced_weights():
+    y = np.array([0, 0, 0, 0, 0, 0, 1, 1, 2])
+    reference = compute_class_weight("balanced", classes=np.arange(3), y=y)
+    assert balanced_weights(y, 3) == pytest.approx(dict(enumerate(reference)))
+
+
+def test_sentence_and_polarity_readers(tmp_path):
+    (tmp_path / "pos").write_text("a fine film\n\nwarm and funny\n")
+    (tmp_path / "neg").write_text("dull\n")
+    samples = read_polarity(tmp_path / "pos", tmp_path / "neg")
+    assert samples.x == ["a fine film", "warm and funny", "dull"] and list(samples.labels) == ["pos", "pos", "neg"]
+    (tmp_path / "s.txt").write_text("Loved it.\t1\nno label here\n")
+    with pytest.raises(ValueError, match=r"s\.txt, line 2: expected 'sentence<TAB>label', got 'no label here'"):
+        read_sentences(tmp_path / "s.txt")
+
+
+def test_a_misspelt_classify_key_is_named_with_a_suggestion(tmp_path):
+    with pytest.raises(SpecError, match=r"classify\.lenght: unknown key; did you mean 'length'\?"):
+        _spec(tmp_path, _wide(tmp_path), classify="lenght = 3")
+    with pytest.raises(SpecError, match=r"classify\.negative_path: is needed by format = 'polarity'"):
+        _spec(tmp_path, _wide(tmp_path), classify='format = "polarity"')
