@@ -111,7 +111,7 @@ def roc_pr_picture(y: np.ndarray, positive_probability: np.ndarray, positive: st
 
 def sequences_picture(sequences: np.ndarray, captions: list) -> str:
     """Small plots of raw sequences ``(k, T, F)``, one panel each (NaN padding not drawn)."""
-    figure = Figure(figsize=(10, 1.9 * len(sequences)))
+    figure = Figure(figsize=(10, 1.9 * len(sequences)), layout="constrained")  # titles clear of the ticks above
     axes = np.atleast_1d(figure.subplots(len(sequences), 1, squeeze=False)[:, 0])
     for ax, sequence, caption in zip(axes, sequences, captions):
         ax.plot(sequence, linewidth=1.2)
@@ -173,7 +173,9 @@ def _data_section(data: ClassifyReport) -> str:
         else "a stratified split (each part keeps the classes' proportions)"
     settings = ", ".join(f"{k} = {v}" for k, v in data.record["settings"].items() if v is not None)
     return (f"<p>{_e(info['description'])}: {info['samples']} samples ({_e(counts)}); {_e(split)}: {_e(parts)}. "
-            "Scaling and vocabulary are fitted on the train part only; unseen words map to the OOV id.</p>"
+            + ("The vocabulary is built on the train part only; words unseen there map to the OOV id."
+               if data.record["settings"].get("input") == "word ids" else
+               "The scaling is fitted on the train part's values only.") + "</p>"
             f"<p class='small'>{_e(settings)}</p>")
 
 
