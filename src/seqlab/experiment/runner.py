@@ -229,6 +229,8 @@ def resolved(spec: Spec, seed: int | None) -> Spec:
         spec.training.seed = seed
     if spec.data.path is not None:
         spec.data.path = os.path.abspath(spec.data_file)
+    if spec.classify.negative_path is not None:
+        spec.classify.negative_path = os.path.abspath(spec.resolve_path(spec.classify.negative_path))
     return spec
 
 
