@@ -144,6 +144,8 @@ def test_seeded_run_repeats_exactly_and_predict_gives_labels_and_probabilities(t
     assert re.sub(r"base64,[^\"]+", "", rebuilt) == re.sub(r"base64,[^\"]+", "", written)
     explorer = RUN_INPUTS["classify"](first.run, load_spec(first.run.file("spec.toml")))
     assert explorer.x.shape == (len(a), 12, 1) and list(explorer.y) == [0 if t == "down" else 1 for t in a["true"]]
+    assert main(["inspect", str(first.run.path), "--attribution", "none"]) == 0  # the explorer page of the run
+    assert os.path.getsize(first.run.file("inspect.html")) > 10_000
 
 
 def test_text_vocabulary_is_built_on_train_only(tmp_path):
