@@ -123,6 +123,8 @@ def run_experiment(spec: Spec, runs_dir="runs", seed: int | None = None, device:
 def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
     started = time.perf_counter()
     spec = resolved(spec, seed)
+    if spec.task not in TASKS:
+        raise RunError(f"task = {spec.task!r} has no runner in this version of seqlab (it runs {sorted(TASKS)})")
     log = (lambda *_: None) if quiet else log
     torch_device = resolve_device(device)
     run = RunDir.create(runs_dir, spec.name)
