@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+# sktime only for the UCR/UEA .ts files inside it (task = "classify", `seqlab demo --task
+# classify`): seqlab never imports it, and its own requirements would move pandas below 3.1.
+	$(BIN)/pip install -q --no-deps -c constraints.txt 'sktime>=0.30'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -10,10 +10,12 @@ from seqlab.experiment.artifacts import read_spec_table, report_data
 from seqlab.experiment.export import export_run
 from seqlab.experiment.generate.api import generate as generate_text
 from seqlab.experiment.generate.api import rebuild_report as rebuild_generate_report
+from seqlab.experiment.classify.report_files import rebuild_report
 from seqlab.experiment.predict import predict_file
 from seqlab.experiment.rundir import RunDir
 from seqlab.experiment.tuning import tune as tune_spec
 from seqlab.experiment.tuning import tune_demo_spec_path
+from seqlab.experiment.validate import spec_from_dict
 from seqlab.report import render
 
 DEMO_THREADS = 1
@@ -97,8 +99,14 @@ def predict(args) -> int:
 
 def report(args) -> int:
     run = RunDir.open(args.run)
-    task = read_spec_table(run)[0].get("task", "forecast") if run.has("spec.toml") else "forecast"
-    page = rebuild_generate_report(run) if task == "generate" else render(report_data(run))
+    table, _ = read_spec_table(run) if run.has("spec.toml") else ({}, None)
+    task = table.get("task", "forecast")
+    if task == "generate":
+        page = rebuild_generate_report(run)
+    elif task == "classify":
+        page = rebuild_report(run, spec_from_dict(table, source=run.file("spec.toml")))
+    else:
+        page = render(report_data(run))
     path = run.write_text("report.html", page, replace=True)
     print(path)
     return 0

@@ -40,6 +40,7 @@ see docs/cli.md or the demo spec (seqlab demo --show-spec).""",
     "demo": """example:
   seqlab demo                  # about 25 s on 2 CPU cores; writes runs/<time>-aapl-lstm/
   seqlab demo --show-spec      # print the spec the demo runs, to copy and edit
+  seqlab demo --task classify  # an LSTM on GunPoint (UCR) vs 1-NN and logistic regression
   seqlab demo --task generate  # a character LSTM on Python's own help text vs n-gram baselines""",
     "generate": """example:
   seqlab generate runs/20261207-010000-char-lstm --prime "ROMEO:" --length 500 --temperature 0.8 --seed 1
@@ -139,8 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Run the bundled demo spec on bundled real data.")
     demo.add_argument("--runs-dir", default="runs", help="where run folders are created (default: runs)")
     demo.add_argument("--show-spec", action="store_true", help="print the demo's spec and exit")
-    demo.add_argument("--task", choices=["forecast", "generate"], default="forecast",
-                      help="which task's demo: forecast (default) or generate (a character LSTM on Python's help text)")
+    demo.add_argument("--task", choices=["forecast", "classify", "generate"], default="forecast",
+                      help="which task's demo: forecast (default), classify (an LSTM on GunPoint) or generate "
+                           "(a character LSTM on Python's help text)")
 
     generate = commands.add_parser("generate", parents=[common], formatter_class=formatter,
                                    epilog=EXAMPLES["generate"], help="sample text from a finished generate run",

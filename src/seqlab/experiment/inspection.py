@@ -3,7 +3,7 @@ file and a data file, and the vanishing-gradient lesson as a page.
 
 A run folder is read with the very pieces that made its test windows: the run's data.csv (the
 rows after missing values were filled), its split bounds, its scalers and its windows; what to
-read depends on the run's task (``RUN_INPUTS``: today forecasting; other tasks plug in there).
+read depends on the run's task (``RUN_INPUTS``: forecast, classify and generate runs).
 """
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ import pandas as pd
 
 from seqlab.errors import SeqlabError
 from seqlab.experiment import artifacts
+from seqlab.experiment.classify.prepare import to_input
+from seqlab.experiment.classify.sources import read_samples
 from seqlab.experiment.generate.api import test_stretch
 from seqlab.experiment.generate.run import VOCABULARY_FILE
 from seqlab.experiment.modeling import training_targets
@@ -30,6 +32,7 @@ from seqlab.inspect import explore, lesson_vanishing
 from seqlab.inspect.lesson import plot_lesson
 from seqlab.models import load_model
 from seqlab.report.plots import to_data_uri
+from seqlab.training.losses import sparse_categorical_crossentropy
 
 OUTPUT_NAME = "inspect.html"
 DATA_FORMATS = ".npy (an array: (samples, timesteps, features) numbers or (samples, timesteps) token ids) " \
@@ -52,6 +55,7 @@ class ExplorerInput:
     vocabulary: list | None = None
     target: int | None = None
     notes: list = field(default_factory=list)
+    loss: object = None  # loss(y_pred, y_true) for the gradient through time; None: mean squared error
 
 
 def forecast_inputs(run: RunDir, spec) -> ExplorerInput:
@@ -92,8 +96,34 @@ def generate_inputs(run: RunDir, spec) -> ExplorerInput:
 
 GENERATE_TOKENS = 300  # a stretch the explorer shows whole
 
+def _class_cross_entropy(y_pred, y_true):
+    # the classify run's own loss (softmax probabilities against class ids), averaged
+    return sparse_categorical_crossentropy(y_true, y_pred).mean()
+
+
+def classify_inputs(run: RunDir, spec) -> ExplorerInput:
+    """The test samples of a classify run (the positions in its predictions.csv), re-read and
+    turned into model input by the run's own transform.json; their class ids for the gradient."""
+    transform = run.read_json("transform.json")
+    samples = read_samples(spec)
+    positions = pd.read_csv(run.require("predictions.csv"))["sample"].to_numpy()
+    taken = [samples.x[i] for i in positions] if samples.is_text else samples.x[positions]
+    x = to_input(taken, transform)
+    classes = {name: i for i, name in enumerate(transform["classes"])}
+    y = np.array([classes[str(label)] for label in samples.labels[positions]], dtype=np.int64)
+    text = transform["kind"] == "text"
+    notes = [f"The run's test part: {len(x)} samples of {transform['length']} steps "
+             + ("as word ids by the run's train vocabulary." if text else "scaled by the run's train part.")
+             + " Gradients are those of the cross-entropy against the true classes; attributions explain "
+             f"the probability of class {transform['classes'][0]}."]
+    return ExplorerInput(x if text else x.astype(np.float32), y, None if text else list(transform.get("features") or []),
+                         sample_labels=[f"sample {i}: {label}" for i, label in zip(positions, samples.labels[positions])],
+                         vocabulary=list(transform["tokens"]) if text else None, target=0, notes=notes,
+                         loss=_class_cross_entropy)
+
+
 # What a run's explorer reads, by the run's task (the spec's ``task``; runs without one forecast).
-RUN_INPUTS = {"forecast": forecast_inputs, "generate": generate_inputs}
+RUN_INPUTS = {"forecast": forecast_inputs, "classify": classify_inputs, "generate": generate_inputs}
 
 
 def inspect_run(path, output=None, attribution: str | None = "integrated_gradients") -> str:
@@ -134,7 +164,7 @@ def inspect_model_file(model_path, data_path=None, output=None, vocabulary_path=
 
 def _explore(model, data: ExplorerInput, output, title: str, attribution) -> str:
     try:
-        return explore(model, data.x, output=output, y=data.y, feature_names=data.feature_names,
+        return explore(model, data.x, output=output, y=data.y, loss=data.loss, feature_names=data.feature_names,
                        step_labels=data.step_labels, sample_labels=data.sample_labels, vocabulary=data.vocabulary,
                        attribution=attribution, target=data.target, title=title, notes=data.notes)
     except (TypeError, ValueError) as error:

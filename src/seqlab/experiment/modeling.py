@@ -34,23 +34,7 @@ def outputs_needed(spec: Spec) -> int:
 
 def build_model(spec: Spec, n_inputs: int):
     """A fresh ``Sequential`` from the spec (weights drawn from the current random state)."""
-    layers = [Input(shape=(spec.windows.look_back, n_inputs), name="input_layer")]
-    taken: dict[str, int] = {}
-    for i, entry in enumerate(spec.model.layers):
-        arguments = dict(entry)
-        kind = arguments.pop("type")
-        try:
-            cls = registry.get_class(kind)
-            if "name" not in arguments:
-                arguments["name"] = _layer_name(cls, taken)
-            layers.append(cls(**arguments))
-        except (TypeError, ValueError) as error:
-            raise spec_error(spec, f"model.layers[{i}]", layer_error(kind, error)) from None
-    try:
-        with _memory_bound():
-            model = Sequential(layers, name=spec.name.replace(".", "_"))
-    except (TypeError, ValueError, AllocationLimitError) as error:
-        raise spec_error(spec, "model.layers", str(error)) from None
+    model = sequential_of(spec, Input(shape=(spec.windows.look_back, n_inputs), name="input_layer"))
     shape = tuple(model.output_shape)
     size = int(np.prod([d for d in shape[1:]])) if all(d is not None for d in shape[1:]) else None
     needed = outputs_needed(spec)
@@ -87,13 +71,36 @@ def _memory_bound():
                             source=source, weights_follow=False)
 
 
-def compile_model(model, spec: Spec, device=None) -> None:
+def sequential_of(spec: Spec, input_layer):
+    """``Sequential([input_layer, *the spec's layers])``, built within the memory bound; a layer's
+    bad argument names its key."""
+    layers = [input_layer]
+    taken: dict[str, int] = {}
+    for i, entry in enumerate(spec.model.layers):
+        arguments = dict(entry)
+        kind = arguments.pop("type")
+        try:
+            cls = registry.get_class(kind)
+            if "name" not in arguments:
+                arguments["name"] = _layer_name(cls, taken)
+            layers.append(cls(**arguments))
+        except (TypeError, ValueError) as error:
+            raise spec_error(spec, f"model.layers[{i}]", layer_error(kind, error)) from None
+    try:
+        with _memory_bound():
+            return Sequential(layers, name=spec.name.replace(".", "_"))
+    except (TypeError, ValueError, AllocationLimitError) as error:
+        raise spec_error(spec, "model.layers", str(error)) from None
+
+
+def compile_model(model, spec: Spec, device=None, loss: str | None = None) -> None:
+    """Compile with the spec's optimizer and ``loss`` (default: ``training.loss``)."""
     training = spec.training
     optimizer = optimizers.get(training.optimizer)
     if training.learning_rate is not None:
         optimizer = type(optimizer)(learning_rate=training.learning_rate)
     try:
-        model.compile(optimizer=optimizer, loss=training.loss, device=device)
+        model.compile(optimizer=optimizer, loss=loss or training.loss, device=device)
     except (TypeError, ValueError) as error:
         raise spec_error(spec, "training.loss", str(error)) from None
 
@@ -106,11 +113,12 @@ def training_targets(spec: Spec, y: np.ndarray) -> np.ndarray:
 
 
 def train(model, spec: Spec, data: Prepared, epochs: int | None = None, verbose: int = 1,
-          validation: bool = True, callbacks=(), checkpoints: RunCheckpoints | None = None,
-          start: Checkpoint | None = None) -> pd.DataFrame:
+          validation: bool = True, callbacks=(), class_weight: dict | None = None,
+          checkpoints: RunCheckpoints | None = None, start: Checkpoint | None = None) -> pd.DataFrame:
     """Fit on the train windows (validation windows for early stopping); the history per epoch.
 
     ``callbacks``: more callbacks besides the spec's early stopping (a tuning trial's pruning).
+    ``class_weight``: ``{class id: weight}`` for a classifier's loss.
     With ``checkpoints``, every finished epoch is checkpointed; with ``start`` (a checkpoint whose
     model, optimizer and training state ``model`` holds already), training goes on after it and
     the history returned covers every epoch, as if never interrupted.
@@ -135,7 +143,7 @@ def train(model, spec: Spec, data: Prepared, epochs: int | None = None, verbose:
         data.x_train, training_targets(spec, data.y_train),
         epochs=epochs, initial_epoch=initial_epoch, batch_size=training.batch_size, shuffle=training.shuffle,
         validation_data=(data.x_val, training_targets(spec, data.y_val)) if use_validation else None,
-        callbacks=callbacks, verbose=verbose,
+        callbacks=callbacks, verbose=verbose, class_weight=class_weight,
     )
     return pd.DataFrame(recorder.history if checkpoints is not None else history.history)
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from seqlab.experiment import artifacts
+from seqlab.experiment.classify.predict import predict_classify
 from seqlab.experiment.data import load_data
 from seqlab.experiment.errors import SpecError
 from seqlab.experiment.modeling import predict_scaled
@@ -49,6 +50,8 @@ def predict_file(run_or_model, data_path) -> pd.DataFrame:
         raise RunDirError(f"run {run.path} did not succeed (status {run.status().get('state')!r}); "
                           "it has no model to predict with")
     table, _ = artifacts.read_spec_table(run)
+    if table.get("task", "forecast") == "classify":
+        return predict_classify(run, spec_from_dict(table, source=run.file("spec.toml")), os.fspath(data_path))
     trained_on = artifacts.read_data(run)
     data = {k: v for k, v in table["data"].items() if k not in ("source", "start", "end")}
     if "time_column" not in data and "source" in table["data"]:

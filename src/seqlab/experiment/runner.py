@@ -24,8 +24,9 @@ import torch
 from seqlab import stopping
 from seqlab.experiment import artifacts, evaluate, modeling
 from seqlab.experiment.checkpoints import RunCheckpoints
+from seqlab.experiment.classify.run import run_classify
 from seqlab.experiment.data import fill_missing, read_data
-from seqlab.experiment.generate.run import BitsTable, run_generate
+from seqlab.experiment.generate.run import run_generate
 from seqlab.experiment.load import load_spec
 from seqlab.experiment.prepare import Prepared, prepare, split_rows
 from seqlab.experiment.rundir import RunDir
@@ -85,12 +86,12 @@ class RunResult:
 
 
 # The spec behind ``seqlab demo --task TASK`` (shipped inside the package).
-DEMO_SPECS = {"forecast": "specs/demo.toml", "generate": "specs/generate_demo.toml"}
+DEMO_SPECS = {"forecast": "demo.toml", "classify": "classify_demo.toml", "generate": "generate_demo.toml"}
 
 
 def demo_spec_path(task: str = "forecast") -> str:
-    """The spec behind ``seqlab demo`` (``--task``: ``DEMO_SPECS``), shipped inside the package."""
-    return str(resources.files("seqlab.cli").joinpath(DEMO_SPECS[task]))
+    """The spec behind ``seqlab demo [--task TASK]`` (shipped inside the package)."""
+    return str(resources.files("seqlab.cli").joinpath(f"specs/{DEMO_SPECS[task]}"))
 
 
 def resolve_device(device: str | None):
@@ -157,6 +158,8 @@ def resume_experiment(run_dir, device: str | None = None, quiet: bool = False, l
 def _run(spec: Spec, seed, device, quiet: bool, log, open_run) -> RunResult:
     started = time.perf_counter()
     spec = resolved(spec, seed)
+    if spec.task not in TASKS:
+        raise RunError(f"task = {spec.task!r} has no runner in this version of seqlab (it runs {sorted(TASKS)})")
     log = (lambda *_: None) if quiet else log
     torch_device = resolve_device(device)
     run = open_run(spec)
@@ -164,7 +167,7 @@ def _run(spec: Spec, seed, device, quiet: bool, log, open_run) -> RunResult:
     log(f"{'resuming the run in' if run.resuming else 'run folder:'} {run.path}")
     try:
         run.write_text("spec.toml", dump_spec(spec))
-        record = TASKS[spec.task](run, spec, torch_device, quiet, log)
+        record, tables = TASKS[spec.task](run, spec, torch_device, quiet, log)
         stopping.check()  # the last safe point: after it the run is complete
     except KeyboardInterrupt as stop:  # Ctrl-C, or a stop signal honoured at a safe point
         number = stopping.requested() or getattr(stop, "signal_number", None)
@@ -177,7 +180,7 @@ def _run(spec: Spec, seed, device, quiet: bool, log, open_run) -> RunResult:
     seconds = time.perf_counter() - started
     run.mark("succeeded", seconds=round(seconds, 2))
     RunCheckpoints(run.path).remove()  # only what finished is kept: a succeeded run needs no resume
-    return result_of(run, spec, record, seconds)
+    return RunResult(run, record, tables, record["verdict"], seconds)
 
 
 def run_forecast(run: RunDir, spec: Spec, torch_device, quiet: bool, log) -> dict:
@@ -203,21 +206,24 @@ def run_forecast(run: RunDir, spec: Spec, torch_device, quiet: bool, log) -> dic
                                  checkpoints=checkpoints, start=start)
         artifacts.write_frame(run, "history.csv", history)
         run.save_via(artifacts.MODEL_FILE, model.save)
-    return evaluate_and_report(run, spec, loaded, data, model, history, quiet, log)
+    record = evaluate_and_report(run, spec, loaded, data, model, history, quiet, log)
+    return record, forecast_tables(spec, record)
 
 
-# What each task of a spec runs (``spec.task``): a function of (run, spec, device, quiet, log)
-# that writes the run folder and returns its metrics record.
-TASKS = {"forecast": run_forecast, "generate": run_generate}
+# What `seqlab run` does, by the spec's `task`: each (run, spec, device, quiet, log) writes the
+# run folder and returns its metrics record and the tables `seqlab run` prints.
+TASKS = {"forecast": run_forecast, "classify": run_classify, "generate": run_generate}
+
+
+def forecast_tables(spec: Spec, record: dict) -> dict:
+    """``{target: MetricTable}`` of a forecast run's test metrics against the baselines."""
+    return {target: MetricTable(rows, tuple(spec.evaluation.metrics), evaluate.baseline_labels(spec))
+            for target, rows in record["test"].items()}
 
 
 def result_of(run: RunDir, spec: Spec, record: dict, seconds: float) -> RunResult:
-    """The :class:`RunResult` of a finished run folder: its metrics record, tables and verdicts."""
-    if record.get("task") == "generate":
-        return RunResult(run, record, {"the test part": BitsTable(record)}, record["verdict"], seconds)
-    tables = {target: MetricTable(rows, tuple(spec.evaluation.metrics), evaluate.baseline_labels(spec))
-              for target, rows in record["test"].items()}
-    return RunResult(run, record, tables, record["verdict"], seconds)
+    """The :class:`RunResult` of a finished forecast run folder (the best trial of a tuning)."""
+    return RunResult(run, record, forecast_tables(spec, record), record["verdict"], seconds)
 
 
 def load_series(spec: Spec):
@@ -277,6 +283,8 @@ def resolved(spec: Spec, seed: int | None) -> Spec:
         spec.data.path = os.path.abspath(spec.data_file)
     if spec.text.path is not None:
         spec.text.path = os.path.abspath(spec.resolve_path(spec.text.path))
+    if spec.classify.negative_path is not None:
+        spec.classify.negative_path = os.path.abspath(spec.resolve_path(spec.classify.negative_path))
     return spec
 
 

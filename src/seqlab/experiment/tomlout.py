@@ -89,4 +89,3 @@ def dump_spec(spec: Spec) -> str:
            "# to repeat the run (a data path is relative to the spec file it came from)."]
     _table("", spec_to_dict(spec), out)
     return "\n".join(out).lstrip("\n") + "\n"
-

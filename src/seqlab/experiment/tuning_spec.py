@@ -96,6 +96,9 @@ def tuning_spec_from_dict(data: dict, lines: dict | None = None, source: str | N
     if problems:
         raise SpecError(sorted(problems, key=lambda p: (p[1] is None, p[1] or 0, p[0], p[2])), source)
     base = checked.base_spec
+    if base.task != "forecast":
+        raise SpecError([("task", locate(lines, "task"), f"seqlab tune searches forecast specs only (for now), "
+                                                         f"got task = {base.task!r}; run it with seqlab run")], source)
     if not _has_validation(base):
         key = "split.validation_start" if base.split.test_start else "split.validation"
         raise SpecError([(key, locate(lines, key), "tuning needs a validation part: its loss is what trials "

@@ -21,6 +21,7 @@ from typing import Any, Literal, Union
 from seqlab.experiment import spec as schema
 from seqlab.experiment.checks import check_spec
 from seqlab.experiment.errors import SpecError, locate
+from seqlab.experiment.classify.checks import check_classify_spec
 from seqlab.experiment.generate.checks import check_generate_spec
 from seqlab.experiment.tasks import check_task_keys, not_required, task_of
 from seqlab.experiment.search_space import describe_table, find_search_spaces
@@ -118,7 +119,7 @@ def _kind(value) -> str:
 
 
 # Checks across keys, by the spec's task (the sections each task reads: seqlab.experiment.tasks).
-TASK_CHECKS = {"forecast": check_spec, "generate": check_generate_spec}
+TASK_CHECKS = {"forecast": check_spec, "generate": check_generate_spec, "classify": check_classify_spec}
 
 
 # ---- entry point ----------------------------------------------------------------------------

@@ -72,19 +72,25 @@ def render(data: ReportData) -> str:
         ("inside", "Inside the recurrent layers", _trace_section(data)),
         ("spec", "Spec", f"<pre>{_e(data.spec_text)}</pre>" if data.spec_text else ""),
     ]
-    sections = [(key, title, body) for key, title, body in sections if body]
-    template = Template(resources.files("seqlab.report").joinpath("template.html").read_text("utf-8"))
     meta = " · ".join(_e(part) for part in (data.created, f"status: {data.status}", data.data_description) if part)
+    return page(data.title, meta, data.description, _verdict(data), sections)
+
+
+def page(title: str, meta: str, description: str, verdict: str, sections: list) -> str:
+    """The report's page around ``sections`` (``(anchor, title, html)``; empty ones left out);
+    ``meta`` and ``verdict`` are HTML already."""
+    sections = [(key, heading, body) for key, heading, body in sections if body]
+    template = Template(resources.files("seqlab.report").joinpath("template.html").read_text("utf-8"))
     return template.substitute(
         version=_e(__version__),
-        title=_e(data.title),
+        title=_e(title),
         css=resources.files("seqlab.report").joinpath("report.css").read_text("utf-8"),
         meta=meta,
-        description=f"<p>{_e(data.description)}</p>" if data.description else "",
-        nav="".join(f'<a href="#{key}">{_e(title)}</a>' for key, title, _ in sections),
-        verdict=_verdict(data),
-        sections="\n".join(f'<section id="{key}">\n<h2>{_e(title)}</h2>\n{body}\n</section>'
-                           for key, title, body in sections),
+        description=f"<p>{_e(description)}</p>" if description else "",
+        nav="".join(f'<a href="#{key}">{_e(heading)}</a>' for key, heading, _ in sections),
+        verdict=verdict,
+        sections="\n".join(f'<section id="{key}">\n<h2>{_e(heading)}</h2>\n{body}\n</section>'
+                           for key, heading, body in sections),
     )
 
 

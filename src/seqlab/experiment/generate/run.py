@@ -87,8 +87,8 @@ def baseline_bits(corpus: corpora.Corpus, orders: list[int], first: int, end: in
     return scores
 
 
-def run_generate(run: RunDir, spec: Spec, device, quiet: bool, log) -> dict:
-    """Every step of a generate run into ``run``; returns the metrics record."""
+def run_generate(run: RunDir, spec: Spec, device, quiet: bool, log) -> tuple[dict, dict]:
+    """Every step of a generate run into ``run``; returns the metrics record and the printed table."""
     level, length = spec.text.level, spec.text.sequence_length
     with run_step(f"reading and tokenising the text ({spec.text.source or spec.text.path})", log):
         text = read_text(spec)
@@ -121,7 +121,7 @@ def run_generate(run: RunDir, spec: Spec, device, quiet: bool, log) -> dict:
     if spec.report.enabled:
         with run_step("writing the report", log):
             run.write_text("report.html", render_generate(record, history, dump_spec(spec), summary, spec.name))
-    return record
+    return record, {"the test part": BitsTable(record)}
 
 
 def _optimizer(spec: Spec):
