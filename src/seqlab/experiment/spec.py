@@ -126,6 +126,30 @@ class ReportSpec:
 
 
 @dataclass
+class TextSpec:
+    # task = "generate": the corpus, how it is cut into tokens, and the position split.
+    source: Optional[str] = None  # a text that ships with the install ("python-help") or in the data folder
+    path: Optional[str] = None  # a UTF-8 text file, relative to the spec file's folder
+    level: Literal["char", "word"] = "char"  # characters (bits per character) or words (perplexity per word)
+    sequence_length: int = field(default=100, metadata={"min": 2})  # tokens per training window (BPTT length)
+    validation: float = field(default=0.05, metadata={"min": 0.0, "max_exclusive": 1.0})  # end of the first part
+    test: float = field(default=0.1, metadata={"min_exclusive": 0.0, "max_exclusive": 1.0})  # the last 10% tests
+    embedding_dim: int = field(default=32, metadata={"min": 1})  # the Embedding the runner puts first
+    ngram_orders: list[int] = field(default_factory=lambda: [3, 5])  # Kneser-Ney baselines (1: unigram is always on)
+    max_chars: Optional[int] = field(default=None, metadata={"min": 100})  # read only the first N characters
+
+
+@dataclass
+class SamplingSpec:
+    # task = "generate": the samples the report shows.
+    prime: str = ""  # text the samples start from ("": a newline-free start, the first test token)
+    length: int = field(default=300, metadata={"min": 1})  # tokens per sample
+    temperatures: list[float] = field(default_factory=lambda: [0.2, 0.5, 1.0])
+    top_k: Optional[int] = field(default=None, metadata={"min": 1})  # None: no top-k cut
+    top_p: Optional[float] = field(default=None, metadata={"min_exclusive": 0.0, "max": 1.0})  # None: no nucleus cut
+
+
+@dataclass
 class Spec:
     name: str = "experiment"  # the run directory is runs/<time>-<name>/
     description: str = ""

@@ -60,7 +60,11 @@ def check_task_keys(table: dict, fail: Callable[[str, str], None]) -> None:
             fail(section, f"is required for task = {task!r}")
 
 
-def not_required(table) -> frozenset:
-    """Sections the dataclasses mark required that the spec's task does not read."""
-    sections = TASK_SECTIONS.get(task_of(table), TASK_SECTIONS["forecast"])
-    return frozenset({"data", "model"} - set(sections))
+def task_reads(task: str, path: str) -> bool:
+    """Whether ``task`` reads the key ``path`` (``"data.targets"``; a section name for a whole
+    section): a key the dataclasses mark required is required only of the tasks that read it."""
+    sections = TASK_SECTIONS.get(task, TASK_SECTIONS["forecast"])
+    section, _, key = path.partition(".")
+    if section not in sections:
+        return False
+    return not key or sections[section] is None or key.split(".")[0] in sections[section]

@@ -23,15 +23,15 @@ from seqlab.experiment.checks import check_spec
 from seqlab.experiment.errors import SpecError, locate
 from seqlab.experiment.classify.checks import check_classify_spec
 from seqlab.experiment.generate.checks import check_generate_spec
-from seqlab.experiment.tasks import check_task_keys, not_required, task_of
+from seqlab.experiment.tasks import check_task_keys, task_of, task_reads
 from seqlab.experiment.search_space import describe_table, find_search_spaces
 
 
 # ---- conversion against the dataclasses ---------------------------------------------------
 class _Checker:
-    def __init__(self, lines: dict[str, int], optional=frozenset()):
+    def __init__(self, lines: dict[str, int], reads=lambda path: True):
         self.lines = lines
-        self.optional = optional  # sections marked required that the spec's task does not read
+        self.reads = reads  # whether the spec's task reads a key: only those marked required are
         self.problems: list[tuple[str, int | None, str]] = []
         self.broken_sections: set[str] = set()
 
@@ -56,7 +56,7 @@ class _Checker:
         for name, spec_field in fields.items():
             key_path = _join(path, name)
             if name not in data:
-                if spec_field.metadata.get("required") and key_path not in self.optional:
+                if spec_field.metadata.get("required") and self.reads(key_path):
                     self.fail(key_path, "is required")
                 continue
             values[name] = self.value(hints[name], data[name], key_path, spec_field.metadata)
@@ -136,7 +136,7 @@ def spec_from_dict(data: dict, lines: dict[str, int] | None = None, source: str 
                           f"is a search space {describe_table(table)}; `seqlab run` trains one model: give one "
                           "value, or search it with `seqlab tune SPEC --trials N`")
                          for path, _, table in spaces], source)
-    checker = _Checker(lines or {}, not_required(data))
+    checker = _Checker(lines or {}, lambda path: task_reads(task_of(data), path))
     if isinstance(data, dict):
         check_task_keys(data, lambda path, message: checker.fail(path, message, breaks_section=False))
     spec = checker.table(schema.Spec, data, "")
