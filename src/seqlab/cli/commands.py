@@ -15,7 +15,8 @@ DEMO_THREADS = 1
 
 def _options(args) -> dict:
     return {"seed": getattr(args, "seed", None), "device": getattr(args, "device", None),
-            "threads": getattr(args, "threads", None), "quiet": getattr(args, "quiet", False)}
+            "threads": getattr(args, "threads", None), "quiet": getattr(args, "quiet", False),
+            "precision": getattr(args, "precision", None)}
 
 
 def _print_result(result, quiet: bool) -> None:

@@ -21,6 +21,10 @@ from seqlab.models import Sequential
 from seqlab.training import optimizers
 
 
+# training.precision -> the layers' dtype policy
+POLICIES = {"fp32": "float32", "bf16": "mixed_bfloat16"}
+
+
 def outputs_needed(spec: Spec) -> int:
     """Values the model's last layer must output per window."""
     steps = 1 if spec.evaluation.multi_step == "recursive" else spec.windows.horizon
@@ -38,9 +42,13 @@ def build_model(spec: Spec, n_inputs: int):
         except (TypeError, ValueError) as error:
             raise spec_error(spec, f"model.layers[{i}]", layer_error(kind, error)) from None
     try:
-        model = Sequential(layers, name=spec.name.replace(".", "_"))
+        model = Sequential(layers, name=spec.name.replace(".", "_"), dtype=POLICIES[spec.training.precision])
     except (TypeError, ValueError) as error:
         raise spec_error(spec, "model.layers", str(error)) from None
+    if spec.training.precision == "bf16" and not model.layers[-1]._dtype_given:
+        # Keras's advice for mixed precision: the output layer in float32, so the forecast is
+        # not rounded to bfloat16's 3 significant digits.
+        model.layers[-1].dtype_policy = "float32"
     shape = tuple(model.output_shape)
     size = int(np.prod([d for d in shape[1:]])) if all(d is not None for d in shape[1:]) else None
     needed = outputs_needed(spec)

@@ -86,7 +86,8 @@ def _threads(count: int | None):
 
 
 def run_experiment(spec: Spec, runs_dir="runs", seed: int | None = None, device: str | None = None,
-                   quiet: bool = False, log=print, threads: int | None = None) -> RunResult:
+                   quiet: bool = False, log=print, threads: int | None = None,
+                   precision: str | None = None) -> RunResult:
     """Run a validated spec end to end; returns the :class:`RunResult` (raises ``SeqlabError``).
 
     Args:
@@ -97,14 +98,15 @@ def run_experiment(spec: Spec, runs_dir="runs", seed: int | None = None, device:
         quiet: no progress output.
         log: where progress lines go.
         threads: CPU threads torch may use during the run (``None``: unchanged).
+        precision: ``'fp32'`` or ``'bf16'``, overrides ``training.precision``.
     """
     with _threads(threads):
-        return _run(spec, runs_dir, seed, device, quiet, log)
+        return _run(spec, runs_dir, seed, device, quiet, log, precision)
 
 
-def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
+def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log, precision=None) -> RunResult:
     started = time.perf_counter()
-    spec = _resolved(spec, seed)
+    spec = _resolved(spec, seed, precision)
     log = (lambda *_: None) if quiet else log
     torch_device = resolve_device(device)
     run = RunDir.create(runs_dir, spec.name)
@@ -168,11 +170,14 @@ def _run(spec: Spec, runs_dir, seed, device, quiet: bool, log) -> RunResult:
     return RunResult(run, record, tables, record["verdict"], seconds)
 
 
-def _resolved(spec: Spec, seed: int | None) -> Spec:
-    # The run folder keeps a spec that repeats the run: the seed used, the data path absolute.
+def _resolved(spec: Spec, seed: int | None, precision: str | None = None) -> Spec:
+    # The run folder keeps a spec that repeats the run: the seed and precision used, the data
+    # path absolute.
     spec = copy.deepcopy(spec)
     if seed is not None:
         spec.training.seed = seed
+    if precision is not None:
+        spec.training.precision = precision  # the CLI's choices already checked it
     if spec.data.path is not None:
         spec.data.path = os.path.abspath(spec.data_file)
     return spec

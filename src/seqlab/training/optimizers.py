@@ -23,6 +23,7 @@ import math
 import torch
 
 from seqlab.errors import describe
+from seqlab.training.loss_scale import LossScaleOptimizer
 from seqlab.training.optimizer_base import Optimizer, _jsonable
 from seqlab.training.optimizer_rules import Adadelta, Adamax, Lion, Nadam
 
@@ -198,7 +199,7 @@ class TorchOptimizer(Optimizer):
 
 _BY_NAME = {"adam": Adam, "adamw": AdamW, "sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad,
             "nadam": Nadam, "adamax": Adamax, "adadelta": Adadelta, "lion": Lion}
-_CLASSES = {cls.__name__: cls for cls in _BY_NAME.values()}
+_CLASSES = {cls.__name__: cls for cls in (*_BY_NAME.values(), LossScaleOptimizer)}
 
 
 def names() -> list[str]:
@@ -256,4 +257,11 @@ def deserialize(spec: dict, parameters=None) -> Optimizer:
     cls = _CLASSES.get(spec.get("class_name"))
     if cls is None:
         raise ValueError(f"unknown optimizer class {spec.get('class_name')!r}; known: {sorted(_CLASSES)}")
-    return cls.from_config(dict(spec.get("config", {})))
+    config = dict(spec.get("config", {}))
+    if cls is LossScaleOptimizer:  # the wrapped optimizer is itself serialized
+        inner = config.get("inner_optimizer")
+        if not isinstance(inner, dict) or inner.get("class_name") in (None, "LossScaleOptimizer", "TorchOptimizer"):
+            raise ValueError(f"LossScaleOptimizer: `inner_optimizer` must be a serialized seqlab optimizer, "
+                             f"got {inner!r}")
+        return cls(deserialize(inner), **{k: v for k, v in config.items() if k != "inner_optimizer"})
+    return cls.from_config(config)
