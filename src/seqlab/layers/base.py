@@ -34,6 +34,9 @@ Shape = tuple  # (None | int, ...), batch axis first
 # metrics read it to leave padded timesteps out.
 OUTPUT_MASK = "_keras_mask"
 
+# Devices with an autocast region a layer may be called in ('meta' tensors, for one, have none).
+_AUTOCAST_DEVICES = ("cpu", "cuda")
+
 
 class Layer(nn.Module):
     """Base class of all seqlab layers.
@@ -158,7 +161,7 @@ class Layer(nn.Module):
         first = _first(inputs)
         device = first.device.type if isinstance(first, torch.Tensor) else "cpu"  # text: a NumPy array
         if self._autocast_dtype is None:
-            if not torch.is_autocast_enabled(device):
+            if device not in _AUTOCAST_DEVICES or not torch.is_autocast_enabled(device):
                 return self.call(inputs, training=training, mask=mask, **kwargs)
             with torch.autocast(device, enabled=False):
                 return self.call(inputs, training=training, mask=mask, **kwargs)
