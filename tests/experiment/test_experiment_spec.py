@@ -4,6 +4,7 @@ import textwrap
 import pandas as pd
 
 import pytest
+import torch
 
 from seqlab.errors import SeqlabError
 from seqlab.experiment import SpecError, load_spec, spec_from_dict
@@ -334,3 +335,19 @@ def test_interpolating_training_data_needs_the_train_end_from_the_runner(write_s
     loaded = fill_missing(spec, read, train_end=train_end)
     assert not loaded.frame.isna().to_numpy().any()
     assert any("interpolation within the train part" in note for note in loaded.notes)
+
+
+def test_training_precision_bf16_builds_a_mixed_model_with_a_float32_head():
+    from seqlab.experiment.modeling import build_model
+
+    spec = spec_from_dict(_spec(training={"precision": "bf16"},
+                                model={"layers": [{"type": "LSTM", "units": 4}, {"type": "Dense", "units": 1}]}))
+    lstm, dense = build_model(spec, n_inputs=1).layers
+    assert (lstm.dtype_policy.name, dense.dtype_policy.name) == ("mixed_bfloat16", "float32")
+    assert {p.dtype for p in lstm.parameters()} == {torch.float32}
+    assert spec_from_dict(_spec()).training.precision == "fp32"
+
+
+def test_training_precision_must_be_fp32_or_bf16():
+    with pytest.raises(SpecError, match=r"training.precision: must be one of 'fp32', 'bf16', got 'fp16'"):
+        spec_from_dict(_spec(training={"precision": "fp16"}))

@@ -241,7 +241,8 @@ class RecurrentLayer(Layer):
         # Ask the kernel to keep what backward needs only when a gradient can be asked for.
         train = torch.is_grad_enabled() and any(
             t.requires_grad for t in (*params, x, *states))
-        cast = None if self._autocast_dtype is None else precision_path.fused_dtype(self.kernel_name, x.device.type)
+        cast = None if self._autocast_dtype is None else \
+            precision_path.fused_dtype(self.kernel_name, self._autocast_dtype, x.device.type)
         if cast is None:  # float32 layers, and mixed ones whose kernel autocast runs fast
             return fused.run_fused(self.kernel_name, x, states, params, mask=mask,
                                    return_sequences=self.return_sequences,

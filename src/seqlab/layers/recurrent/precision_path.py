@@ -19,9 +19,10 @@ import torch
 _CPU_FUSED_DTYPE = {"lstm": None, "gru": torch.float32, "rnn_tanh": torch.float32, "rnn_relu": torch.float32}
 
 
-def fused_dtype(kernel: str, device_type: str) -> torch.dtype | None:
-    """The dtype a mixed layer's fused ``kernel`` runs in, cast explicitly outside autocast;
-    None: run it under the layer's autocast as it is (torch has a fast low-precision kernel)."""
-    if device_type != "cpu":
+def fused_dtype(kernel: str, compute_dtype: torch.dtype, device_type: str) -> torch.dtype | None:
+    """The dtype a mixed layer (computing in ``compute_dtype``) runs its fused ``kernel`` in,
+    cast explicitly outside autocast; None: run it under the layer's autocast as it is (torch
+    has a fast kernel in ``compute_dtype``)."""
+    if device_type != "cpu" or compute_dtype != torch.bfloat16:
         return None  # cuDNN has half-precision kernels for all four
     return _CPU_FUSED_DTYPE[kernel]
