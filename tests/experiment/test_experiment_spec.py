@@ -133,7 +133,8 @@ def _spec(**sections):
     ({"data": {"path": "x.csv", "targets": ["y"]}, "split": {"test_start": "2020-01-01"}},
      r"split.test_start: splitting by dates needs data.time_column"),
     ({"model": {"layers": [{"type": "LSTM", "units": 3, "dtype": "float16"}]}},
-     r"model.layers\[0\]: LSTM: `dtype` must be 'float32' or 'float64', got 'float16'$"),
+     r"model.layers\[0\]: LSTM: `dtype`: Cannot convert 'float16' to a dtype policy: expected one of "
+     r"'float32', 'float64', 'bfloat16', 'mixed_bfloat16', 'mixed_float16'$"),
     ({"model": {"layers": [{"type": "Dense", "units": 1, "kernel_regularizer": "l3"}]}},
      r"model.layers\[0\]: Dense: `kernel_regularizer`: unknown regularizer 'l3'; expected one of"),
 ])

@@ -199,7 +199,7 @@ class TorchOptimizer(Optimizer):
 
 _BY_NAME = {"adam": Adam, "adamw": AdamW, "sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad,
             "nadam": Nadam, "adamax": Adamax, "adadelta": Adadelta, "lion": Lion}
-_CLASSES = {cls.__name__: cls for cls in (*_BY_NAME.values(), LossScaleOptimizer)}
+_CLASSES = {cls.__name__: cls for cls in _BY_NAME.values()}
 
 
 def names() -> list[str]:
@@ -254,14 +254,15 @@ def deserialize(spec: dict, parameters=None) -> Optimizer:
             return TorchOptimizer(cls(parameters, **settings))
         except (TypeError, ValueError, RuntimeError) as error:  # torch's own checks of its settings
             raise ValueError(f"torch.optim.{torch_class}{settings} cannot be built: {error}") from None
+    config = dict(spec.get("config", {}))
+    if spec.get("class_name") == "LossScaleOptimizer":  # a wrapper: the wrapped optimizer is serialized in it
+        inner = config.pop("inner_optimizer", None)
+        if not isinstance(inner, dict) or inner.get("class_name") not in _CLASSES:
+            raise ValueError(f"LossScaleOptimizer: `inner_optimizer` must be a serialized seqlab optimizer "
+                             f"(one of {sorted(_CLASSES)}), got {inner!r}")
+        return LossScaleOptimizer(deserialize(inner), **config)
     cls = _CLASSES.get(spec.get("class_name"))
     if cls is None:
-        raise ValueError(f"unknown optimizer class {spec.get('class_name')!r}; known: {sorted(_CLASSES)}")
-    config = dict(spec.get("config", {}))
-    if cls is LossScaleOptimizer:  # the wrapped optimizer is itself serialized
-        inner = config.get("inner_optimizer")
-        if not isinstance(inner, dict) or inner.get("class_name") in (None, "LossScaleOptimizer", "TorchOptimizer"):
-            raise ValueError(f"LossScaleOptimizer: `inner_optimizer` must be a serialized seqlab optimizer, "
-                             f"got {inner!r}")
-        return cls(deserialize(inner), **{k: v for k, v in config.items() if k != "inner_optimizer"})
+        raise ValueError(f"unknown optimizer class {spec.get('class_name')!r}; known: "
+                         f"{sorted([*_CLASSES, 'LossScaleOptimizer'])}")
     return cls.from_config(config)
