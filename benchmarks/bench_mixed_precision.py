@@ -94,11 +94,13 @@ def infer_fn(model, x):
 
 
 def time_it(fn, iterations):
+    """Wall and CPU seconds per call. On a machine shared with other jobs the CPU seconds of
+    this process (``--threads 1``) say more than the wall clock, which counts others' work."""
     fn()  # warm-up: first-call allocations, kernel selection, autocast's weight casts
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(iterations):
         fn()
-    return (time.perf_counter() - start) / iterations
+    return (time.perf_counter() - wall) / iterations, (time.process_time() - cpu) / iterations
 
 
 def measure(candidates, rounds, iterations):
@@ -110,14 +112,16 @@ def measure(candidates, rounds, iterations):
 
 
 def report(label, times, samples):
-    """Median over rounds of each round's ratio to raw fp32 (throughput / raw's)."""
-    reference = times["raw fp32"]
-    parts = [f"raw fp32 {samples / statistics.median(reference):7.0f} samples/s"]
-    for name, values in times.items():
-        if name != "raw fp32":
-            ratio = statistics.median(r / v for r, v in zip(reference, values))
-            parts.append(f"{name} {ratio:.2f}x")
-    print(f"  {label:9s} " + " | ".join(parts), flush=True)
+    """Median over rounds of each round's ratio to raw fp32 (throughput / raw's), by wall
+    clock and by this process's CPU time."""
+    for clock, index in (("wall", 0), ("cpu", 1)):
+        reference = [t[index] for t in times["raw fp32"]]
+        parts = [f"raw fp32 {samples / statistics.median(reference):7.0f} samples/s"]
+        for name, values in times.items():
+            if name != "raw fp32":
+                ratio = statistics.median(r / v[index] for r, v in zip(reference, values))
+                parts.append(f"{name} {ratio:.2f}x")
+        print(f"  {label:9s} {clock:4s} " + " | ".join(parts), flush=True)
 
 
 def run(kind, rounds, iterations):
