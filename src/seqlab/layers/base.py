@@ -311,10 +311,6 @@ class Layer(nn.Module):
         """The dtype the layer computes in (``'bfloat16'`` under ``'mixed_bfloat16'``)."""
         return self._dtype_policy.compute_dtype
 
-    @property
-    def compute_torch_dtype(self) -> torch.dtype:
-        return policies.TORCH_DTYPES[self._dtype_policy.compute_dtype]
-
     def weight_names(self) -> list[str]:
         """Parameter names in Keras's ``get_weights()`` order (override to reorder)."""
         return [name for name, _ in self.named_parameters(recurse=False)]
