@@ -49,8 +49,8 @@ class TorchNet(nn.Module):
         return self.fc2(F.relu(self.fc1(x.flatten(1))))
 
 
-def seqlab_model():
-    model = Sequential()
+def seqlab_model(dtype=None):
+    model = Sequential(dtype=dtype)
     model.add(Conv2D(32, (3, 3), input_shape=(28, 28, 1), activation="relu"))
     model.add(MaxPooling2D(pool_size=(2, 2)))
     model.add(Conv2D(32, (3, 3), activation="relu"))
@@ -58,7 +58,7 @@ def seqlab_model():
     model.add(Dropout(0.2))
     model.add(Flatten())
     model.add(Dense(128, activation="relu"))
-    model.add(Dense(10, activation="softmax"))
+    model.add(Dense(10, activation="softmax", dtype="float32" if dtype else None))  # Keras's advice
     return model
 
 
@@ -92,6 +92,10 @@ def main(argv=None):
     parser.add_argument("--limit", type=int, default=None, help="train on the first N images only")
     parser.add_argument("--parts", type=int, default=10, help="interleaving parts per epoch")
     parser.add_argument("--no-fit", action="store_true", help="skip the model.fit contender")
+    parser.add_argument("--mixed", action="store_true",
+                        help="add 'seqlab fit bf16': model.fit under the policy mixed_bfloat16")
+    parser.add_argument("--contenders", default=None,
+                        help="comma-separated subset to time, e.g. 'torch,seqlab fit bf16' (torch is always in)")
     args = parser.parse_args(argv)
 
     seqlab.utils.set_random_seed(0)
@@ -123,6 +127,14 @@ def main(argv=None):
         fit_model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
         contenders["seqlab fit"] = lambda part: fit_model.fit(
             x[part], y_onehot[part], batch_size=args.batch_size, epochs=1, verbose=0)
+    if args.mixed:  # the same listing, its layers computing in bfloat16 (weights float32)
+        mixed_model = seqlab_model(dtype="mixed_bfloat16")
+        mixed_model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+        contenders["seqlab fit bf16"] = lambda part: mixed_model.fit(
+            x[part], y_onehot[part], batch_size=args.batch_size, epochs=1, verbose=0)
+    if args.contenders:
+        keep = {"torch", *args.contenders.split(",")}
+        contenders = {name: run for name, run in contenders.items() if name in keep}
 
     print(f"MNIST CNN, {len(x):,} images, batch {args.batch_size}, {torch.get_num_threads()} threads, "
           f"torch {torch.__version__}; each epoch in {args.parts} parts, contenders interleaved part by part")

@@ -34,6 +34,8 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                        help="bf16: the layers compute in bfloat16 (policy mixed_bfloat16), weights float32")
     parser.add_argument("--data", default=None, help="folder of the IDX files (default: seqlab's data folder)")
     parser.add_argument("--out", default="runs/mnist_cnn", help="folder for the indices and the image")
     return parser.parse_args(argv)
@@ -87,8 +89,14 @@ def main(argv=None):
     y_train = keras.utils.to_categorical(y_train_nums, num_classes)
     y_test = keras.utils.to_categorical(y_test_nums, num_classes)
 
-    # 3. Build the layers
+    # 3. Build the layers (--precision bf16: under the policy mixed_bfloat16, the softmax layer
+    # in float32 as Keras advises)
+    if args.precision == "bf16":
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
     model = build_model(x_train.shape[1:], num_classes)
+    if args.precision == "bf16":
+        model.layers[-1].dtype_policy = "float32"
+        keras.mixed_precision.set_global_policy(None)
     model.summary()
 
     # 4. Train the model

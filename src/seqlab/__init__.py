@@ -13,9 +13,9 @@ import sys
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "activations", "callbacks", "cli", "data", "datasets", "errors", "experiment", "forecast", "initializers",
-    "inspect", "layers", "losses", "metrics", "models", "notebook", "optimizers", "preprocessing", "regularizers", "report",
-    "stopping", "training", "tuning", "utils",
+    "activations", "callbacks", "cli", "data", "datasets", "dtype_policies", "errors", "experiment", "forecast",
+    "initializers", "inspect", "layers", "losses", "metrics", "mixed_precision", "models", "notebook", "optimizers",
+    "preprocessing", "regularizers", "report", "stopping", "training", "tuning", "utils",
 }
 _NAMES = {
     "Sequential": "seqlab.models",

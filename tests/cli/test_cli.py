@@ -8,6 +8,7 @@ from importlib.metadata import entry_points
 import pandas as pd
 import pytest
 
+import seqlab
 from seqlab.cli.main import main
 
 TINY = """
@@ -217,3 +218,13 @@ def test_sigterm_stops_a_run_and_its_folder_says_interrupted(tmp_path):
     status = json.loads(status_file.read_text())
     assert status == {**status, "state": "interrupted", "error": "stopped before the run finished (SIGTERM)"}
     assert "finished" in status
+
+
+def test_precision_option_overrides_the_spec_and_is_recorded(tiny_spec, tmp_path, capsys):
+    assert main(["run", str(tiny_spec), "--runs-dir", str(tmp_path / "r"), "--precision", "bf16", "--quiet"]) == 0
+    (run,) = (tmp_path / "r").iterdir()
+    assert 'precision = "bf16"' in (run / "spec.toml").read_text()  # the run folder repeats the run
+    loaded = seqlab.load_model(run / "model.seqlab")
+    assert [layer.dtype_policy.name for layer in loaded.layers] == ["mixed_bfloat16", "float32"]
+    assert main(["run", str(tiny_spec), "--precision", "fp16"]) == 2
+    assert "argument --precision: invalid choice: 'fp16' (choose from" in capsys.readouterr().err

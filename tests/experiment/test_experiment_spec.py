@@ -4,6 +4,7 @@ import textwrap
 import pandas as pd
 
 import pytest
+import torch
 
 from seqlab.errors import SeqlabError
 from seqlab.experiment import SpecError, load_spec, spec_from_dict
@@ -132,7 +133,8 @@ def _spec(**sections):
     ({"data": {"path": "x.csv", "targets": ["y"]}, "split": {"test_start": "2020-01-01"}},
      r"split.test_start: splitting by dates needs data.time_column"),
     ({"model": {"layers": [{"type": "LSTM", "units": 3, "dtype": "float16"}]}},
-     r"model.layers\[0\]: LSTM: `dtype` must be 'float32' or 'float64', got 'float16'$"),
+     r"model.layers\[0\]: LSTM: `dtype`: Cannot convert 'float16' to a dtype policy: expected one of "
+     r"'float32', 'float64', 'bfloat16', 'mixed_bfloat16', 'mixed_float16'$"),
     ({"model": {"layers": [{"type": "Dense", "units": 1, "kernel_regularizer": "l3"}]}},
      r"model.layers\[0\]: Dense: `kernel_regularizer`: unknown regularizer 'l3'; expected one of"),
 ])
@@ -350,3 +352,19 @@ def test_a_number_key_refuses_inf_and_nan(text, shown):
 def test_learning_rate_must_be_positive(rate):
     with pytest.raises(SpecError, match=rf"training.learning_rate: must be > 0.0, got {float(rate)!r}"):
         spec_from_dict({**_spec(), "training": {"learning_rate": rate}})
+
+
+def test_training_precision_bf16_builds_a_mixed_model_with_a_float32_head():
+    from seqlab.experiment.modeling import build_model
+
+    spec = spec_from_dict(_spec(training={"precision": "bf16"},
+                                model={"layers": [{"type": "LSTM", "units": 4}, {"type": "Dense", "units": 1}]}))
+    lstm, dense = build_model(spec, n_inputs=1).layers
+    assert (lstm.dtype_policy.name, dense.dtype_policy.name) == ("mixed_bfloat16", "float32")
+    assert {p.dtype for p in lstm.parameters()} == {torch.float32}
+    assert spec_from_dict(_spec()).training.precision == "fp32"
+
+
+def test_training_precision_must_be_fp32_or_bf16():
+    with pytest.raises(SpecError, match=r"training.precision: must be one of 'fp32', 'bf16', got 'fp16'"):
+        spec_from_dict(_spec(training={"precision": "fp16"}))

@@ -54,7 +54,7 @@ def test_a_bad_first_input_is_named_with_the_shape_received():
         (lambda: Dropout(-0.1), ValueError, r"Dropout: `rate` must be in \[0, 1\), got -0.1"),
         (lambda: Dense(2, input_shape=(0, 3)), ValueError, r"`input_shape` sizes must be positive integers or None"),
         (lambda: Dense(2, input_shape="7"), TypeError, r"`input_shape` must be a tuple such as \(timesteps, features\)"),
-        (lambda: Dense(2, dtype="float16"), ValueError, r"`dtype` must be 'float32' or 'float64', got 'float16'"),
+        (lambda: Dense(2, dtype="float16"), ValueError, r"`dtype`: Cannot convert .float16. to a dtype policy: expected one of .float32., .float64."),
         (lambda: Dense(2, name="a/b"), ValueError, r"layer `name` must be a non-empty string"),
         (lambda: Reshape((2, -1, -1)), ValueError, r"at most one -1"),
     ],

@@ -23,7 +23,8 @@ DEMO_THREADS = 1
 
 def _options(args) -> dict:
     return {"seed": getattr(args, "seed", None), "device": getattr(args, "device", None),
-            "threads": getattr(args, "threads", None), "quiet": getattr(args, "quiet", False)}
+            "threads": getattr(args, "threads", None), "quiet": getattr(args, "quiet", False),
+            "precision": getattr(args, "precision", None)}
 
 
 def _print_result(result, quiet: bool) -> None:
@@ -54,6 +55,9 @@ def _resume(args) -> int:
     if options.pop("seed") is not None:
         raise runner.RunError("seqlab run --resume takes no --seed: the run goes on with the seed it "
                               "started with (in its spec.toml)")
+    if options.pop("precision") is not None:
+        raise runner.RunError("seqlab run --resume takes no --precision: the run goes on with the precision it "
+                              "started with (training.precision in its spec.toml)")
     result = runner.resume_experiment(args.resume, **options)
     _print_result(result, options["quiet"])
     return 0
@@ -145,6 +149,9 @@ def tune(args) -> int:
         raise SeqlabError("seqlab tune needs a spec file with search spaces, or --resume RUN_DIR "
                           "(seqlab tune --show-spec prints an example spec)")
     options = _options(args)
+    if options.pop("precision") is not None:
+        raise SeqlabError("seqlab tune takes no --precision: write training.precision in the spec "
+                          "(every trial trains with it)")
     result = tune_spec(args.spec, trials=args.trials, timeout=args.timeout, runs_dir=args.runs_dir,
                        resume=args.resume, **options)
     states = ", ".join(f"{count} {state}" for state, count in result.states.items())

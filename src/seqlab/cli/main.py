@@ -112,6 +112,9 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--threads", type=_positive_int, default=argparse.SUPPRESS,
                         help="CPU threads torch may use (default: torch's choice; 1 is often fastest "
                              "for small models on a busy machine)")
+    common.add_argument("--precision", choices=("fp32", "bf16"), default=argparse.SUPPRESS,
+                        help="'bf16': compute in bfloat16, weights float32 (overrides "
+                             "training.precision of the spec; fast on CPUs with AMX/AVX-512-BF16)")
     common.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS,
                         help="print only the results, no progress")
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,

@@ -26,6 +26,10 @@ from seqlab.models import Sequential
 from seqlab.training import optimizers
 
 
+# training.precision -> the layers' dtype policy
+POLICIES = {"fp32": "float32", "bf16": "mixed_bfloat16"}
+
+
 def outputs_needed(spec: Spec) -> int:
     """Values the model's last layer must output per window."""
     steps = 1 if spec.evaluation.multi_step == "recursive" else spec.windows.horizon
@@ -88,9 +92,14 @@ def sequential_of(spec: Spec, input_layer):
             raise spec_error(spec, f"model.layers[{i}]", layer_error(kind, error)) from None
     try:
         with _memory_bound():
-            return Sequential(layers, name=spec.name.replace(".", "_"))
+            model = Sequential(layers, name=spec.name.replace(".", "_"), dtype=POLICIES[spec.training.precision])
     except (TypeError, ValueError, AllocationLimitError) as error:
         raise spec_error(spec, "model.layers", str(error)) from None
+    if spec.training.precision == "bf16" and not model.layers[-1]._dtype_given:
+        # Keras's advice for mixed precision: the output layer in float32, so the forecast (or the
+        # class probabilities) is not rounded to bfloat16's 3 significant digits.
+        model.layers[-1].dtype_policy = "float32"
+    return model
 
 
 def compile_model(model, spec: Spec, device=None, loss: str | None = None) -> None:

@@ -115,7 +115,8 @@ def torch_threads(count: int | None):
 
 
 def run_experiment(spec: Spec, runs_dir="runs", seed: int | None = None, device: str | None = None,
-                   quiet: bool = False, log=print, threads: int | None = None) -> RunResult:
+                   quiet: bool = False, log=print, threads: int | None = None,
+                   precision: str | None = None) -> RunResult:
     """Run a validated spec end to end; returns the :class:`RunResult` (raises ``SeqlabError``).
 
     Args:
@@ -126,9 +127,10 @@ def run_experiment(spec: Spec, runs_dir="runs", seed: int | None = None, device:
         quiet: no progress output.
         log: where progress lines go.
         threads: CPU threads torch may use during the run (``None``: unchanged).
+        precision: ``'fp32'`` or ``'bf16'``, overrides ``training.precision``.
     """
     with torch_threads(threads):
-        return _run(spec, seed, device, quiet, log, lambda spec: RunDir.create(runs_dir, spec.name))
+        return _run(spec, seed, device, quiet, log, lambda spec: RunDir.create(runs_dir, spec.name), precision)
 
 
 def resume_experiment(run_dir, device: str | None = None, quiet: bool = False, log=print,
@@ -155,9 +157,9 @@ def resume_experiment(run_dir, device: str | None = None, quiet: bool = False, l
         return _run(spec, None, device, quiet, log, lambda spec: run)
 
 
-def _run(spec: Spec, seed, device, quiet: bool, log, open_run) -> RunResult:
+def _run(spec: Spec, seed, device, quiet: bool, log, open_run, precision=None) -> RunResult:
     started = time.perf_counter()
-    spec = resolved(spec, seed)
+    spec = resolved(spec, seed, precision)
     if spec.task not in TASKS:
         raise RunError(f"task = {spec.task!r} has no runner in this version of seqlab (it runs {sorted(TASKS)})")
     log = (lambda *_: None) if quiet else log
@@ -274,11 +276,14 @@ def evaluate_and_report(run: RunDir, spec: Spec, loaded, data: Prepared, model, 
     return record
 
 
-def resolved(spec: Spec, seed: int | None) -> Spec:
-    # The run folder keeps a spec that repeats the run: the seed used, the data path absolute.
+def resolved(spec: Spec, seed: int | None, precision: str | None = None) -> Spec:
+    # The run folder keeps a spec that repeats the run: the seed and precision used, the data
+    # paths absolute.
     spec = copy.deepcopy(spec)
     if seed is not None:
         spec.training.seed = seed
+    if precision is not None:
+        spec.training.precision = precision  # the CLI's choices already checked it
     if spec.data.path is not None:
         spec.data.path = os.path.abspath(spec.data_file)
     if spec.text.path is not None:

@@ -94,6 +94,9 @@ class TrainingSpec:
     shuffle: bool = True  # shuffles windows, never rows inside a window
     early_stopping: Optional[EarlyStoppingSpec] = None  # a table turns it on
     seed: int = field(default=0, metadata={"min": 0})  # --seed overrides it
+    # "bf16": the layers compute in bfloat16 (policy 'mixed_bfloat16', weights float32), the last
+    # layer in float32; --precision overrides it
+    precision: Literal["fp32", "bf16"] = "fp32"
 
 
 @dataclass

@@ -25,7 +25,7 @@ TASK_SECTIONS: dict[str, dict[str, frozenset | None]] = {
                  "split": frozenset({"train", "validation", "test"}),
                  "scaling": frozenset({"method", "feature_range"}), "model": ALL,
                  "training": frozenset({"epochs", "batch_size", "optimizer", "learning_rate", "shuffle",
-                                        "early_stopping", "seed"}),
+                                        "early_stopping", "seed", "precision"}),
                  "classify": ALL, "report": frozenset({"enabled"})},
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 
 from seqlab.inspect.trace import as_input, collect, run_recorded
+from seqlab.layers.dtype_policy import full_precision
 
 
 def gradients_through_time(model: torch.nn.Module, x, y=None, loss=None, mask=None,
@@ -55,7 +56,7 @@ def gradients_through_time(model: torch.nn.Module, x, y=None, loss=None, mask=No
         count = len(recorder.hidden_tensors(each))
         steps = [g if g is not None else torch.zeros_like(h)
                  for g, h in zip(grads[start:start + count], tensors[start:start + count])]
-        norms[id(each)] = torch.stack(steps, dim=1).norm(dim=-1).detach().cpu().numpy()
+        norms[id(each)] = full_precision(torch.stack(steps, dim=1)).norm(dim=-1).detach().cpu().numpy()
         start += count
     return collect(model, recorder, lambda each: norms.get(id(each)), layer)
 

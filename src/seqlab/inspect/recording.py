@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from seqlab.layers.dtype_policy import full_precision
 from seqlab.layers.recurrent.layer import RecurrentLayer
 from seqlab.layers.recurrent.loop import StepRecord
 
@@ -59,7 +60,8 @@ class Trace:
 
 
 def _numpy(steps: list) -> np.ndarray:
-    return torch.stack(steps, dim=1).detach().cpu().numpy()
+    # A mixed layer records bfloat16 steps, which NumPy has no type for: traces are float32.
+    return full_precision(torch.stack(steps, dim=1).detach()).cpu().numpy()
 
 
 class Recorder:

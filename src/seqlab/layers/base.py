@@ -25,6 +25,7 @@ from seqlab import initializers, regularizers
 from seqlab.checks import format_shape
 from seqlab.errors import NotBuiltError, describe
 from seqlab.layers import allocation, penalties, registry, symbolic
+from seqlab.layers import dtype_policy as policies
 from seqlab.layers.inputs import as_tensor_input, in_layer_dtype
 
 Shape = tuple  # (None | int, ...), batch axis first
@@ -32,6 +33,9 @@ Shape = tuple  # (None | int, ...), batch axis first
 # Keras's attribute name for the (N, T) timestep mask a model's output carries; losses and
 # metrics read it to leave padded timesteps out.
 OUTPUT_MASK = "_keras_mask"
+
+# Devices with an autocast region a layer may be called in ('meta' tensors, for one, have none).
+_AUTOCAST_DEVICES = ("cpu", "cuda")
 
 
 class Layer(nn.Module):
@@ -44,7 +48,10 @@ class Layer(nn.Module):
         batch_size: a fixed batch size, combined with ``input_shape``.
         input_dim: shorthand for ``input_shape=(input_dim,)`` (Keras 2).
         trainable: whether the weights are updated by ``fit``.
-        dtype: ``'float32'`` (default) or ``'float64'``.
+        dtype: the layer's dtype policy (:mod:`seqlab.layers.dtype_policy`): a name —
+            ``'float32'``, ``'float64'``, ``'bfloat16'``, ``'mixed_bfloat16'``,
+            ``'mixed_float16'`` (CUDA) — or a ``DTypePolicy``; None takes the global policy
+            (``seqlab.mixed_precision.set_global_policy``), float32 unless set.
         activity_regularizer: a penalty on the layer's output, added to the loss (see
             :mod:`seqlab.regularizers`); every layer takes it, as in Keras 3.
     """
@@ -89,7 +96,8 @@ class Layer(nn.Module):
             self.name, input_shape, batch_input_shape, batch_size, input_dim
         )
         self.trainable = bool(trainable)
-        self.dtype_name = _check_dtype(self.name, dtype)
+        self._dtype_given = dtype is not None  # a model's dtype= applies to layers without their own
+        self.dtype_policy = _check_dtype(self.name, dtype)
         self.built = False
         self.input_shape_: Shape | None = None
         self._activity_hooked = False
@@ -122,7 +130,7 @@ class Layer(nn.Module):
             self.build_on_call(inputs)
         if training is None:
             training = self.training
-        return self.call(in_layer_dtype(self, inputs), training=training, mask=mask, **kwargs)
+        return self._call_in_policy(in_layer_dtype(self, inputs), training, mask, kwargs)
 
     def _forward_other(self, inputs, training, mask, kwargs):
         """What is not one tensor: symbolic tensors (a functional graph is being built: record the
@@ -143,7 +151,23 @@ class Layer(nn.Module):
             self.build_on_call(tensors)
         if training is None:
             training = self.training
-        return self.call([in_layer_dtype(self, t) for t in tensors], training=training, mask=mask, **kwargs)
+        return self._call_in_policy([in_layer_dtype(self, t) for t in tensors], training, mask, kwargs)
+
+    def _call_in_policy(self, inputs, training, mask, kwargs):
+        """``call`` under the layer's policy: a mixed layer runs under ``torch.autocast`` in its
+        compute dtype and returns its floating outputs in it (Keras's mixed layers do); any other
+        layer turns off an autocast region it is called in (a float32 head of a mixed model, a
+        layer inside a mixed wrapper), so it computes in its own dtype."""
+        first = _first(inputs)
+        device = first.device.type if isinstance(first, torch.Tensor) else "cpu"  # text: a NumPy array
+        if self._autocast_dtype is None:
+            if device not in _AUTOCAST_DEVICES or not torch.is_autocast_enabled(device):
+                return self.call(inputs, training=training, mask=mask, **kwargs)
+            with torch.autocast(device, enabled=False):
+                return self.call(inputs, training=training, mask=mask, **kwargs)
+        with torch.autocast(device, dtype=self._autocast_dtype):
+            outputs = self.call(inputs, training=training, mask=mask, **kwargs)
+        return policies.in_compute_dtype(outputs, self._autocast_dtype)
 
     def build_on_call(self, inputs) -> None:
         """The first call builds the layer for its input, for any batch size, on its device."""
@@ -249,7 +273,43 @@ class Layer(nn.Module):
 
     @property
     def torch_dtype(self) -> torch.dtype:
-        return torch.float64 if self.dtype_name == "float64" else torch.float32
+        """The weights' dtype (the policy's variable dtype)."""
+        return policies.TORCH_DTYPES[self.dtype_policy.variable_dtype]
+
+    # ---- dtype policy (Keras 3's names) ------------------------------------------------
+    @property
+    def dtype_policy(self) -> policies.DTypePolicy:
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value) -> None:
+        policy = policies.get(value)
+        if getattr(self, "built", False) and policy.variable_dtype != self._dtype_policy.variable_dtype:
+            raise ValueError(f"layer '{self.name}': cannot change the policy of a built layer from "
+                             f"{self._dtype_policy.name!r} to {policy.name!r}: its weights are "
+                             f"{self._dtype_policy.variable_dtype}")
+        self._dtype_policy = policy
+        # What `_call_in_policy` reads on every call: the autocast dtype of a mixed policy.
+        self._autocast_dtype = policies.TORCH_DTYPES[policy.compute_dtype] if policy.is_mixed else None
+
+    @property
+    def dtype_name(self) -> str:
+        """The weights' dtype name (``'float32'``...), as before policies."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def dtype(self) -> str:
+        """Keras 3: the dtype of the layer's weights (alias of ``variable_dtype``)."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self) -> str:
+        """The dtype the layer computes in (``'bfloat16'`` under ``'mixed_bfloat16'``)."""
+        return self._dtype_policy.compute_dtype
 
     def weight_names(self) -> list[str]:
         """Parameter names in Keras's ``get_weights()`` order (override to reorder)."""
@@ -340,8 +400,8 @@ class Layer(nn.Module):
     # ---- config -----------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"name": self.name, "trainable": self.trainable}
-        if self.dtype_name != "float32":
-            config["dtype"] = self.dtype_name
+        if self._dtype_given or self.dtype_policy.name != "float32":  # a policy name, as Keras 3 accepts
+            config["dtype"] = self.dtype_policy.name
         if self.batch_input_shape is not None:
             config["batch_input_shape"] = list(self.batch_input_shape)
         if self.activity_regularizer is not None:  # else left out: most layers' configs never had it
@@ -379,14 +439,11 @@ def _plain(value):
     return value
 
 
-def _check_dtype(name: str, dtype) -> str:
-    if dtype is None:
-        return "float64" if torch.get_default_dtype() == torch.float64 else "float32"
-    if dtype in ("float32", torch.float32):
-        return "float32"
-    if dtype in ("float64", torch.float64):
-        return "float64"
-    raise ValueError(f"layer '{name}': `dtype` must be 'float32' or 'float64', got {dtype!r}")
+def _check_dtype(name: str, dtype) -> policies.DTypePolicy:
+    try:
+        return policies.get(dtype)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"layer '{name}': `dtype`: {error}") from None
 
 
 def _batch_input_shape(name, input_shape, batch_input_shape, batch_size, input_dim):

@@ -57,7 +57,8 @@ class InputLayer(Layer):
 
     def get_config(self):
         config = super().get_config()
-        if self.integer_inputs:
+        config.pop("dtype", None)  # the input's dtype, not a policy: float32 unless said
+        if self.integer_inputs or self.input_dtype_name != "float32":
             config["dtype"] = self.input_dtype_name
         return config
 

@@ -81,11 +81,15 @@ def in_layer_dtype(layer: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
     """``inputs`` in the dtype of the layer's weights: float64 NumPy data into a float32 layer,
     integers or booleans into a Dense, a model turned ``.double()``. A layer without weights
     keeps floating inputs as they come and takes integers or booleans as its own float dtype.
+    A layer of a mixed policy takes every input in its compute dtype (bfloat16), as Keras's do.
     Complex input has no real value: refused rather than stripped of its imaginary part."""
     if not layer.inputs_take_weight_dtype:
         return inputs
     weight = next(layer.parameters(recurse=False), None)
-    if weight is not None:
+    compute = getattr(layer, "_autocast_dtype", None)  # set by a mixed policy (Layer.dtype_policy)
+    if compute is not None:
+        target = compute
+    elif weight is not None:
         target = weight.dtype
     else:
         target = inputs.dtype if inputs.is_floating_point() else layer.torch_dtype

@@ -18,6 +18,7 @@ import math
 import re
 
 from seqlab.errors import ModelFileError, describe
+from seqlab.layers.dtype_policy import POLICY_NAMES
 from seqlab.training import rng_state
 
 MAX_JSON_BYTES = 16 * 2**20  # a JSON member larger than this is refused before it is read
@@ -195,6 +196,8 @@ def _check_layer_specs(member, key, value) -> None:
                 _string(member, _join(key, "class_name"), item["class_name"])
                 if "config" in item:
                     _object(member, _join(key, "config"), item["config"])
+                    if "dtype" in item["config"]:
+                        _dtype(member, _join(_join(key, "config"), "dtype"), item["config"]["dtype"])
             for name, child in item.items():
                 if name in _SHAPE_KEYS and child is not None:
                     _shape(member, _join(key, name), child)
@@ -202,6 +205,21 @@ def _check_layer_specs(member, key, value) -> None:
                     stack.append((_join(key, name), child))
         elif isinstance(item, list):
             stack.extend((f"{key}[{i}]", child) for i, child in enumerate(item))
+
+
+# A layer's `dtype`: a policy name, Keras 3's serialized DTypePolicy, or an Input's integer type.
+_INPUT_DTYPES = ("int32", "int64", "int", "bool")
+
+
+def _dtype(member, key, value) -> None:
+    if isinstance(value, dict) and value.get("class_name") == "DTypePolicy" \
+            and isinstance(value.get("config"), dict):
+        name = value["config"].get("name")
+    else:
+        name = value
+    if not isinstance(name, str) or name not in (*POLICY_NAMES, *_INPUT_DTYPES):
+        raise member.fail(key, value, f"a dtype policy name ({', '.join(repr(n) for n in POLICY_NAMES)}) "
+                          "or Keras 3's {'class_name': 'DTypePolicy', 'config': {'name': ...}}")
 
 
 # ---- compile.json ------------------------------------------------------------------------------

@@ -49,8 +49,8 @@ class Functional(Model):
     built_from_tensors = True  # what Model(inputs, outputs) returns (see Model.__new__)
     nested_inputs = True  # lists and dicts are structures of inputs/outputs for the training road
 
-    def __init__(self, inputs, outputs, name: str | None = None, trainable: bool = True):
-        super().__init__(name=name or registry.unique_name("functional"))
+    def __init__(self, inputs, outputs, name: str | None = None, trainable: bool = True, dtype=None):
+        super().__init__(name=name or registry.unique_name("functional"), dtype=dtype)
         self._inputs, self.input_structure = _flat(inputs, "inputs", self.name)
         self._outputs, self.output_structure = _flat(outputs, "outputs", self.name)
         self._output_keys = list(outputs) if isinstance(outputs, dict) else None
@@ -62,6 +62,7 @@ class Functional(Model):
                 )
         self._nodes = _topological_nodes(self._inputs, self._outputs, self.name)
         self._graph_layers = nn.ModuleList(_unique_layers(self._inputs, self._nodes, self.name))
+        self.apply_dtype_policy(self._graph_layers)
         self.input_names = [tensor.layer.name for tensor in self._inputs]
         self.output_names = self._output_keys or _output_names(self._outputs)
         self.output_shapes = [tensor.shape for tensor in self._outputs]

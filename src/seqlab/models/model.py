@@ -31,6 +31,7 @@ from torch import nn
 
 from seqlab.errors import NotBuiltError
 from seqlab.layers import penalties, registry, symbolic
+from seqlab.layers import dtype_policy as policies
 from seqlab.layers.base import Layer
 from seqlab.models import export, saving
 from seqlab.models.summary import summarize
@@ -57,9 +58,12 @@ class Model(nn.Module):
             return super().__new__(graph)
         return super().__new__(cls)
 
-    def __init__(self, *, name: str | None = None, trainable: bool = True):
+    def __init__(self, *, name: str | None = None, trainable: bool = True, dtype=None):
         super().__init__()
         self.name = name or registry.unique_name(registry.snake_case(type(self).__name__))
+        # `dtype=`: the policy of the model's layers that were not given their own (each layer's
+        # config then records it, so the model's config needs no key of its own).
+        self._model_policy = None if dtype is None else policies.get(dtype)
         self.built = False
         self.stop_training = False
         self.compiled = None  # set by compile(): seqlab.training.compile.CompiledSetup
@@ -76,6 +80,27 @@ class Model(nn.Module):
         if args and not isinstance(args[0], torch.Tensor) and symbolic.holds_symbolic(args[0]):
             return symbolic.call_layer(self, args[0], kwargs)
         return super().__call__(*args, **kwargs)
+
+    @property
+    def dtype_policy(self) -> policies.DTypePolicy:
+        """The policy given as ``dtype=``, else the global one."""
+        return self._model_policy or policies.global_policy()
+
+    @property
+    def compute_dtype(self) -> str:
+        return self.dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self.dtype_policy.variable_dtype
+
+    def apply_dtype_policy(self, layers) -> None:
+        """Give the model's ``dtype=`` policy to each of ``layers`` that has none of its own."""
+        if self._model_policy is None:
+            return
+        for layer in layers:
+            if isinstance(layer, Layer) and not layer._dtype_given:
+                layer.dtype_policy = self._model_policy
 
     # ---- a subclassed model: call() is the graph ---------------------------------------
     def call(self, inputs, training=None):

@@ -33,8 +33,8 @@ class Sequential(Model):
     2
     """
 
-    def __init__(self, layers=None, name: str | None = None):
-        super().__init__(name=name or registry.unique_name("sequential"))
+    def __init__(self, layers=None, name: str | None = None, dtype=None):
+        super().__init__(name=name or registry.unique_name("sequential"), dtype=dtype)
         self._layers = nn.ModuleList()
         self.input_spec: InputLayer | None = None
         for layer in layers or []:
@@ -66,6 +66,7 @@ class Sequential(Model):
             raise ValueError(
                 f"layer '{layer.name}' declares an input shape but is not the first layer"
             )
+        self.apply_dtype_policy([layer])
         self._layers.append(layer)
         self.built = False
         if self.declared_input_shape() is not None:

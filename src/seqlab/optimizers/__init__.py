@@ -6,3 +6,4 @@ from seqlab.training.optimizers import (  # noqa: F401
     SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Lion, Nadam, Optimizer, RMSprop, TorchOptimizer, get,
     names,
 )
+from seqlab.training.loss_scale import LossScaleOptimizer  # noqa: F401

@@ -17,6 +17,7 @@ import torch
 
 from seqlab import stopping
 from seqlab.checks import check_bool, check_int, check_rate
+from seqlab.layers.dtype_policy import full_precision
 from seqlab.training.callbacks import CallbackList
 from seqlab.training.compile import require_compiled
 from seqlab.training.inputs import Role, make_source, tree
@@ -189,7 +190,8 @@ def _predict_batches(model, source, callback_list, progress) -> np.ndarray:
                 stopping.check()
                 if hooks:
                     callback_list.call("on_predict_batch_begin", step, {})
-                out = model(batch.x, training=False)
+                # NumPy has no bfloat16: a mixed model's predictions come back as float32.
+                out = full_precision(model(batch.x, training=False))
                 outputs.append(tree.move(out, "cpu", False) if nested else out.detach().cpu())
                 if hooks:
                     callback_list.call("on_predict_batch_end", step, {"outputs": out})

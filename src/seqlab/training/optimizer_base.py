@@ -162,6 +162,10 @@ class Optimizer:
     def step(self) -> None:
         self.engine.step()
 
+    def scale_loss(self, loss: torch.Tensor) -> torch.Tensor:
+        """The loss to differentiate (Keras 3's hook): itself, or scaled by a LossScaleOptimizer."""
+        return loss
+
     @property
     def learning_rate(self) -> float:
         """The rate the next update will use (with a schedule: its value at this step)."""

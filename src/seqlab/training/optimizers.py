@@ -23,6 +23,7 @@ import math
 import torch
 
 from seqlab.errors import describe
+from seqlab.training.loss_scale import LossScaleOptimizer
 from seqlab.training.optimizer_base import Optimizer, _jsonable
 from seqlab.training.optimizer_rules import Adadelta, Adamax, Lion, Nadam
 
@@ -253,7 +254,15 @@ def deserialize(spec: dict, parameters=None) -> Optimizer:
             return TorchOptimizer(cls(parameters, **settings))
         except (TypeError, ValueError, RuntimeError) as error:  # torch's own checks of its settings
             raise ValueError(f"torch.optim.{torch_class}{settings} cannot be built: {error}") from None
+    config = dict(spec.get("config", {}))
+    if spec.get("class_name") == "LossScaleOptimizer":  # a wrapper: the wrapped optimizer is serialized in it
+        inner = config.pop("inner_optimizer", None)
+        if not isinstance(inner, dict) or inner.get("class_name") not in _CLASSES:
+            raise ValueError(f"LossScaleOptimizer: `inner_optimizer` must be a serialized seqlab optimizer "
+                             f"(one of {sorted(_CLASSES)}), got {inner!r}")
+        return LossScaleOptimizer(deserialize(inner), **config)
     cls = _CLASSES.get(spec.get("class_name"))
     if cls is None:
-        raise ValueError(f"unknown optimizer class {spec.get('class_name')!r}; known: {sorted(_CLASSES)}")
-    return cls.from_config(dict(spec.get("config", {})))
+        raise ValueError(f"unknown optimizer class {spec.get('class_name')!r}; known: "
+                         f"{sorted([*_CLASSES, 'LossScaleOptimizer'])}")
+    return cls.from_config(config)

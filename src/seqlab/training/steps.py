@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 
 from seqlab.layers import penalties
+from seqlab.layers.dtype_policy import full_precision
 from seqlab.layers.base import Layer
 from seqlab.training.compile import CompiledSetup
 from seqlab.training.inputs.batch import Batch
@@ -104,7 +105,9 @@ def compute_loss(setup: CompiledSetup, regularized: list[Layer] | None, y, y_pre
 def _forward_and_loss(model, setup: CompiledSetup, batch: Batch, regularized, training: bool):
     """``(loss, y_pred, parts)``: ``parts`` are the outputs' own losses (several outputs), and
     ``y_pred`` is then the list of outputs in output order."""
-    y_pred = model(batch.x, training=training)
+    # Losses and metrics compute in float32 whatever the layers' policy (Keras's losses cast
+    # so): a mixed model's bfloat16 outputs are widened here, the one place for both.
+    y_pred = full_precision(model(batch.x, training=training))
     plan = setup.outputs
     if plan is None:
         return compute_loss(setup, regularized, batch.y, y_pred, batch.sample_weight), y_pred, None
@@ -121,7 +124,8 @@ def train_step(model, setup: CompiledSetup, batch: Batch, tracker: Tracker, regu
     optimizer = setup.optimizer
     if loss.requires_grad:  # a fully frozen model trains nothing, as in Keras
         optimizer.zero_grad()
-        loss.backward()
+        # LossScaleOptimizer (float16) scales the loss and unscales the gradients in its step.
+        optimizer.scale_loss(loss).backward()
         optimizer.step()
     tracker.update(loss, batch.y, y_pred, batch.size, parts)
 

@@ -17,7 +17,7 @@ from seqlab.checks import check_bool, check_int, check_rate, check_seed, format_
 from seqlab.layers.base import Layer
 from seqlab.layers.inputs import capturing_graph
 from seqlab.layers.penalties import check_regularizer
-from seqlab.layers.recurrent import fused
+from seqlab.layers.recurrent import fused, precision_path
 from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks
 from seqlab.layers.recurrent.loop import StepRecord, run_loop
 from seqlab.layers.recurrent.state import StateKeeper
@@ -246,9 +246,17 @@ class RecurrentLayer(Layer):
         # Ask the kernel to keep what backward needs only when a gradient can be asked for.
         train = torch.is_grad_enabled() and any(
             t.requires_grad for t in (*params, x, *states))
-        return fused.run_fused(self.kernel_name, x, states, params, mask=mask,
-                               return_sequences=self.return_sequences,
-                               zero_output_for_mask=self.zero_output_for_mask, train=train)
+        cast = None if self._autocast_dtype is None else \
+            precision_path.fused_dtype(self.kernel_name, self._autocast_dtype, x.device.type)
+        if cast is None:  # float32 layers, and mixed ones whose kernel autocast runs fast
+            return fused.run_fused(self.kernel_name, x, states, params, mask=mask,
+                                   return_sequences=self.return_sequences,
+                                   zero_output_for_mask=self.zero_output_for_mask, train=train)
+        with torch.autocast(x.device.type, enabled=False):
+            return fused.run_fused(self.kernel_name, x.to(cast), tuple(s.to(cast) for s in states),
+                                   [p.to(cast) for p in params], mask=mask,
+                                   return_sequences=self.return_sequences,
+                                   zero_output_for_mask=self.zero_output_for_mask, train=train)
 
     def _check_mask(self, mask, batch, steps, device):
         if mask is None:

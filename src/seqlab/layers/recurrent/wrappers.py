@@ -95,7 +95,7 @@ class Bidirectional(_Wrapper):
         super().__init__(**kwargs)
         self.merge_mode = merge_mode
         if "dtype" in kwargs:  # Bidirectional(LSTM(4), dtype='float64') runs both in float64
-            layer = _copy_layer(layer, layer.name, dtype=self.dtype_name)
+            layer = _copy_layer(layer, layer.name, dtype=self.dtype_policy.name)
         # A layer rebuilt from a saved config is already named forward_<name>.
         stem = _strip(_strip(layer.name, "forward_"), "backward_")
         self.forward_layer = _copy_layer(layer, "forward_" + stem)
