@@ -15,7 +15,6 @@ the notes' (they show the start of each series; the rest follows the same rule):
     python examples/notes_toys.py --epochs 200  # shorter
 """
 import argparse
-import os
 import resource
 import time
 
@@ -107,5 +106,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     main()
