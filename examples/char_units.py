@@ -43,8 +43,8 @@ from seqlab.data import Vocabulary, text_windows
 from seqlab.inspect import correlate_units, cut_signals, explore, plot_text_units, text_signals, top_units_table, trace
 
 FIGURE_SIGNALS = ("line_position", "line_end", "speaker_name", "upper", "in_quotes")
-# Traced windows the explorer page shows: 25 x 400 = 10,000 characters keeps the page near 40 MB
-# for 128 units (all 100 windows would be ~160 MB, slow to open).
+# Traced windows the explorer page shows: 25 x 400 = 10,000 characters. An LSTM takes 12 bytes per
+# (step, unit) in the page, a third more as base64: ~20 MB for 128 units (all 100 windows ~80 MB).
 EXPLORER_WINDOWS = 25
 
 
