@@ -14,7 +14,10 @@ correlations and writes:
 - ``char_units.csv``: every unit's correlation with every signal, hidden and cell;
 - ``char_units.png``: the best units' activations over a snippet of test text, one colour per
   character (Karpathy, Johnson & Fei-Fei 2015, "Visualizing and Understanding Recurrent
-  Networks", figure 2).
+  Networks", figure 2);
+- with ``--explorer PATH``, the explorer page (``seqlab.inspect.explore``) of the first
+  ``EXPLORER_WINDOWS`` traced windows with these signals: its side panel lists the best
+  units of each signal, and a click colours the text by a unit.
 
 tinyshakespeare is not shipped with seqlab: ``--data PATH``, else the data folder
 (``$SEQLAB_DATA_DIR`` or ``../shared/data``, see ``seqlab.datasets.load_shakespeare``).
@@ -24,6 +27,7 @@ measured run.
 
     python examples/char_units.py                   # ~10-15 min on one thread
     python examples/char_units.py --fast
+    python examples/char_units.py --explorer char_units.html   # and open it in a browser
 """
 import argparse
 import os
@@ -36,9 +40,12 @@ import torch
 
 import seqlab
 from seqlab.data import Vocabulary, text_windows
-from seqlab.inspect import correlate_units, cut_signals, plot_text_units, text_signals, top_units_table, trace
+from seqlab.inspect import correlate_units, cut_signals, explore, plot_text_units, text_signals, top_units_table, trace
 
 FIGURE_SIGNALS = ("line_position", "line_end", "speaker_name", "upper", "in_quotes")
+# Traced windows the explorer page shows: 25 x 400 = 10,000 characters. An LSTM takes 12 bytes per
+# (step, unit) in the page, a third more as base64: ~20 MB for 128 units (all 100 windows ~80 MB).
+EXPLORER_WINDOWS = 25
 
 
 def synthetic_play(speeches=300, lines_per_speech=3, line_length=16, seed=0):
@@ -106,6 +113,7 @@ class Traced:
     signals: dict         # {name: (windows, trace_length)}, the constant ones left out
     constant: list        # the signals left out: they do not vary over the traced text
     bpc: float            # bits per character over the traced windows
+    x: np.ndarray         # the traced windows as ids, (windows, trace_length)
 
 
 def unit_correlations(model, vocab, text, trace_length=400, trace_chars=40_000):
@@ -122,7 +130,20 @@ def unit_correlations(model, vocab, text, trace_length=400, trace_chars=40_000):
     signals = {name: signal for name, signal in signals.items() if name not in constant}
     correlations = {state: correlate_units(recorded, signals, state) for state in ("hidden", "cell")}
     texts = [text[s:s + trace_length] for s in starts]
-    return Traced(correlations, recorded, texts, signals, constant, bits_per_character(model, np.array(x), np.array(y)))
+    return Traced(correlations, recorded, texts, signals, constant, bits_per_character(model, np.array(x), np.array(y)),
+                  np.array(x))
+
+
+def write_explorer(model, vocab, traced, path, windows=EXPLORER_WINDOWS):
+    """The explorer page of the first ``windows`` traced windows, with their signals (cut from the
+    whole stretch, as the correlations were measured)."""
+    shown = slice(0, windows)
+    notes = [f"The first {min(windows, len(traced.x))} of the {len(traced.x)} traced windows of test text, "
+             f"{traced.x.shape[1]} characters each, read from a zero state; the signals are those of "
+             "examples/char_units.py (docs/inspect.md, 'What recurrent units learned')."]
+    return explore(model, traced.x[shown], output=path, vocabulary=vocab, attribution="saliency",
+                   signals={name: signal[shown] for name, signal in traced.signals.items()},
+                   title="What the units of a character LSTM learned", notes=notes)
 
 
 def strongest(correlations):
@@ -152,8 +173,9 @@ def figure(traced, snippet=320):
 
 
 def run(text, units=128, seq_length=100, stride=50, epochs=10, batch_size=64, trace_length=400,
-        trace_chars=40_000, seed=0, out_dir=".", verbose=2):
-    """Train, measure, correlate, write the CSV and PNG; returns a dict of what was measured.
+        trace_chars=40_000, seed=0, out_dir=".", verbose=2, explorer=None):
+    """Train, measure, correlate, write the CSV and PNG (and the explorer page at ``explorer``);
+    returns a dict of what was measured.
 
     The same correlations are measured on the model before training too (``untrained``): a
     unit of a random LSTM already follows some signals, and only the difference was learned."""
@@ -169,13 +191,15 @@ def run(text, units=128, seq_length=100, stride=50, epochs=10, batch_size=64, tr
     pd.concat(traced.correlations, names=["state"]).to_csv(os.path.join(out_dir, "char_units.csv"))
     fig = figure(traced)
     fig.savefig(os.path.join(out_dir, "char_units.png"), dpi=90)
+    if explorer:
+        write_explorer(model, vocab, traced, explorer)
     control = pd.DataFrame({"trained": strongest(traced.correlations),
                             "untrained": strongest(untrained.correlations)}).rename_axis("best |r|")
     return {"test_bpc": bits_per_character(model, x_test, y_test), "traced_bpc": traced.bpc,
             "correlations": traced.correlations, "best": top_units_table(traced.correlations),
             "control": control, "constant": traced.constant, "figure": fig, "train_seconds": trained,
             "seconds": time.perf_counter() - began, "characters": len(text), "vocabulary": len(vocab),
-            "seq_length": seq_length, "trace_length": trace_length}
+            "seq_length": seq_length, "trace_length": trace_length, "traced": traced, "test_text": test_text}
 
 
 def main(argv=None):
@@ -189,6 +213,7 @@ def main(argv=None):
     parser.add_argument("--trace-length", type=int, default=400, help="characters per traced window")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=".")
+    parser.add_argument("--explorer", metavar="PATH", help="also write the explorer page of the traced text here")
     # One thread: on a shared 2-core machine two threads ran slower per step (they wait on each other).
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
@@ -202,7 +227,7 @@ def main(argv=None):
             raise SystemExit(f"char_units: {error}") from None
         settings = dict(units=args.units, seq_length=args.seq_length, stride=args.stride, epochs=args.epochs,
                         trace_length=args.trace_length)
-    result = run(text, seed=args.seed, out_dir=args.out, **settings)
+    result = run(text, seed=args.seed, out_dir=args.out, explorer=args.explorer, **settings)
     print(f"{result['characters']} characters, {result['vocabulary']} ids; test bits per character: "
           f"{result['test_bpc']:.3f} over {result['seq_length']}-character windows, "
           f"{result['traced_bpc']:.3f} over the traced {result['trace_length']}-character windows")
@@ -212,7 +237,8 @@ def main(argv=None):
         print(result["best"].to_string(index=False))
         print(result["control"].to_string())
     print(f"trained in {result['train_seconds']:.0f} s, {result['seconds']:.0f} s in all; "
-          f"char_units.csv and char_units.png in {os.path.abspath(args.out)}")
+          f"char_units.csv and char_units.png in {os.path.abspath(args.out)}"
+          + (f"; the explorer in {os.path.abspath(args.explorer)}" if args.explorer else ""))
     return result
 
 

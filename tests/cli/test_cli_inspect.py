@@ -4,6 +4,7 @@ import json
 import textwrap
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -14,7 +15,7 @@ from seqlab.experiment.artifacts import read_data, read_spec_table, read_trace, 
 from seqlab.experiment.rundir import RunDir
 from seqlab.experiment.validate import spec_from_dict
 from seqlab.forecast.backtest import scale
-from seqlab.inspect import attribute, trace
+from seqlab.inspect import attribute, cut_signals, series_signals, text_signals, trace
 from seqlab.inspect.explorer import read_page
 from seqlab.layers import LSTM, Dense, Embedding
 from seqlab.models import Sequential, load_model
@@ -73,6 +74,17 @@ def test_a_run_folder_shows_its_own_test_windows(lstm_run, capsys):
     np.testing.assert_allclose(hidden, trace(model, x)[layer["name"]].hidden, rtol=1e-5, atol=1e-6)
     assert meta["gradient_of"] == "the loss" and meta["attribution"]["method"] == "saliency"
     assert "test part" in meta["notes"][0]
+    # The signals: series_signals of the unscaled close over the whole series (level and trend over
+    # the 6-step look-back, weekdays from the business-day dates), cut at the windows' first rows;
+    # saturday and sunday never occur in trading days: constant, left out.
+    starts = np.arange(first_origin, first_origin + count) - 5
+    whole = series_signals(frame["close"].to_numpy(np.float64), frame.index, window=6)
+    expected = cut_signals(whole, starts, 6)
+    names = ["value", "level", "trend", "monday", "tuesday", "wednesday", "thursday", "friday", "weekday_sin", "weekday_cos"]
+    assert [s["name"] for s in meta["signals"]] == ["input: close"] + names
+    for signal in meta["signals"][1:]:
+        np.testing.assert_allclose(arrays[signal["array"]], expected[signal["name"]], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(expected["value"][:, -1], frame["close"].to_numpy()[first_origin:first_origin + count])
 
 
 def test_a_model_file_with_a_csv_and_with_npy_numbers(lstm_run, tmp_path, capsys, monkeypatch):
@@ -111,6 +123,7 @@ def test_a_text_classifier_and_a_character_model_show_their_tokens(tmp_path, cap
     assert [meta["input"]["vocabulary"][i] for i in ids[0]] == ["not", "good", "film", ""]
     assert meta["input"]["join"] == " " and arrays[meta["layers"][0]["mask"]].tolist() == [[1, 1, 1, 0], [1, 1, 0, 0]]
     assert "predicted class" in meta["attribution"]["explains"]
+    assert [s["name"] for s in meta["signals"]] == []   # words, not characters: no text signals
 
     alphabet = ["\n", " ", "a", "b"]
     chars = Sequential([Embedding(4, 3), LSTM(4, return_sequences=True), Dense(4, activation="softmax")])
@@ -123,6 +136,13 @@ def test_a_text_classifier_and_a_character_model_show_their_tokens(tmp_path, cap
     meta, arrays = read_page((tmp_path / "chars.html").read_text(encoding="utf-8"))
     assert meta["input"]["join"] == "" and "".join(meta["input"]["vocabulary"][i] for i in arrays[meta["input"]["ids"]][0]) == "ab a\nb"
     assert "last step" in meta["attribution"]["explains"]
+    # text_signals of the decoded text; those constant over it (no capital, quote, speaker head or
+    # punctuation in "ab a\nb") are left out.
+    expected = text_signals("ab a\nb")
+    assert [s["name"] for s in meta["signals"]] == ["line_position", "line_end", "whitespace"]
+    for signal in meta["signals"]:
+        np.testing.assert_array_equal(arrays[signal["array"]], expected[signal["name"]][None])
+    assert expected["line_position"].tolist() == [0, 1, 2, 3, 4, 0]   # by hand: "ab a\n" then "b"
 
 
 def test_errors_are_one_clear_line(lstm_run, tmp_path, capsys):
@@ -168,3 +188,19 @@ def test_the_run_report_shows_the_attribution_of_its_traced_window(lstm_run):
     expected = attribute(model, x[-1:], target=0, method="integrated_gradients")[0]   # report.trace_window = -1
     np.testing.assert_allclose(recorded["values"], expected, rtol=1e-5, atol=1e-7)
     assert "Attribution of the first forecast step of close" in (lstm_run / "report.html").read_text(encoding="utf-8")
+
+
+def test_forecast_signals_name_the_weekday_only_for_daily_or_finer_dates():
+    values = np.sin(np.arange(40.0)) + np.arange(40.0) / 10
+    starts = np.array([0, 10, 30])
+    for index, weekdays in [(pd.date_range("2024-01-01", periods=40, freq="6h"), True),
+                            (pd.date_range("2024-01-01", periods=40, freq="D"), True),
+                            (pd.date_range("2024-01-01", periods=40, freq="MS"), False),
+                            (pd.RangeIndex(40), False)]:
+        frame = pd.DataFrame({"y": values}, index=index)
+        got = inspection.forecast_signals(frame, "y", starts, 5)
+        expected = cut_signals(series_signals(values, index if weekdays else None, window=5), starts, 5)
+        assert ("monday" in got) == weekdays, index
+        assert set(got) == {name for name, signal in expected.items() if np.ptp(signal) > 0}
+        for name, signal in got.items():
+            np.testing.assert_array_equal(signal, expected[name])

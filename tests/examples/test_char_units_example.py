@@ -8,8 +8,12 @@ trained, 0.443 untrained. The Shakespeare figures are in docs/inspect.md, not as
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+
+from seqlab.inspect import cut_signals, text_signals
+from seqlab.inspect.explorer import read_page
 
 
 def load_example():
@@ -21,8 +25,8 @@ def load_example():
 
 
 def test_fast_run_finds_the_line_position_and_speaker_units(tmp_path, capsys):
-    result = load_example().main(["--fast", "--out", str(tmp_path)])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["char_units.csv", "char_units.png"]
+    result = load_example().main(["--fast", "--out", str(tmp_path), "--explorer", str(tmp_path / "explorer.html")])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["char_units.csv", "char_units.png", "explorer.html"]
     control = result["control"]
     assert control.loc["line_position", "trained"] > 0.65 > control.loc["line_position", "untrained"] + 0.1
     assert control.loc["speaker_name", "trained"] > 0.9 > control.loc["speaker_name", "untrained"] + 0.3
@@ -35,6 +39,20 @@ def test_fast_run_finds_the_line_position_and_speaker_units(tmp_path, capsys):
     row = best[(best.signal == "line_position") & (best["rank"] == 1)].iloc[0]
     assert saved.loc[(row.state, row.unit), "line_position"] == pytest.approx(row.r)
     assert "test bits per character" in capsys.readouterr().out
+    # The explorer page: the first traced windows of test text, with text_signals of the whole
+    # traced stretch cut as the windows were (constant ones left out, as in the correlations).
+    meta, arrays = read_page((tmp_path / "explorer.html").read_text(encoding="utf-8"))
+    ids = arrays[meta["input"]["ids"]]
+    windows, length = ids.shape
+    text = result["test_text"][: windows * length]
+    assert ["".join(meta["input"]["vocabulary"][i] for i in row) for row in ids] == \
+        [text[s:s + length] for s in range(0, len(text), length)]
+    expected = cut_signals(text_signals(result["test_text"][: len(result["traced"].x) * length]),
+                           np.arange(windows) * length, length)
+    assert [s["name"] for s in meta["signals"]] == [n for n in expected if n not in result["constant"]]
+    assert "line_position" in result["traced"].signals and "speaker_name" in result["traced"].signals
+    for signal in meta["signals"]:
+        np.testing.assert_array_equal(arrays[signal["array"]], expected[signal["name"]])
 
 
 def test_synthetic_play_lines_have_the_planted_length():

@@ -16,8 +16,8 @@ from matplotlib.image import imread
 
 import seqlab
 from chromium_cdp import Browser, find_chromium
-from seqlab.inspect import correlate_units, find_units, trace
-from seqlab.inspect.explorer import explore
+from seqlab.inspect import correlate_units, find_units, top_units, trace
+from seqlab.inspect.explorer import explore, read_page
 from seqlab.inspect.explorer.layers import layer_entry
 from seqlab.inspect.explorer.packing import ArrayStore
 from seqlab.inspect.explorer.page import page_html
@@ -190,3 +190,33 @@ def test_ten_thousand_steps_by_256_units_load_and_respond(browser, tmp_path):
           f"(page's own count {page.evaluate('document.body.dataset.loadMs')} ms), hover {hover_ms:.1f} ms, "
           f"all 10,000 steps drawn in {zoom_ms:.0f} ms, full redraw {redraw_ms:.0f} ms")
     assert load_ms < 120_000 and hover_ms < 1000  # generous: a hang, not a speed claim
+
+
+def test_the_signals_table_lists_the_units_python_ranks_first(browser, tmp_path):
+    """The side panel's table: per signal, the 3 units of the hidden state with the largest |r|,
+    equal to top_units(correlate_units(...)) of the very arrays the page holds; a click on a
+    signal ranks the heat maps by it, a click on a unit picks it."""
+    model, x = planted_model()
+    noise = np.random.default_rng(2).normal(size=x.shape[:2])
+    path = explore(model, x, output=tmp_path / "signals.html", attribution=None, feature_names=["pulse"],
+                   signals={"pulse copy": x[:, :, 0], "noise": noise})
+    meta, arrays = read_page((tmp_path / "signals.html").read_text(encoding="utf-8"))
+    hidden = next(arrays[s["array"]] for s in meta["layers"][0]["states"] if s["name"] == "hidden")
+    signals = {s["name"]: arrays[s["array"]] for s in meta["signals"]}
+    want = top_units(correlate_units(hidden, signals), k=3)
+    page = open_page(browser, tmp_path / "signals.html")
+    got = page.evaluate("[...document.querySelectorAll('#signal-units tr')].map(tr => [tr.dataset.signal, "
+                        "[...tr.querySelectorAll('span')].map(s => [Number(s.dataset.unit), Number(s.dataset.r)])])")
+    assert [name for name, _ in got] == ["input: pulse", "pulse copy", "noise"] == list(want)
+    for name, units in got:
+        assert [u for u, _ in units] == want[name].index.tolist(), name
+        # unit 2 never moves (h = 0): no correlation, NaN in Python, NaN (JSON null) on the page, ranked last
+        np.testing.assert_allclose([np.nan if r is None else r for _, r in units], want[name].to_numpy(),
+                                   rtol=1e-6, atol=1e-7)
+    assert got[1][1][0][0] == 0 and got[1][1][0][1] > 0.99   # the planted unit follows the pulse
+    page.evaluate("document.querySelector('#signal-units tr[data-signal=\"noise\"] td').click()")
+    noise_index = [s["name"] for s in meta["signals"]].index("noise")
+    assert page.evaluate("document.getElementById('rank').value") == f"signal:{noise_index}"
+    assert page.evaluate("seqlabExplorer.order.slice(0, 3)") == want["noise"].index.tolist()
+    page.evaluate("document.querySelector('#signal-units tr[data-signal=\"noise\"] span:nth-child(2)').click()")
+    assert page.evaluate("document.getElementById('picked').dataset.unit") == str(want["noise"].index[1])

@@ -4,6 +4,10 @@ file and a data file, and the vanishing-gradient lesson as a page.
 A run folder is read with the very pieces that made its test windows: the run's data.csv (the
 rows after missing values were filled), its split bounds, its scalers and its windows; what to
 read depends on the run's task (``RUN_INPUTS``: forecast, classify and generate runs).
+
+The readable signals the explorer ranks units against (``seqlab.inspect.signals``) are added
+here, in one place: a forecast run's target series (:func:`forecast_signals`) and the decoded
+text of a character model's ids (:func:`character_signals`).
 """
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ from seqlab.experiment.rundir import RunDir, RunDirError
 from seqlab.experiment.validate import spec_from_dict
 from seqlab.forecast.backtest import scale
 from seqlab.forecast.windows import gather_inputs, gather_targets, window_origins
-from seqlab.inspect import explore, lesson_vanishing
+from seqlab.inspect import cut_signals, explore, lesson_vanishing, series_signals, text_signals
 from seqlab.inspect.lesson import plot_lesson
 from seqlab.models import load_model
 from seqlab.report.plots import to_data_uri
@@ -56,6 +60,7 @@ class ExplorerInput:
     target: int | None = None
     notes: list = field(default_factory=list)
     loss: object = None  # loss(y_pred, y_true) for the gradient through time; None: mean squared error
+    signals: dict | None = None   # {name: (N, L)} to rank units against, beside the input features
 
 
 def forecast_inputs(run: RunDir, spec) -> ExplorerInput:
@@ -76,8 +81,41 @@ def forecast_inputs(run: RunDir, spec) -> ExplorerInput:
              "scaled by the run's own scalers (fitted on its train part). Gradients are those of the mean squared "
              "error against the scaled targets; attributions explain the first forecast step of "
              f"{spec.targets[0]}."]
+    signals = forecast_signals(frame, spec.targets[0], rows[:, 0], windows.look_back)
+    notes.append(f"Signals: {', '.join(signals)} of {spec.targets[0]} (unscaled; level and trend over the "
+                 f"{windows.look_back}-step look-back), from the whole series, cut as the inputs were.")
     return ExplorerInput(x.astype(np.float32), training_targets(spec, y).astype(np.float32), list(spec.inputs),
-                         steps.tolist(), [f"window ending {row[-1]}" for row in steps.tolist()], target=0, notes=notes)
+                         steps.tolist(), [f"window ending {row[-1]}" for row in steps.tolist()], target=0, notes=notes,
+                         signals=signals)
+
+
+def forecast_signals(frame: pd.DataFrame, target: str, starts: np.ndarray, look_back: int) -> dict:
+    """``series_signals`` of the run's target series (level and trend over the look-back; the
+    day of the week when the rows are dated daily or finer), computed over the whole series and
+    cut into the windows starting at rows ``starts`` (``cut_signals``): every step keeps the
+    history before its window. Signals constant over the windows are left out (no unit can
+    correlate with them)."""
+    index = frame.index
+    dated = isinstance(index, pd.DatetimeIndex) and len(index) > 1 and \
+        pd.Series(index).diff().median() <= pd.Timedelta(days=1)
+    signals = series_signals(frame[target].to_numpy(np.float64), index if dated else None, window=look_back)
+    return _varying(cut_signals(signals, starts, look_back))
+
+
+def character_signals(x: np.ndarray, vocabulary) -> dict | None:
+    """``text_signals`` of token ids ``x`` ``(N, L)`` decoded through ``vocabulary`` (id -> string),
+    each window read as its own text; None unless every id read is one character (a character
+    model: words or a reserved ``[UNK]`` make no line positions)."""
+    if vocabulary is None or x.dtype.kind not in "iu" or x.min() < 0 or x.max() >= len(vocabulary):
+        return None
+    table = np.asarray(vocabulary, dtype=object)
+    if not all(len(token) == 1 for token in table[np.unique(x)]):
+        return None
+    return _varying(text_signals(table[x].astype("U1")))
+
+
+def _varying(signals: dict) -> dict:
+    return {name: values for name, values in signals.items() if np.ptp(values) > 0}
 
 
 def _label(value) -> str:
@@ -90,8 +128,9 @@ def generate_inputs(run: RunDir, spec) -> ExplorerInput:
     notes = [f"The first {len(ids)} {spec.text.level} tokens of the run's test part, read with the run's own "
              "vocabulary (built on its train part). Gradients and attributions are those of the next-token "
              "probabilities."]
+    vocabulary = run.read_json(VOCABULARY_FILE)
     return ExplorerInput(ids[None, :], feature_names=None, step_labels=[tokens], sample_labels=["test text"],
-                         vocabulary=run.read_json(VOCABULARY_FILE), notes=notes)
+                         vocabulary=vocabulary, notes=notes, signals=character_signals(ids[None, :], vocabulary))
 
 
 GENERATE_TOKENS = 300  # a stretch the explorer shows whole
@@ -157,6 +196,9 @@ def inspect_model_file(model_path, data_path=None, output=None, vocabulary_path=
     data = read_data_file(data_path)
     if vocabulary_path is not None:
         data.vocabulary = read_vocabulary(vocabulary_path)
+        data.signals = character_signals(data.x, data.vocabulary)
+        if data.signals:
+            data.notes.append(f"Signals of the decoded text, each sequence read on its own: {', '.join(data.signals)}.")
     model = load_model(model_path, compile=False)
     output = output or os.path.join(os.path.dirname(os.path.abspath(model_path)), OUTPUT_NAME)
     return _explore(model, data, output, f"Inside {os.path.basename(model_path)}", attribution)
@@ -166,7 +208,8 @@ def _explore(model, data: ExplorerInput, output, title: str, attribution) -> str
     try:
         return explore(model, data.x, output=output, y=data.y, loss=data.loss, feature_names=data.feature_names,
                        step_labels=data.step_labels, sample_labels=data.sample_labels, vocabulary=data.vocabulary,
-                       attribution=attribution, target=data.target, title=title, notes=data.notes)
+                       attribution=attribution, target=data.target, title=title, notes=data.notes,
+                       signals=data.signals)
     except (TypeError, ValueError) as error:
         raise InspectError(str(error)) from None
 

@@ -130,6 +130,7 @@
     app.rank();
     app.maps = layer.states.map((_, i) => X.makeHeatmap(app, container, i));
     X.showSearch(app);
+    X.showSignals(app);
     X.drawSaturation(app);
   }
 
@@ -143,7 +144,9 @@
     $("sample").addEventListener("change", e => { app.state.sample = Number(e.target.value); app.drawAll(); });
     $("layer").addEventListener("change", e => { app.state.layer = Number(e.target.value); buildLayer(); resize(); });
     $("rank").addEventListener("change", e => { app.state.rank = e.target.value; app.rank(); app.drawMaps(); app.redrawMarks(); });
-    $("rank-state").addEventListener("change", e => { app.state.rankState = Number(e.target.value); app.rank(); app.drawMaps(); app.redrawMarks(); });
+    $("rank-state").addEventListener("change", e => {
+      app.state.rankState = Number(e.target.value); app.rank(); app.drawMaps(); app.redrawMarks(); X.showSignals(app);
+    });
     $("zoom-in").addEventListener("click", () => { const s = app.state, n = s.v1 - s.v0; setWindow(s.v0 + Math.floor(n / 4), Math.ceil(n / 2)); });
     $("zoom-out").addEventListener("click", () => { const s = app.state, n = s.v1 - s.v0; setWindow(s.v0 - Math.floor(n / 2), n * 2); });
     $("zoom-all").addEventListener("click", () => setWindow(0, meta.steps));

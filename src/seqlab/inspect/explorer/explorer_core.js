@@ -155,5 +155,14 @@ window.SeqlabExplorer = (function () {
     return r;
   };
 
+  // The k units of largest |r|, as seqlab.inspect.top_units: by |r| descending, NaN last, ties by
+  // unit index; [{unit, r}] with the signed r.
+  X.topUnits = function (r, k) {
+    const units = Array.from({ length: r.length }, (_, u) => u);
+    const key = u => Number.isNaN(r[u]) ? -1 : Math.abs(r[u]);
+    units.sort((a, b) => (key(b) - key(a)) || (a - b));
+    return units.slice(0, k).map(u => ({ unit: u, r: r[u] }));
+  };
+
   return X;
 })();

@@ -1,5 +1,5 @@
 // seqlab explorer, part 4 of 5: the panels beside the time views — the readout of the hovered
-// step, the unit search's results, and the gate-saturation plots.
+// step, the unit search's results, the units that follow each signal, and the gate-saturation plots.
 "use strict";
 (function (X) {
   const SVG = "http://www.w3.org/2000/svg";
@@ -72,6 +72,37 @@
       more.textContent = "… and " + (result.matches.length - 200) + " more";
       matchesList.appendChild(more);
     }
+  };
+
+  const SIGNAL_UNITS = 3;  // units shown per signal (the page's text says 3)
+
+  // Per signal, the units of the ranked state most correlated with it (X.correlations, X.topUnits:
+  // the rule of correlate_units and top_units); a click on a signal ranks the heat maps by it,
+  // on a unit picks it.
+  X.showSignals = function (app) {
+    const meta = app.meta, body = document.getElementById("signal-units"), s = app.state, layer = app.layer();
+    body.innerHTML = "";
+    document.getElementById("signals-panel").hidden = !meta.signals.length;
+    const mask = layer.mask === null ? null : X.array(layer.mask).values;
+    document.getElementById("signals-state").textContent = layer.states[s.rankState].name + " of " + layer.name;
+    meta.signals.forEach(function (signal, i) {
+      const row = body.insertRow(), name = row.insertCell(), units = row.insertCell();
+      row.dataset.signal = signal.name;
+      name.textContent = signal.name;
+      name.className = "signal-name";
+      name.addEventListener("click", function () {
+        s.rank = "signal:" + i; document.getElementById("rank").value = s.rank;
+        app.rank(); app.drawMaps(); app.redrawMarks();
+      });
+      const r = X.correlations(app.stateValues(s.rankState), layer.units, X.array(signal.array).values, mask);
+      X.topUnits(r, SIGNAL_UNITS).forEach(function (top) {
+        const item = document.createElement("span");
+        Object.assign(item.dataset, { unit: top.unit, r: top.r });
+        item.textContent = top.unit + " (" + (Number.isNaN(top.r) ? "–" : (top.r >= 0 ? "+" : "") + top.r.toFixed(2)) + ")";
+        item.addEventListener("click", () => app.pick(top.unit, s.rankState));
+        units.appendChild(item);
+      });
+    });
   };
 
   // Karpathy et al.'s saturation plot per sigmoid gate: a dot per unit at (fraction of steps
