@@ -16,9 +16,10 @@ from seqlab import activations, initializers
 from seqlab.checks import check_bool, check_int, check_rate, check_seed, format_shape
 from seqlab.layers.base import Layer
 from seqlab.layers.penalties import check_regularizer
-from seqlab.layers.recurrent import fused
+from seqlab.layers.recurrent import compiled, fused
 from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks
 from seqlab.layers.recurrent.loop import StepRecord, run_loop
+from seqlab.layers.recurrent.paths import Path, choose_path
 from seqlab.layers.recurrent.state import StateKeeper
 
 logger = logging.getLogger("seqlab.layers.recurrent")
@@ -88,6 +89,7 @@ class RecurrentLayer(Layer):
             )
         self.keeper = StateKeeper(self)
         self._recorder = None  # set by seqlab.inspect while tracing
+        self.path: Path | None = None  # the path of the last call, and why (see .paths)
         self._loop_announced = False
         self._generators: dict = {}
 
@@ -213,18 +215,21 @@ class RecurrentLayer(Layer):
         if training and self.recurrent_dropout > 0:
             recurrent_mask = self._dropout_mask(tuple(states[0].shape), self.recurrent_dropout, x)
         recording = self._recorder is not None
-        fusable = self.kernel_name is not None and self.use_cudnn is not False
-        if fusable and recurrent_mask is None and not recording:
-            outputs, finals = self._run_fused(x, states, mask)
+        path = self._choose_path(x, states, training, recording, recurrent_mask)
+        if not recording:  # a trace's loop says nothing about how the model runs
+            self.path = path
+        if path.name == "fused":
+            outputs, finals = self._run_fused(x, states, mask, float32_kernel=path.float32_kernel)
         else:
             if not recording:
                 self._announce_loop(training)
-            record = StepRecord() if recording else None
+            record = self._recorder.new_record() if recording else None
             bias_ih, bias_hh = self.split_bias()
+            step = compiled.step_function(self.cell) if path.name == "compiled_loop" else None
             outputs, finals = run_loop(
                 self.cell, self.project_inputs(x, bias_ih), states, self.weight_hh, bias_hh,
                 mask=mask, recurrent_mask=recurrent_mask, return_sequences=self.return_sequences,
-                zero_output_for_mask=self.zero_output_for_mask, record=record)
+                zero_output_for_mask=self.zero_output_for_mask, record=record, step=step)
             if recording:
                 self._recorder.add(self, record, mask)
         self.keeper.carry(finals)
@@ -232,7 +237,31 @@ class RecurrentLayer(Layer):
             return [outputs, *finals]
         return outputs
 
-    def _run_fused(self, x, states, mask):
+    def compute_dtype_name(self) -> str:
+        """The dtype this layer computes in, by name (``'float32'``, ``'bfloat16'``...)."""
+        # The one place that reads it: Layer.compute_dtype arrives with the mixed-precision
+        # policy; until then every layer computes in its weights' float32.
+        return str(getattr(self, "compute_dtype", "float32")).replace("torch.", "")
+
+    def _choose_path(self, x, states, training, recording, recurrent_mask) -> Path:
+        # Recurrent dropout has no fused kernel; it is in use exactly when `recurrent_mask` is.
+        reasons = self._loop_reasons(training=recurrent_mask is not None)
+        if recording:
+            reasons.append("seqlab.inspect is recording every step")
+        # Gradients can be asked for only with grad mode on and something requiring them.
+        grads = torch.is_grad_enabled() and any(
+            t.requires_grad for t in (x, *states, *self.parameters()))
+        batch, steps, *_ = x.shape
+        return choose_path(self.cell.kind, training=grads, compute_dtype=self.compute_dtype_name(),
+                           device=x.device, batch=batch, timesteps=steps, features=x.shape[-1],
+                           units=self.units, loop_reasons=tuple(reasons), use_cudnn=self.use_cudnn)
+
+    def _run_fused(self, x, states, mask, float32_kernel=False):
+        if float32_kernel and self.weight_ih.dtype == torch.float32 and x.dtype != torch.float32:
+            # Leave autocast: torch's low-precision kernel was measured slower (paths.FACTS).
+            with torch.autocast(x.device.type, enabled=False):
+                outputs, finals = self._run_fused(x.float(), tuple(s.float() for s in states), mask)
+            return outputs.to(x.dtype), tuple(s.to(x.dtype) for s in finals)
         bias_ih, bias_hh = self.split_bias()
         params = [self.weight_ih, self.weight_hh]
         if self.use_bias:
@@ -290,15 +319,17 @@ class RecurrentLayer(Layer):
         return reasons
 
     def execution_path(self, training: bool = True) -> str:
-        """``'fused'`` or ``'loop'``: the path a call with ``training`` takes (without masks
-        or tracing, which the fused path also handles / the loop always handles)."""
+        """``'fused'`` when the fused kernel can compute a call with ``training`` (without
+        tracing), else ``'loop'``. Which path a call actually took, and why, is
+        :attr:`path` (see :mod:`seqlab.layers.recurrent.paths`)."""
         return "loop" if self._loop_reasons(training) else "fused"
 
     def summary_note(self) -> str | None:
         reasons = self._loop_reasons(training=True)
-        if not reasons:
-            return None
-        return f"step loop ({_LOOP_COST}): " + "; ".join(reasons)
+        notes = [f"step loop ({_LOOP_COST}): " + "; ".join(reasons)] if reasons else []
+        if self.path is not None and self.path.name != "fused" and not reasons:
+            notes.append(f"last call on the {self.path}")
+        return "; ".join(notes) or None
 
     def _announce_loop(self, training):
         if self._loop_announced:
