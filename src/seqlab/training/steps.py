@@ -104,7 +104,10 @@ def compute_loss(setup: CompiledSetup, regularized: list[Layer] | None, y, y_pre
 def _forward_and_loss(model, setup: CompiledSetup, batch: Batch, regularized, training: bool):
     """``(loss, y_pred, parts)``: ``parts`` are the outputs' own losses (several outputs), and
     ``y_pred`` is then the list of outputs in output order."""
-    y_pred = model(batch.x, training=training)
+    if training and setup.jit_forward is not None:
+        y_pred = setup.jit_forward(batch.x, training=True)
+    else:
+        y_pred = model(batch.x, training=training)
     plan = setup.outputs
     if plan is None:
         return compute_loss(setup, regularized, batch.y, y_pred, batch.sample_weight), y_pred, None

@@ -36,6 +36,9 @@ def kernel_name(kind: str, activation, recurrent_activation) -> str | None:
     return None
 
 
+# torch.compile cannot trace the CPU kernels' training form (dynamo fails on
+# aten.mkldnn_rnn_layer, torch 2.13): a compiled model runs this one call eagerly, the rest compiled.
+@torch.compiler.disable
 def run_fused(kernel: str, x: Tensor, states: tuple, params: list[Tensor], *,
               mask: Tensor | None = None, return_sequences: bool = True,
               zero_output_for_mask: bool = False, train: bool = True):

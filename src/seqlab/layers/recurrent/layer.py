@@ -257,7 +257,7 @@ class RecurrentLayer(Layer):
                            units=self.units, loop_reasons=tuple(reasons), use_cudnn=self.use_cudnn)
 
     def _run_fused(self, x, states, mask, float32_kernel=False):
-        if float32_kernel and self.weight_ih.dtype == torch.float32 and x.dtype != torch.float32:
+        if float32_kernel and self.weight_ih.dtype == torch.float32:
             # Leave autocast: torch's low-precision kernel was measured slower (paths.FACTS).
             with torch.autocast(x.device.type, enabled=False):
                 outputs, finals = self._run_fused(x.float(), tuple(s.float() for s in states), mask)

@@ -48,7 +48,8 @@ class Fact:
     """One measurement that moves a layer off the default fused kernel.
 
     It applies to calls on ``platform`` (see :func:`platform_of`) of ``cell_kind`` with this
-    ``training`` flag and ``compute_dtype`` whose batch is at least ``min_batch``.
+    ``training`` flag and ``compute_dtype`` whose batch and units are at least ``min_batch``
+    and ``min_units``.
     """
 
     platform: str
@@ -56,23 +57,26 @@ class Fact:
     training: bool
     compute_dtype: str
     min_batch: int
+    min_units: int
     path: str
     float32_kernel: bool
     measured: str  # what was measured, where and when: shown as the reason
 
 
 FACTS: tuple[Fact, ...] = (
-    # benchmarks/bench_recurrent.py --rounds 3 (PERF_NOTES.md, 2026-12-02; 2-core Xeon with
-    # AVX-512 + AMX, torch 2.13, 2 threads): seqlab's GRU step loop ran inference at 1.48x
-    # torch's fused GRU on B1024 T50 F8 H128 and 1.05x on B1024 T7 F1 H32. Re-measured
-    # 2026-12-07 by batch (/tmp script, the table in docs/recurrent.md): the loop wins from
-    # batch 32 up, loses at batch 1-8 (Python's per-step cost dominates), hence min_batch=32.
-    Fact("cpu:AVX512", "gru", False, "float32", 32, "loop", False,
-         "GRU inference on this CPU: the step loop measured 1.05-1.48x torch's fused GRU "
-         "(batch >= 32)"),
+    # GRU inference, step loop / fused kernel speed, 2-core Xeon (AVX-512 + AMX), torch 2.13:
+    #   2026-12-02, 2 threads (PERF_NOTES.md, bench_recurrent.py --rounds 3): B1024 T50 F8 H128
+    #     1.48x; B1024 T7 F1 H32 1.05x.
+    #   2026-12-07, 1 thread, load ~12 (median of 3 interleaved rounds, docs/recurrent.md):
+    #     B1024 T50 F8 H128 1.47x; B1/B8/B32 T50 H128 0.55x/1.01x/0.78x; B256 T100 F16 H64
+    #     0.79x; B1/B32/B1024 T7 F1 H32 0.60x/0.66x/0.45x.
+    # So the loop is chosen only where it won every time: batch >= 1024 and units >= 128.
+    Fact("cpu:AVX512", "gru", False, "float32", 1024, 128, "loop", False,
+         "GRU inference on this CPU: the step loop measured 1.47-1.48x torch's fused GRU "
+         "(batch >= 1024, units >= 128)"),
     # PERF_NOTES.md 2026-12-02, same machine: torch's GRU under bfloat16 autocast trains at
     # 0.8x its float32 kernel (4.5k -> 3.6k samples/s), so training keeps the float32 kernel.
-    Fact("cpu:AVX512", "gru", True, "bfloat16", 1, "fused", True,
+    Fact("cpu:AVX512", "gru", True, "bfloat16", 1, 1, "fused", True,
          "torch's bfloat16 GRU kernel trains at 0.8x its float32 kernel on this CPU: "
          "the float32 kernel runs"),
 )
@@ -148,6 +152,7 @@ def choose_path(cell_kind: str, *, training: bool, compute_dtype: str = "float32
     platform = platform_of(device)
     for fact in FACTS:
         if (fact.platform == platform and fact.cell_kind == cell_kind and fact.training == training
-                and fact.compute_dtype == compute_dtype and batch >= fact.min_batch):
+                and fact.compute_dtype == compute_dtype and batch >= fact.min_batch
+                and units >= fact.min_units):
             return Path(fact.path, fact.measured, fact.float32_kernel)
     return Path("fused", f"torch's fused kernel: the fastest measured on {platform} for this call")
