@@ -215,10 +215,19 @@ class RecurrentLayer(Layer):
         if training and self.recurrent_dropout > 0:
             recurrent_mask = self._dropout_mask(tuple(states[0].shape), self.recurrent_dropout, x)
         recording = self._recorder is not None
-        path = self._choose_path(x, states, training, recording, recurrent_mask)
-        if not recording:  # a trace's loop says nothing about how the model runs
+        # A trace of the hidden states only reads them off the fused kernel's outputs (a masked
+        # step's output repeats the carried state, as the trace records it).
+        hidden_only = recording and self._recorder.record == {"hidden"} and not self.zero_output_for_mask
+        path = self._choose_path(x, states, training, recording and not hidden_only, recurrent_mask)
+        if not recording:  # a trace's path says nothing about how the model runs
             self.path = path
-        if path.name == "fused":
+        if path.name == "fused" and hidden_only:
+            sequences, finals = self._run_fused(x, states, mask, path.float32_kernel, return_sequences=True)
+            record = self._recorder.new_record()
+            record.states = [(h,) for h in sequences.unbind(1)]
+            self._recorder.add(self, record, mask)
+            outputs = sequences if self.return_sequences else sequences[:, -1]
+        elif path.name == "fused":
             outputs, finals = self._run_fused(x, states, mask, float32_kernel=path.float32_kernel)
         else:
             if not recording:
@@ -256,11 +265,13 @@ class RecurrentLayer(Layer):
                            device=x.device, batch=batch, timesteps=steps, features=x.shape[-1],
                            units=self.units, loop_reasons=tuple(reasons), use_cudnn=self.use_cudnn)
 
-    def _run_fused(self, x, states, mask, float32_kernel=False):
+    def _run_fused(self, x, states, mask, float32_kernel=False, return_sequences=None):
+        return_sequences = self.return_sequences if return_sequences is None else return_sequences
         if float32_kernel and self.weight_ih.dtype == torch.float32:
             # Leave autocast: torch's low-precision kernel was measured slower (paths.FACTS).
             with torch.autocast(x.device.type, enabled=False):
-                outputs, finals = self._run_fused(x.float(), tuple(s.float() for s in states), mask)
+                outputs, finals = self._run_fused(x.float(), tuple(s.float() for s in states), mask,
+                                                  return_sequences=return_sequences)
             return outputs.to(x.dtype), tuple(s.to(x.dtype) for s in finals)
         bias_ih, bias_hh = self.split_bias()
         params = [self.weight_ih, self.weight_hh]
@@ -271,7 +282,7 @@ class RecurrentLayer(Layer):
         train = torch.is_grad_enabled() and any(
             t.requires_grad for t in (*params, x, *states))
         return fused.run_fused(self.kernel_name, x, states, params, mask=mask,
-                               return_sequences=self.return_sequences,
+                               return_sequences=return_sequences,
                                zero_output_for_mask=self.zero_output_for_mask, train=train)
 
     def _check_mask(self, mask, batch, steps, device):
