@@ -163,7 +163,7 @@ def measure(candidates, rounds, iterations, statistic):
     return {name: statistic(values) for name, values in times.items()}
 
 
-def run(kind, workload, rounds, statistic, keras_backends):
+def run(kind, workload, rounds, statistic, keras_backends, with_compile=True):
     name, batch, steps, features, units, infer_batch = workload
     seqlab.utils.set_random_seed(0)
     x, y = torch.randn(batch, steps, features), torch.randn(batch, 1)
@@ -175,22 +175,22 @@ def run(kind, workload, rounds, statistic, keras_backends):
     compiled_model = seqlab_model(kind, steps, features, units)
     jit_model = seqlab_model(kind, steps, features, units)
     iterations = max(3, int(2e6 / (batch * steps * units)))
-    compiled_train = on_path("compiled_loop", train_step_fn(compiled_model, x, y))
-    compiled_infer = on_path("compiled_loop", infer_fn(compiled_model.eval(), xi))
-    jit_train = train_step_fn(torch.compile(jit_model), x, y)
-    costs = {"compiled loop": first_call(compiled_train) + first_call(compiled_infer),
-             "jit": first_call(jit_train)}
-    train = measure({"raw": train_step_fn(raw, x, y), "default": train_step_fn(default_model, x, y),
-                     "loop": train_step_fn(loop_model, x, y), "compiled loop": compiled_train,
-                     "jit": jit_train, "hand loop": train_step_fn(hand, x, y)},
-                    rounds, iterations, statistic)
+    train_fns = {"raw": train_step_fn(raw, x, y), "default": train_step_fn(default_model, x, y),
+                 "loop": train_step_fn(loop_model, x, y), "hand loop": train_step_fn(hand, x, y)}
+    infer_fns = {"raw": infer_fn(raw.eval(), xi), "default": infer_fn(default_model.eval(), xi),
+                 "loop": infer_fn(loop_model.eval(), xi), "trace": trace_fn(default_model, xi),
+                 "trace hidden": trace_fn(default_model, xi, record=("hidden",)),
+                 "hand loop": infer_fn(hand.eval(), xi)}
+    costs = {}
+    if with_compile:
+        train_fns["compiled loop"] = on_path("compiled_loop", train_step_fn(compiled_model, x, y))
+        infer_fns["compiled loop"] = on_path("compiled_loop", infer_fn(compiled_model.eval(), xi))
+        train_fns["jit"] = train_step_fn(torch.compile(jit_model), x, y)
+        costs = {"compiled loop": first_call(train_fns["compiled loop"]) + first_call(infer_fns["compiled loop"]),
+                 "jit": first_call(train_fns["jit"])}
+    train = measure(train_fns, rounds, iterations, statistic)
     train_path = default_model.layers[0].path
-    infer = measure({"raw": infer_fn(raw.eval(), xi), "default": infer_fn(default_model.eval(), xi),
-                     "loop": infer_fn(loop_model.eval(), xi), "compiled loop": compiled_infer,
-                     "trace": trace_fn(default_model, xi),
-                     "trace hidden": trace_fn(default_model, xi, record=("hidden",)),
-                     "hand loop": infer_fn(hand.eval(), xi)},
-                    rounds, max(2, iterations // 4), statistic)
+    infer = measure(infer_fns, rounds, max(2, iterations // 4), statistic)
     infer_path = default_model.layers[0].path
     print(f"\n{kind} — {name}  (default path: train {train_path.name}, inference {infer_path.name})")
     for label, table, samples in (("train", train, batch), ("inference", infer, infer_batch)):
@@ -201,13 +201,18 @@ def run(kind, workload, rounds, statistic, keras_backends):
                 parts.append(f"{variant} {reference / table[variant]:.2f}x")
         parts.append(f"loop/hand {table['hand loop'] / table['loop']:.2f}x")
         print(f"  {label:9s} " + " | ".join(parts))
+    if with_compile:
+        report_compile(train, costs)
+    for backend in keras_backends:
+        print(f"  keras-{backend} " + keras_row(backend, kind, workload, rounds))
+
+
+def report_compile(train, costs):
     saved = train["loop"] - train["compiled loop"]
     pays = f"pays back after {costs['compiled loop'] / saved:.0f} train steps" if saved > 0 else "never pays back"
     failure = compiled.compile_failure()
     print(f"  compile   compiled loop first calls {costs['compiled loop']:.1f} s ({pays}"
           f"{'; FELL BACK TO EAGER: ' + failure if failure else ''}); jit first call {costs['jit']:.1f} s")
-    for backend in keras_backends:
-        print(f"  keras-{backend} " + keras_row(backend, kind, workload, rounds))
 
 
 KERAS_SCRIPT = """
@@ -274,6 +279,9 @@ def main():
                              "'median'")
     parser.add_argument("--only", default=None, help="run only workloads whose name contains this, e.g. 'B64'")
     parser.add_argument("--kinds", default="LSTM,GRU", help="comma-separated: LSTM,GRU")
+    parser.add_argument("--no-compile", action="store_true",
+                        help="skip the compiled-loop and jit rows (their compiles take minutes on 2 busy cores)")
+    parser.add_argument("--no-keras", action="store_true", help="skip the Keras 3 rows")
     args = parser.parse_args()
     statistic = min if args.statistic == "min" else statistics.median
     if args.threads:
@@ -285,13 +293,13 @@ def main():
           "trace >= 0.6x)")
     with contextlib.suppress(OSError):
         print("load:", os.getloadavg(), f"on {os.cpu_count()} CPUs")
-    backends = keras_backends()
+    backends = [] if args.no_keras else keras_backends()
     print("Keras 3 rows:", ", ".join(backends) if backends else "none (install the `bench` extra)")
     for workload in WORKLOADS:
         if args.only and args.only not in workload[0]:
             continue
         for kind in args.kinds.split(","):
-            run(kind, workload, args.rounds, statistic, backends)
+            run(kind, workload, args.rounds, statistic, backends, with_compile=not args.no_compile)
 
 
 if __name__ == "__main__":

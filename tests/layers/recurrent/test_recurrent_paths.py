@@ -9,11 +9,18 @@ import torch
 
 from seqlab.layers import GRU, LSTM, Bidirectional, SimpleRNN
 from seqlab.layers.recurrent import compiled, paths
-from seqlab.layers.recurrent.paths import choose_path, force_path
+from seqlab.layers.recurrent.paths import Fact, choose_path, force_path
 from seqlab.utils import set_random_seed
 
 F32 = dict(rtol=0, atol=1e-5)
 SHAPE = dict(batch=1024, timesteps=50, features=8, units=128)
+# A made-up measurement, to test the table's mechanism (the real FACTS carry no loop entry today).
+LOOP_FACT = Fact("cpu:TEST", "gru", False, "float32", 1024, 128, "loop", False, "GRU inference: measured 1.5x")
+
+
+def with_loop_fact(monkeypatch):
+    monkeypatch.setattr(paths, "FACTS", (LOOP_FACT, *paths.FACTS))
+    monkeypatch.setattr(paths, "platform_of", lambda device: "cpu:TEST")
 
 
 def randomized(layer, x):
@@ -71,13 +78,15 @@ def test_stateful_layer_carries_the_same_state_on_either_path():
 
 
 def test_the_table_picks_the_measured_path(monkeypatch):
-    monkeypatch.setattr(paths, "platform_of", lambda device: "cpu:AVX512")
+    with_loop_fact(monkeypatch)
     gru_inference = choose_path("gru", training=False, **SHAPE)
     assert gru_inference.name == "loop" and "measured" in gru_inference.reason
     assert choose_path("gru", training=True, **SHAPE).name == "fused"
     assert choose_path("lstm", training=False, **SHAPE).name == "fused"
     assert choose_path("gru", training=False, **{**SHAPE, "batch": 32}).name == "fused"  # below min_batch
     assert choose_path("gru", training=False, **{**SHAPE, "units": 32}).name == "fused"  # below min_units
+    monkeypatch.setattr(paths, "platform_of", lambda device: "cpu:AVX512")
+    assert choose_path("gru", training=False, **SHAPE).name == "fused"  # the real table: fused
     bf16 = choose_path("gru", training=True, compute_dtype="bfloat16", **SHAPE)
     assert bf16.name == "fused" and bf16.float32_kernel
     # A platform nobody measured runs the fused kernel: never slower than it.
@@ -86,7 +95,7 @@ def test_the_table_picks_the_measured_path(monkeypatch):
 
 
 def test_the_layer_reports_its_path_and_the_summary_names_it(monkeypatch):
-    monkeypatch.setattr(paths, "platform_of", lambda device: "cpu:AVX512")
+    with_loop_fact(monkeypatch)
     set_random_seed(0)
     layer = GRU(128)
     assert layer.path is None  # no call yet
@@ -95,9 +104,9 @@ def test_the_layer_reports_its_path_and_the_summary_names_it(monkeypatch):
     assert layer.path.name == "fused"
     with torch.no_grad():
         loop_out = layer(x)
-    assert layer.path.name == "loop" and "1.47-1.48x" in layer.path.reason
+    assert layer.path.name == "loop" and layer.path.reason == "GRU inference: measured 1.5x"
     torch.testing.assert_close(loop_out, fused_out.detach(), **F32)
-    assert "last call on the loop: GRU inference" in layer.summary_note()
+    assert layer.summary_note() == "last call on the loop: GRU inference: measured 1.5x"
     assert GRU(128, use_cudnn=True).summary_note() is None
 
 
