@@ -218,7 +218,8 @@ def report_compile(train, costs):
 KERAS_SCRIPT = """
 import json, statistics, sys, time
 import keras, torch
-kind, batch, steps, features, units, infer_batch, rounds = json.loads(sys.argv[1])
+kind, batch, steps, features, units, infer_batch, rounds, threads = json.loads(sys.argv[1])
+torch.set_num_threads(threads)  # the parent's: 2-thread OpenMP stalls on a busy machine skew small ops
 x = torch.randn(batch, steps, features); y = torch.randn(batch, 1); xi = torch.randn(infer_batch, steps, features)
 layer = keras.layers.LSTM if kind == "LSTM" else keras.layers.GRU
 model = keras.Sequential([keras.Input((steps, features)), layer(units), keras.layers.Dense(1)])
@@ -260,7 +261,7 @@ def keras_backends() -> list[str]:
 def keras_row(backend, kind, workload, rounds) -> str:
     _, batch, steps, features, units, infer_batch = workload
     env = {**os.environ, "KERAS_BACKEND": backend}
-    args = json.dumps([kind, batch, steps, features, units, infer_batch, rounds])
+    args = json.dumps([kind, batch, steps, features, units, infer_batch, rounds, torch.get_num_threads()])
     done = subprocess.run([sys.executable, "-c", KERAS_SCRIPT, args], capture_output=True, text=True, env=env)
     if done.returncode != 0:
         return "failed: " + (done.stderr.strip().splitlines() or ["?"])[-1]

@@ -5,11 +5,11 @@ kernels, which is what an eager step loop spends its time on besides the recurre
 compiled step serves every timestep and every sequence length (the loop stays in Python), so a
 new length does not recompile.
 
-Compiling costs time once per cell and input shape: on the 2-core machine of PERF_NOTES.md,
-about 6 s with inductor's on-disk cache warm and over a minute cold (the first compile of a
-process builds inductor's C++ runtime). That is why :func:`seqlab.layers.recurrent.paths.choose_path`
-never picks this path by itself: it pays only for long runs (see docs/recurrent.md for the
-measured break-even), and a user asks for it with ``force_path('compiled_loop')``.
+Compiling costs time once per cell and input shape, and on the 2-core machine of PERF_NOTES.md
+it does not pay: the first compiled LSTM training step took 148 s, and the compiled loop then
+trained at 0.36x raw torch against the eager loop's 0.59x (docs/recurrent.md). So
+:func:`seqlab.layers.recurrent.paths.choose_path` never picks this path by itself; a user asks
+for it with ``force_path('compiled_loop')`` on a platform where it measures faster.
 
 Where compiling is unavailable or fails, the step runs eagerly after one warning: never a crash.
 """
