@@ -20,6 +20,8 @@ import warnings
 
 import torch
 
+from seqlab.layers.recurrent import fused
+
 # Where compiling the training step was measured faster, by platform (see docs/training.md);
 # empty: 'auto' runs eagerly everywhere measured so far.
 MEASURED_FASTER: frozenset[str] = frozenset()
@@ -58,6 +60,7 @@ class CompiledForward:
             return self.compiled(x, training=training)
         start = time.perf_counter()
         try:
+            fused.exclude_from_compile()
             self.compiled = torch.compile(self.model)
             result = self.compiled(x, training=training)
         except Exception as error:  # noqa: BLE001 - any compiler failure means: run eagerly
