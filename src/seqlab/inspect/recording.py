@@ -31,15 +31,15 @@ class Trace:
         gates: LSTM ``input``, ``forget``, ``candidate``, ``output``; GRU ``update``, ``reset``,
             ``candidate``; SimpleRNN none. At a masked timestep, what the gates computed (they
             are not applied: the state is carried over).
-        hidden: the hidden state ``h_t`` after each timestep.
-        cell: the LSTM cell state ``c_t`` (None for GRU and SimpleRNN).
+        hidden: the hidden state ``h_t`` after each timestep (None when not recorded).
+        cell: the LSTM cell state ``c_t`` (None for GRU and SimpleRNN, or when not recorded).
         mask: ``(batch, timesteps)`` booleans, True where the step counted, or None.
         timesteps_reversed: True when index ``t`` is input step ``L - 1 - t``.
     """
 
     layer: str
     gates: dict
-    hidden: np.ndarray
+    hidden: np.ndarray | None
     cell: np.ndarray | None = None
     mask: np.ndarray | None = None
     timesteps_reversed: bool = False
@@ -51,7 +51,9 @@ class Trace:
                      flip(self.cell), flip(self.mask), not self.timesteps_reversed)
 
     def __repr__(self) -> str:
-        parts = [f"gates={list(self.gates)}", f"hidden{self.hidden.shape}"]
+        parts = [f"gates={list(self.gates)}"]
+        if self.hidden is not None:
+            parts.append(f"hidden{self.hidden.shape}")
         if self.cell is not None:
             parts.append(f"cell{self.cell.shape}")
         if self.mask is not None:
@@ -64,10 +66,29 @@ def _numpy(steps: list) -> np.ndarray:
     return full_precision(torch.stack(steps, dim=1).detach()).cpu().numpy()
 
 
-class Recorder:
-    """Context manager: ``with Recorder(model) as rec: model(x)`` fills ``rec.records``."""
+RECORDABLE = ("gates", "cell", "hidden")
 
-    def __init__(self, model: torch.nn.Module):
+
+def check_record(record) -> frozenset:
+    """``record`` (names from :data:`RECORDABLE`) as a set, or a clear error."""
+    if isinstance(record, str) or not isinstance(record, (list, tuple, set, frozenset)):
+        raise TypeError(f"inspect: `record` must be a list of names from {list(RECORDABLE)}, "
+                        f"got {record!r}")
+    unknown = sorted(str(name) for name in record if name not in RECORDABLE)
+    if unknown or not record:
+        raise ValueError(f"inspect: `record` must name at least one of {list(RECORDABLE)}, got "
+                         f"{list(record)!r}" + (f" ({unknown} unknown)" if unknown else ""))
+    return frozenset(record)
+
+
+class Recorder:
+    """Context manager: ``with Recorder(model) as rec: model(x)`` fills ``rec.records``.
+
+    ``record`` names what to keep (:data:`RECORDABLE`); what is not named is never held.
+    """
+
+    def __init__(self, model: torch.nn.Module, record=RECORDABLE):
+        self.record = check_record(record)
         self.layers = [m for m in model.modules() if isinstance(m, RecurrentLayer)]
         self.records: dict[int, tuple[RecurrentLayer, StepRecord, torch.Tensor | None]] = {}
         self._saved: list = []
@@ -83,6 +104,11 @@ class Recorder:
             layer._recorder = None
             layer.keeper.states = states
 
+    def new_record(self) -> StepRecord:
+        """An empty record keeping only what was asked for."""
+        return StepRecord(keep_gates="gates" in self.record,
+                          keep_states=bool({"hidden", "cell"} & self.record))
+
     def add(self, layer: RecurrentLayer, record: StepRecord, mask) -> None:
         self.records[id(layer)] = (layer, record, mask)
 
@@ -91,10 +117,11 @@ class Recorder:
         if id(layer) not in self.records:
             return None
         _, record, mask = self.records[id(layer)]
-        names = layer.cell.gate_names
+        names = layer.cell.gate_names if "gates" in self.record else ()
         gates = {name: _numpy([step[i] for step in record.gates]) for i, name in enumerate(names)}
-        hidden = _numpy([states[0] for states in record.states])
-        cell = _numpy([states[1] for states in record.states]) if layer.cell.num_states == 2 else None
+        hidden = _numpy([states[0] for states in record.states]) if "hidden" in self.record else None
+        has_cell = layer.cell.num_states == 2 and "cell" in self.record
+        cell = _numpy([states[1] for states in record.states]) if has_cell else None
         mask = None if mask is None else mask.detach().cpu().numpy()
         return Trace(layer.name, gates, hidden, cell, mask, layer.go_backwards)
 

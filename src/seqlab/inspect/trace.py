@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from seqlab.errors import describe
-from seqlab.inspect.recording import Recorder
+from seqlab.inspect.recording import RECORDABLE, Recorder
 from seqlab.layers.recurrent.layer import RecurrentLayer
 from seqlab.layers.recurrent.wrappers import Bidirectional
 
@@ -34,13 +34,14 @@ def as_input(model: torch.nn.Module, x):
     return x.to(device)
 
 
-def run_recorded(model: torch.nn.Module, x, mask=None, grad: bool = False):
-    """Run ``model`` on ``x`` in inference mode with every recurrent layer recording."""
+def run_recorded(model: torch.nn.Module, x, mask=None, grad: bool = False, record=RECORDABLE):
+    """Run ``model`` on ``x`` in inference mode with every recurrent layer recording ``record``."""
+    recorder = Recorder(model, record)  # checks `record` before anything runs
     x = as_input(model, x)
     was_training = model.training
     model.eval()
     try:
-        with torch.set_grad_enabled(grad), Recorder(model) as recorder:
+        with torch.set_grad_enabled(grad), recorder:
             outputs = model(x) if mask is None else model(x, mask=torch.as_tensor(mask, device=model_device(model)))
     finally:
         model.train(was_training)
@@ -84,7 +85,7 @@ def _collect(model: torch.nn.Module, per_layer) -> dict:
     return result
 
 
-def trace(model: torch.nn.Module, x, mask=None, layer: str | None = None) -> dict:
+def trace(model: torch.nn.Module, x, mask=None, layer: str | None = None, record=RECORDABLE) -> dict:
     """Look inside every recurrent layer of ``model`` while it reads ``x``.
 
     The model runs once in inference mode; each recurrent layer runs the step loop with the
@@ -100,6 +101,9 @@ def trace(model: torch.nn.Module, x, mask=None, layer: str | None = None) -> dic
         mask: optional ``(N, L)`` mask passed to the model.
         layer: the name of one recurrent layer to return (all of them by default); in a
             functional graph any recurrent layer, e.g. the decoder of an encoder–decoder.
+        record: what to keep, a list of ``'gates'``, ``'cell'``, ``'hidden'`` (all by
+            default); what is left out is never held (its field is ``{}`` or None), which saves
+            memory and the copy to NumPy on long or wide traces.
 
     Returns:
         ``{layer name: Trace}``; for a ``Bidirectional`` layer
@@ -113,7 +117,7 @@ def trace(model: torch.nn.Module, x, mask=None, layer: str | None = None) -> dic
     >>> sorted(t.gates), t.cell.shape
     (['candidate', 'forget', 'input', 'output'], (3, 6, 4))
     """
-    _, recorder = run_recorded(model, x, mask)
+    _, recorder = run_recorded(model, x, mask, record=record)
 
     def per_layer(recurrent):
         result = recorder.trace(recurrent)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 import torch
 
 from seqlab.errors import NotCompiledError, describe
-from seqlab.training import losses, metrics as metrics_module, optimizers
+from seqlab.training import jit, losses, metrics as metrics_module, optimizers
 from seqlab.training.outputs import OutputPlan
 
-_KERAS_ONLY = {"run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss"}
+_KERAS_ONLY = {"run_eagerly", "steps_per_execution", "auto_scale_loss"}
 
 
 @dataclass
@@ -29,6 +29,8 @@ class CompiledSetup:
     device: torch.device | None = None  # None: wherever the model is
     loss_weight: float | None = None  # Keras's loss_weights as a number, for one output
     outputs: OutputPlan | None = None  # a model of several inputs/outputs: everything per output
+    jit_compile: bool = False  # train with the forward compiled by torch.compile (see .jit)
+    jit_forward: jit.CompiledForward | None = None  # made by compile when jit_compile resolves True
 
     @property
     def has_loss(self) -> bool:
@@ -101,7 +103,8 @@ def resolve_device(device) -> torch.device | None:
     return resolved
 
 
-def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, device=None, loss_weights=None, **kwargs):
+def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, device=None, loss_weights=None,
+                  jit_compile="auto", **kwargs):
     """Configure ``model`` for training (Keras's ``compile``).
 
     Args:
@@ -119,7 +122,11 @@ def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, device=No
             ``'cuda'``, ``'auto'`` (CUDA when available) or a ``torch.device``.
         loss_weights: a number (one output), or a list/dict per output: the total loss is the
             weighted sum of the outputs' losses.
-        **kwargs: Keras's ``run_eagerly``/``jit_compile``/``steps_per_execution``/``auto_scale_loss``
+        jit_compile: ``True`` compiles the training forward pass with ``torch.compile``
+            (inductor) on the first batch of ``fit``; ``False`` runs eagerly; ``'auto'`` (the
+            default, as Keras) compiles only where :mod:`seqlab.training.jit` measured it
+            faster — on Keras's torch backend ``'auto'`` is eager too. See docs/training.md.
+        **kwargs: Keras's ``run_eagerly``/``steps_per_execution``/``auto_scale_loss``
             are accepted and have no effect (seqlab always runs eagerly).
 
     >>> import seqlab
@@ -132,6 +139,8 @@ def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, device=No
             f"compile() got unexpected keyword arguments {sorted(unknown)}; it takes optimizer, "
             f"loss, metrics, device (and Keras's no-op {sorted(_KERAS_ONLY)})"
         )
+    if not (jit_compile is True or jit_compile is False or jit_compile == "auto"):
+        raise ValueError(f"compile: `jit_compile` must be True, False or 'auto', got {jit_compile!r}")
     if kwargs.get("steps_per_execution", 1) != 1:
         raise ValueError("compile: only steps_per_execution=1 is supported")
     if isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
@@ -157,6 +166,8 @@ def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, device=No
     duplicates = sorted({name for name in names if names.count(name) > 1 or name == "loss"})
     if duplicates:
         raise ValueError(f"compile: metric names must be unique and not 'loss', got {duplicates} in {names}")
+    setup.jit_compile = jit.resolve(jit_compile, model)
+    setup.jit_forward = jit.CompiledForward(model) if setup.jit_compile else None
     model.compiled = setup
     # Plain attributes, as Keras has them; object.__setattr__ keeps a torch loss module from
     # being registered as a submodule of the model.

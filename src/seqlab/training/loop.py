@@ -108,12 +108,24 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             model._training_state = capture(model, epoch + 1)  # what a checkpoint of this epoch resumes from
             callback_list.call("on_epoch_end", epoch, logs)
             progress.end(logs)
+            if epoch == initial_epoch:
+                _report_jit(setup, verbose)
             if model.stop_training:
                 break
         callback_list.call("on_train_end", logs)
     finally:
         modes.restore()
     return callback_list.history
+
+
+def _report_jit(setup, verbose) -> None:
+    """The one line saying what compiling the train step cost (``jit_compile=True``)."""
+    forward = setup.jit_forward
+    if not verbose or forward is None or forward.first_call_seconds is None or forward.reported:
+        return
+    forward.reported = True
+    print(f"jit_compile: the first train step (torch.compile included) took "
+          f"{forward.first_call_seconds:.1f} s")
 
 
 def _train_epoch(model, setup, train, tracker: Tracker, callback_list, progress, regularized) -> dict:

@@ -107,7 +107,10 @@ def _forward_and_loss(model, setup: CompiledSetup, batch: Batch, regularized, tr
     ``y_pred`` is then the list of outputs in output order."""
     # Losses and metrics compute in float32 whatever the layers' policy (Keras's losses cast
     # so): a mixed model's bfloat16 outputs are widened here, the one place for both.
-    y_pred = full_precision(model(batch.x, training=training))
+    if training and setup.jit_forward is not None:
+        y_pred = full_precision(setup.jit_forward(batch.x, training=True))
+    else:
+        y_pred = full_precision(model(batch.x, training=training))
     plan = setup.outputs
     if plan is None:
         return compute_loss(setup, regularized, batch.y, y_pred, batch.sample_weight), y_pred, None

@@ -6,7 +6,8 @@ import pytest
 
 MODULES = ["seqlab.layers.recurrent.lstm", "seqlab.layers.recurrent.gru", "seqlab.layers.recurrent.simple_rnn",
            "seqlab.layers.recurrent.wrappers", "seqlab.layers.recurrent.masking",
-           "seqlab.layers.recurrent.embedding", "seqlab.layers.recurrent.loop", "seqlab.inspect.trace",
+           "seqlab.layers.recurrent.embedding", "seqlab.layers.recurrent.loop", "seqlab.layers.recurrent.paths",
+           "seqlab.inspect.trace",
            "seqlab.inspect.gradients"]
 
 

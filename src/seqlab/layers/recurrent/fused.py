@@ -36,7 +36,28 @@ def kernel_name(kind: str, activation, recurrent_activation) -> str | None:
     return None
 
 
-def run_fused(kernel: str, x: Tensor, states: tuple, params: list[Tensor], *,
+# torch.compile cannot trace the CPU kernels' training form (dynamo fails on
+# aten.mkldnn_rnn_layer, torch 2.13): under a compile, run_fused calls this eager copy (made by
+# exclude_from_compile, not at import: torch.compiler.disable imports torch._dynamo, seconds).
+_eager_copy = None
+
+
+def exclude_from_compile() -> None:
+    """Make ``torch.compile`` run the fused kernels eagerly (the rest of a model compiled);
+    called before compiling a model that may hold recurrent layers."""
+    global _eager_copy
+    if _eager_copy is None:
+        _eager_copy = torch.compiler.disable(_run)
+
+
+def run_fused(*args, **kwargs):
+    """See :func:`_run` (this entry point keeps the kernels out of ``torch.compile``)."""
+    if _eager_copy is not None and torch.compiler.is_compiling():
+        return _eager_copy(*args, **kwargs)
+    return _run(*args, **kwargs)
+
+
+def _run(kernel: str, x: Tensor, states: tuple, params: list[Tensor], *,
               mask: Tensor | None = None, return_sequences: bool = True,
               zero_output_for_mask: bool = False, train: bool = True):
     """Run one layer on a fused kernel.

@@ -17,9 +17,10 @@ from seqlab.checks import check_bool, check_int, check_rate, check_seed, format_
 from seqlab.layers.base import Layer
 from seqlab.layers.inputs import capturing_graph
 from seqlab.layers.penalties import check_regularizer
-from seqlab.layers.recurrent import fused, precision_path
+from seqlab.layers.recurrent import compiled, fused, precision_path
 from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks
 from seqlab.layers.recurrent.loop import StepRecord, run_loop
+from seqlab.layers.recurrent.paths import Path, choose_path
 from seqlab.layers.recurrent.state import StateKeeper
 from seqlab.layers.seeded import SeededDraws
 
@@ -90,6 +91,7 @@ class RecurrentLayer(Layer):
             )
         self.keeper = StateKeeper(self)
         self._recorder = None  # set by seqlab.inspect while tracing
+        self.path: Path | None = None  # the path of the last call, and why (see .paths)
         self._loop_announced = False
         self.draws = SeededDraws(self.seed)  # recurrent dropout's masks, with a seed
 
@@ -215,21 +217,30 @@ class RecurrentLayer(Layer):
         if training and self.recurrent_dropout > 0:
             recurrent_mask = self._dropout_mask(tuple(states[0].shape), self.recurrent_dropout, x)
         recording = self._recorder is not None
-        fusable = self.kernel_name is not None and self.use_cudnn is not False
-        # The fused masked path sorts and packs by lengths read from the mask's values, which a
-        # captured graph cannot; the step loop follows any mask with tensor ops.
-        fusable = fusable and not (mask is not None and capturing_graph())
-        if fusable and recurrent_mask is None and not recording:
-            outputs, finals = self._run_fused(x, states, mask)
+        # A trace of the hidden states only reads them off the fused kernel's outputs (a masked
+        # step's output repeats the carried state, as the trace records it).
+        hidden_only = recording and self._recorder.record == {"hidden"} and not self.zero_output_for_mask
+        path = self._choose_path(x, states, training, recording and not hidden_only, recurrent_mask, mask)
+        if not recording:  # a trace's path says nothing about how the model runs
+            self.path = path
+        if path.name == "fused" and hidden_only:
+            sequences, finals = self._run_fused(x, states, mask, path.float32_kernel, return_sequences=True)
+            record = self._recorder.new_record()
+            record.states = [(h,) for h in sequences.unbind(1)]
+            self._recorder.add(self, record, mask)
+            outputs = sequences if self.return_sequences else sequences[:, -1]
+        elif path.name == "fused":
+            outputs, finals = self._run_fused(x, states, mask, float32_kernel=path.float32_kernel)
         else:
             if not recording:
                 self._announce_loop(training)
-            record = StepRecord() if recording else None
+            record = self._recorder.new_record() if recording else None
             bias_ih, bias_hh = self.split_bias()
+            step = compiled.step_function(self.cell) if path.name == "compiled_loop" else None
             outputs, finals = run_loop(
                 self.cell, self.project_inputs(x, bias_ih), states, self.weight_hh, bias_hh,
                 mask=mask, recurrent_mask=recurrent_mask, return_sequences=self.return_sequences,
-                zero_output_for_mask=self.zero_output_for_mask, record=record)
+                zero_output_for_mask=self.zero_output_for_mask, record=record, step=step)
             if recording:
                 self._recorder.add(self, record, mask)
         self.keeper.carry(finals)
@@ -237,7 +248,30 @@ class RecurrentLayer(Layer):
             return [outputs, *finals]
         return outputs
 
-    def _run_fused(self, x, states, mask):
+    def compute_dtype_name(self) -> str:
+        """The dtype this layer computes in, by name (``'float32'``, ``'bfloat16'``...)."""
+        # The one place that reads it (Layer.compute_dtype: the layer's dtype policy).
+        return str(getattr(self, "compute_dtype", "float32")).replace("torch.", "")
+
+    def _choose_path(self, x, states, training, recording, recurrent_mask, mask) -> Path:
+        # Recurrent dropout has no fused kernel; it is in use exactly when `recurrent_mask` is.
+        reasons = self._loop_reasons(training=recurrent_mask is not None)
+        if recording:
+            reasons.append("seqlab.inspect is recording every step")
+        if mask is not None and capturing_graph():
+            # The fused masked path sorts and packs by lengths read from the mask's values, which
+            # a captured graph cannot; the step loop follows any mask with tensor ops.
+            reasons.append("an exported graph follows the mask step by step")
+        # Gradients can be asked for only with grad mode on and something requiring them.
+        grads = torch.is_grad_enabled() and any(
+            t.requires_grad for t in (x, *states, *self.parameters()))
+        batch, steps, *_ = x.shape
+        return choose_path(self.cell.kind, training=grads, compute_dtype=self.compute_dtype_name(),
+                           device=x.device, batch=batch, timesteps=steps, features=x.shape[-1],
+                           units=self.units, loop_reasons=tuple(reasons), use_cudnn=self.use_cudnn)
+
+    def _run_fused(self, x, states, mask, float32_kernel=False, return_sequences=None):
+        return_sequences = self.return_sequences if return_sequences is None else return_sequences
         bias_ih, bias_hh = self.split_bias()
         params = [self.weight_ih, self.weight_hh]
         if self.use_bias:
@@ -246,17 +280,22 @@ class RecurrentLayer(Layer):
         # Ask the kernel to keep what backward needs only when a gradient can be asked for.
         train = torch.is_grad_enabled() and any(
             t.requires_grad for t in (*params, x, *states))
-        cast = None if self._autocast_dtype is None else \
-            precision_path.fused_dtype(self.kernel_name, self._autocast_dtype, x.device.type)
+        if float32_kernel:  # paths.FACTS: torch's low-precision kernel measured slower here
+            cast = torch.float32
+        elif self._autocast_dtype is None:
+            cast = None
+        else:  # a mixed layer: which low-precision kernel runs fast (precision_path's measurements)
+            cast = precision_path.fused_dtype(self.kernel_name, self._autocast_dtype, x.device.type)
         if cast is None:  # float32 layers, and mixed ones whose kernel autocast runs fast
             return fused.run_fused(self.kernel_name, x, states, params, mask=mask,
-                                   return_sequences=self.return_sequences,
+                                   return_sequences=return_sequences,
                                    zero_output_for_mask=self.zero_output_for_mask, train=train)
         with torch.autocast(x.device.type, enabled=False):
-            return fused.run_fused(self.kernel_name, x.to(cast), tuple(s.to(cast) for s in states),
-                                   [p.to(cast) for p in params], mask=mask,
-                                   return_sequences=self.return_sequences,
-                                   zero_output_for_mask=self.zero_output_for_mask, train=train)
+            outputs, finals = fused.run_fused(self.kernel_name, x.to(cast), tuple(s.to(cast) for s in states),
+                                              [p.to(cast) for p in params], mask=mask,
+                                              return_sequences=return_sequences,
+                                              zero_output_for_mask=self.zero_output_for_mask, train=train)
+        return outputs.to(x.dtype), tuple(f.to(x.dtype) for f in finals)
 
     def _check_mask(self, mask, batch, steps, device):
         if mask is None:
@@ -299,15 +338,17 @@ class RecurrentLayer(Layer):
         return reasons
 
     def execution_path(self, training: bool = True) -> str:
-        """``'fused'`` or ``'loop'``: the path a call with ``training`` takes (without masks
-        or tracing, which the fused path also handles / the loop always handles)."""
+        """``'fused'`` when the fused kernel can compute a call with ``training`` (without
+        tracing), else ``'loop'``. Which path a call actually took, and why, is
+        :attr:`path` (see :mod:`seqlab.layers.recurrent.paths`)."""
         return "loop" if self._loop_reasons(training) else "fused"
 
     def summary_note(self) -> str | None:
         reasons = self._loop_reasons(training=True)
-        if not reasons:
-            return None
-        return f"step loop ({_LOOP_COST}): " + "; ".join(reasons)
+        notes = [f"step loop ({_LOOP_COST}): " + "; ".join(reasons)] if reasons else []
+        if self.path is not None and self.path.name != "fused" and not reasons:
+            notes.append(f"last call on the {self.path}")
+        return "; ".join(notes) or None
 
     def _announce_loop(self, training):
         if self._loop_announced:

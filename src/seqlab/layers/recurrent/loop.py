@@ -23,17 +23,21 @@ class StepRecord:
     """What a recorded run saw at every timestep (lists of per-step tensors).
 
     ``gates[t]`` follows ``cell.gate_names``; ``states[t]`` is the carried state after step
-    ``t`` (for a masked step, the state carried over unchanged).
+    ``t`` (for a masked step, the state carried over unchanged). ``keep_gates`` /
+    ``keep_states`` False leave that list empty: a trace that did not ask for the gates does
+    not hold them.
     """
 
     gates: list = field(default_factory=list)
     states: list = field(default_factory=list)
+    keep_gates: bool = True
+    keep_states: bool = True
 
 
 def run_loop(cell: Cell, x_proj: Tensor, states: States, weight_hh: Tensor,
              bias_hh: Tensor | None = None, *, mask: Tensor | None = None,
              recurrent_mask: Tensor | None = None, return_sequences: bool = True,
-             zero_output_for_mask: bool = False, record: StepRecord | None = None):
+             zero_output_for_mask: bool = False, record: StepRecord | None = None, step=None):
     """Run ``cell`` over every timestep.
 
     Masked timesteps follow Keras: the state is carried over unchanged and the output repeats
@@ -53,6 +57,7 @@ def run_loop(cell: Cell, x_proj: Tensor, states: States, weight_hh: Tensor,
         return_sequences: return every output ``(N, L, H)`` or only the last ``(N, H)``.
         zero_output_for_mask: output zeros at masked timesteps.
         record: when given, receives the gates and states of every step.
+        step: the step function (default ``cell.step``; the compiled path passes its own).
 
     Returns:
         ``(outputs, final_states)``.
@@ -64,6 +69,7 @@ def run_loop(cell: Cell, x_proj: Tensor, states: States, weight_hh: Tensor,
     >>> tuple(out.shape), tuple(h.shape)
     ((2, 3, 4), (2, 4))
     """
+    step = cell.step if step is None else step
     weight_hh_t = cell.recurrent_weight(weight_hh)
     outputs = []
     output = None
@@ -76,7 +82,7 @@ def run_loop(cell: Cell, x_proj: Tensor, states: States, weight_hh: Tensor,
         previous = torch.zeros_like(states[0])
         zeros = previous
     for t, x_t in enumerate(x_proj.unbind(1)):
-        output, new_states, gates = cell.step(x_t, states, weight_hh_t, bias_hh, recurrent_mask)
+        output, new_states, gates = step(x_t, states, weight_hh_t, bias_hh, recurrent_mask)
         if step_masks is not None:
             keep = step_masks[t]  # (N, 1) or (N, 1, ..., 1)
             new_states = tuple(torch.where(keep, new, old) for new, old in zip(new_states, states))
@@ -86,8 +92,10 @@ def run_loop(cell: Cell, x_proj: Tensor, states: States, weight_hh: Tensor,
         if return_sequences:
             outputs.append(output)
         if record is not None:
-            record.gates.append(gates)
-            record.states.append(states)
+            if record.keep_gates:
+                record.gates.append(gates)
+            if record.keep_states:
+                record.states.append(states)
     if return_sequences:
         return torch.stack(outputs, dim=1), states
     return output, states

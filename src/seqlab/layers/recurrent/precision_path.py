@@ -7,7 +7,9 @@ oneDNN kernel (fast on AMX), but does not autocast ``_VF.gru``: it falls back to
 mixed GRU on the CPU runs the fused kernel with its inputs and weights cast explicitly, outside
 autocast, to the dtype chosen here.
 
-The path chooser of issue 12 (per shape and platform) is to absorb this function.
+The path chooser (:mod:`.paths`) decides first: where its measured facts say a low-precision
+kernel is slower, the call leaves low precision (``Path.float32_kernel``); otherwise this table
+says which low-precision dtype the kernel runs in.
 """
 from __future__ import annotations
 

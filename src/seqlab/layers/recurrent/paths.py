@@ -1,0 +1,159 @@
+"""Which execution path a recurrent layer takes, decided in one place from measured facts.
+
+A recurrent layer has up to three ways to compute the same numbers from the same weights:
+
+* ``'fused'``: torch's recurrent kernels (oneDNN on CPU, cuDNN on GPU) — :mod:`.fused`;
+* ``'loop'``: seqlab's step loop in eager torch — :mod:`.loop`;
+* ``'compiled_loop'``: the same loop with the cell's step compiled by ``torch.compile``
+  (:mod:`.compiled`; falls back to ``'loop'`` with one warning where compiling fails).
+
+In float32 they agree within 1e-5, forward and gradients
+(``tests/layers/recurrent/test_recurrent_paths.py``), so choosing between them is a question of
+speed only. :func:`choose_path` answers it from :data:`FACTS`, a table of measurements: a path
+other than ``'fused'`` is chosen only where it was *measured* faster on that platform, so an
+unmeasured platform or shape runs the fused kernel (never silently slower than it).
+
+Users force a path for every recurrent layer run inside :func:`force_path` (Keras's per-layer
+``use_cudnn=True/False`` still forces ``'fused'``/``'loop'`` for one layer).
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from dataclasses import dataclass
+
+import torch
+
+PATHS = ("fused", "loop", "compiled_loop")
+
+
+@dataclass(frozen=True)
+class Path:
+    """The path a call takes and why (``str(path)`` reads ``"loop: <reason>"``).
+
+    ``float32_kernel`` marks a fused run that leaves autocast and computes in float32, where
+    torch's low-precision kernel was measured slower than its float32 one.
+    """
+
+    name: str
+    reason: str
+    float32_kernel: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One measurement that moves a layer off the default fused kernel.
+
+    It applies to calls on ``platform`` (see :func:`platform_of`) of ``cell_kind`` with this
+    ``training`` flag and ``compute_dtype`` whose batch and units are at least ``min_batch``
+    and ``min_units``.
+    """
+
+    platform: str
+    cell_kind: str
+    training: bool
+    compute_dtype: str
+    min_batch: int
+    min_units: int
+    path: str
+    float32_kernel: bool
+    measured: str  # what was measured, where and when: shown as the reason
+
+
+FACTS: tuple[Fact, ...] = (
+    # Not in the table: GRU inference on the step loop. Measured loop / fused on the 2-core
+    # Xeon (AVX-512 + AMX), torch 2.13, inference:
+    #   2026-12-02, 2 threads (PERF_NOTES.md): B1024 T50 F8 H128 1.48x; B1024 T7 F1 H32 1.05x.
+    #   2026-12-07, 1 thread, load ~12 (median of 3 rounds): B1024 T50 F8 H128 1.47x; B1/B8/B32
+    #     T50 H128 0.55x/1.01x/0.78x; B256 T100 F16 H64 0.79x; B1/B32/B1024 T7 F1 H32
+    #     0.60x/0.66x/0.45x.
+    #   2026-12-07, bench_recurrent.py --threads 1 --rounds 3 --statistic median, load ~16:
+    #     B1024 T50 F8 H128 0.75x.
+    # The one shape where it had won lost in the next run, so it does not earn an entry: the
+    # chooser must never be slower than the fused kernel. Re-measure on a quiet machine
+    # before adding it back (Fact("cpu:AVX512", "gru", False, "float32", 1024, 128, "loop", ...)).
+    # PERF_NOTES.md 2026-12-02, same machine: torch's GRU under bfloat16 autocast trains at
+    # 0.8x its float32 kernel (4.5k -> 3.6k samples/s), so training keeps the float32 kernel.
+    Fact("cpu:AVX512", "gru", True, "bfloat16", 1, 1, "fused", True,
+         "torch's bfloat16 GRU kernel trains at 0.8x its float32 kernel on this CPU: "
+         "the float32 kernel runs"),
+)
+
+_forced: contextvars.ContextVar[str | None] = contextvars.ContextVar("seqlab_forced_path", default=None)
+
+
+def platform_of(device) -> str:
+    """``'cuda'`` for a GPU, else ``'cpu:<capability>'`` as torch names the CPU's vector units
+    (``'cpu:AVX512'``, ``'cpu:AVX2'``, ``'cpu:DEFAULT'``...)."""
+    if torch.device(device).type == "cuda":
+        return "cuda"
+    return f"cpu:{torch.backends.cpu.get_cpu_capability()}"
+
+
+@contextlib.contextmanager
+def force_path(name: str):
+    """Run every recurrent layer inside the block on path ``name`` (``'fused'``, ``'loop'``
+    or ``'compiled_loop'``), whatever :func:`choose_path` would pick.
+
+    A layer whose settings have no fused kernel raises a ``ValueError`` under
+    ``force_path('fused')``.
+
+    >>> import torch, seqlab
+    >>> from seqlab.layers.recurrent.paths import force_path
+    >>> gru = seqlab.layers.GRU(4)
+    >>> with force_path("loop"):
+    ...     _ = gru(torch.zeros(2, 3, 1))
+    >>> gru.path.name
+    'loop'
+    """
+    if name not in PATHS:
+        raise ValueError(f"force_path: `name` must be one of {list(PATHS)}, got {name!r}")
+    token = _forced.set(name)
+    try:
+        yield
+    finally:
+        _forced.reset(token)
+
+
+def forced_path() -> str | None:
+    """The path forced by an enclosing :func:`force_path`, or None."""
+    return _forced.get()
+
+
+def choose_path(cell_kind: str, *, training: bool, compute_dtype: str = "float32", device="cpu",
+                batch: int, timesteps: int, features: int, units: int,
+                loop_reasons: tuple[str, ...] = (), use_cudnn="auto") -> Path:
+    """The fastest path that gives a call's numbers, with the reason.
+
+    Args:
+        cell_kind: the cell's kind (``'lstm'``, ``'gru'``, ``'rnn'``, ``'gru_reset_before'``).
+        training: whether gradients will be taken.
+        compute_dtype: the layer's compute dtype by name (``'float32'``, ``'bfloat16'``...).
+        device: where the call runs.
+        batch, timesteps, features, units: the call's shape (N, L, F) and H.
+        loop_reasons: why the fused kernel cannot compute this call (empty when it can).
+        use_cudnn: the layer's Keras setting: True/False force fused/loop for this layer.
+
+    >>> choose_path("lstm", training=True, batch=64, timesteps=50, features=8, units=128).name
+    'fused'
+    """
+    forced = _forced.get()
+    if loop_reasons:
+        if forced == "fused":
+            raise ValueError(f"force_path('fused'): this layer has no fused kernel: {'; '.join(loop_reasons)}")
+        name = "compiled_loop" if forced == "compiled_loop" else "loop"
+        return Path(name, "; ".join(loop_reasons))
+    if forced is not None:
+        return Path(forced, f"forced by force_path({forced!r})")
+    if use_cudnn is True:
+        return Path("fused", "use_cudnn=True")
+    platform = platform_of(device)
+    for fact in FACTS:
+        if (fact.platform == platform and fact.cell_kind == cell_kind and fact.training == training
+                and fact.compute_dtype == compute_dtype and batch >= fact.min_batch
+                and units >= fact.min_units):
+            return Path(fact.path, fact.measured, fact.float32_kernel)
+    return Path("fused", f"torch's fused kernel: the fastest measured on {platform} for this call")
