@@ -126,12 +126,13 @@ def test_bfloat16_gru_training_keeps_the_float32_kernel(monkeypatch):
     set_random_seed(0)
     x = torch.randn(4, 6, 3)
     layer = randomized(GRU(5), x)
-    reference = layer(x)
-    layer.compute_dtype = "bfloat16"  # what the mixed_bfloat16 policy gives the layer
-    with torch.autocast("cpu", dtype=torch.bfloat16):
-        out = layer(x)
-    assert layer.path.float32_kernel
-    torch.testing.assert_close(out.float(), reference, **F32)  # float32 numbers, not bfloat16's
+    # float32 on the input as the policy rounds it (a mixed layer casts its inputs to bfloat16)
+    reference = layer(x.to(torch.bfloat16).float())
+    layer.dtype_policy = "mixed_bfloat16"
+    out = layer(x)
+    assert layer.path.float32_kernel and out.dtype == torch.bfloat16  # Keras: compute-dtype outputs
+    # the kernel ran in float32: only the output's rounding to bfloat16 (2**-8 relative) differs
+    torch.testing.assert_close(out.float(), reference, rtol=2**-8, atol=1e-6)
 
 
 @pytest.mark.slow
