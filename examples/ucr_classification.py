@@ -13,73 +13,35 @@ loss is meaningless then, and early stopping ended every run near epoch 60 at ch
 test accuracy over seeds 0-2). Here all 50 train for a fixed 300 epochs (keras-io: up to 500),
 ReduceLROnPlateau watches the training loss, and the final weights are scored.
 
-The ``.ts`` files are read by :func:`read_ts` below, a small parser of the univariate, equal-length
-case (``@``-header, then one ``v1,v2,...:label`` line a series); it checks the shape the header
-declares. The baselines on the same split: 1-NN with Euclidean distance (scikit-learn's
+The ``.ts`` files (inside the installed sktime) are read by seqlab's own reader, the one
+``task = "classify"`` uses (``seqlab.experiment.classify.sources``). The baselines on the same split: 1-NN with Euclidean distance (scikit-learn's
 ``KNeighborsClassifier(n_neighbors=1)``, the UCR archive's reference) and the majority class of
 the training labels.
 
     python examples/ucr_classification.py --seeds 0 1 2
 """
 import argparse
-import importlib.util
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.neighbors import KNeighborsClassifier
 
 import seqlab
+from seqlab.experiment.classify.sources import read_packaged
 from seqlab import layers
 
 
-def ucr_path(name, part):
-    """sktime's bundled copy of a UCR set: ``<name>_<part>.ts`` (part ``TRAIN`` or ``TEST``)."""
-    spec = importlib.util.find_spec("sktime")
-    if spec is None:
-        raise ImportError("the UCR .ts files ship in the 'sktime' package, which is not installed: "
-                          "pip install sktime (or seqlab's 'datasets' extra)")
-    return Path(spec.origin).parent / "datasets" / "data" / name / f"{name}_{part}.ts"
-
-
-def read_ts(path):
-    """Univariate equal-length ``.ts`` file -> (series float64 (N, T), labels as str (N,))."""
-    header, series, labels = {}, [], []
-    in_data = False
-    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if not in_data:
-            if line.lower() == "@data":
-                in_data = True
-            elif line.startswith("@"):
-                key, _, value = line[1:].partition(" ")
-                header[key.lower()] = value.strip()
-            continue
-        *dimensions, label = line.split(":")
-        if len(dimensions) != 1:
-            raise ValueError(f"read_ts: line {number} of {path} has {len(dimensions)} dimensions; "
-                             "this parser reads univariate series only")
-        series.append([float(v) for v in dimensions[0].split(",")])
-        labels.append(label)
-    if header.get("univariate", "true") != "true" or len({len(s) for s in series}) != 1:
-        raise ValueError(f"read_ts: {path} is not univariate with equal lengths")
-    values = np.array(series, dtype="float64")
-    if "serieslength" in header and values.shape[1] != int(header["serieslength"]):
-        raise ValueError(f"read_ts: {path} declares @seriesLength {header['serieslength']}, "
-                         f"its series have {values.shape[1]} values")
-    return values, np.array(labels)
-
-
 def load(name="GunPoint"):
-    """(x_train, y_train, x_test, y_test, class names): labels as 0..k-1 in sorted name order."""
-    x_train, train_names = read_ts(ucr_path(name, "TRAIN"))
-    x_test, test_names = read_ts(ucr_path(name, "TEST"))
-    classes = np.unique(train_names)
-    return (x_train, np.searchsorted(classes, train_names), x_test,
-            np.searchsorted(classes, test_names), classes)
+    """(x_train, y_train, x_test, y_test, class names): labels as 0..k-1 in sorted name order.
+    The set's own split, read from the installed sktime's files by seqlab's ``.ts`` reader (the
+    one ``task = "classify"`` uses)."""
+    samples = read_packaged(name.lower())
+    x = samples.x[..., 0]  # a univariate set: (N, T)
+    test = samples.given_test
+    classes = np.unique(samples.labels[~test])
+    return (x[~test], np.searchsorted(classes, samples.labels[~test]), x[test],
+            np.searchsorted(classes, samples.labels[test]), classes)
 
 
 def make_model(input_shape, num_classes):

@@ -1,4 +1,4 @@
-"""examples/ucr_classification.py: the .ts parser, the UCR reference 1-NN figure, a short FCN run.
+"""examples/ucr_classification.py: GunPoint as seqlab reads it, the UCR reference 1-NN figure, a short FCN run.
 
 The full run's figures (300 epochs, seeds 0-2) are recorded in docs/examples.md.
 """
@@ -14,25 +14,6 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ucr_classification
 spec = importlib.util.spec_from_file_location("ucr_classification_example", EXAMPLE)
 ucr = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ucr)
-
-
-def test_read_ts_parses_header_and_rows(tmp_path):
-    path = tmp_path / "Toy_TRAIN.ts"
-    path.write_text("#a comment\n@problemName Toy\n@univariate true\n@seriesLength 3\n"
-                    "@classLabel true a b\n@data\n1,2,3:a\n-0.5,0,4e-1:b\n")
-    values, labels = ucr.read_ts(path)
-    np.testing.assert_array_equal(values, [[1, 2, 3], [-0.5, 0, 0.4]])
-    assert list(labels) == ["a", "b"]
-
-
-def test_read_ts_refuses_a_wrong_length_and_multivariate_rows(tmp_path):
-    path = tmp_path / "Bad.ts"
-    path.write_text("@seriesLength 4\n@data\n1,2,3:a\n")
-    with pytest.raises(ValueError, match="declares @seriesLength 4, its series have 3"):
-        ucr.read_ts(path)
-    path.write_text("@data\n1,2:3,4:a\n")
-    with pytest.raises(ValueError, match="2 dimensions; this parser reads univariate"):
-        ucr.read_ts(path)
 
 
 def test_gunpoint_shapes_and_the_archives_1nn_figure():
