@@ -248,11 +248,6 @@ class RecurrentLayer(Layer):
             return [outputs, *finals]
         return outputs
 
-    def compute_dtype_name(self) -> str:
-        """The dtype this layer computes in, by name (``'float32'``, ``'bfloat16'``...)."""
-        # The one place that reads it (Layer.compute_dtype: the layer's dtype policy).
-        return str(getattr(self, "compute_dtype", "float32")).replace("torch.", "")
-
     def _choose_path(self, x, states, training, recording, recurrent_mask, mask) -> Path:
         # Recurrent dropout has no fused kernel; it is in use exactly when `recurrent_mask` is.
         reasons = self._loop_reasons(training=recurrent_mask is not None)
@@ -266,7 +261,7 @@ class RecurrentLayer(Layer):
         grads = torch.is_grad_enabled() and any(
             t.requires_grad for t in (x, *states, *self.parameters()))
         batch, steps, *_ = x.shape
-        return choose_path(self.cell.kind, training=grads, compute_dtype=self.compute_dtype_name(),
+        return choose_path(self.cell.kind, training=grads, compute_dtype=self.compute_dtype,
                            device=x.device, batch=batch, timesteps=steps, features=x.shape[-1],
                            units=self.units, loop_reasons=tuple(reasons), use_cudnn=self.use_cudnn)
 
