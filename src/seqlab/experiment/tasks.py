@@ -46,15 +46,13 @@ def check_task_keys(table: dict, fail: Callable[[str, str], None]) -> None:
     if sections is None:
         return  # an unknown name: the type check reports it with the choices
     for key, value in table.items():
-        if key not in sections:
+        if not task_reads(task, key):
             fail(key, f"does not apply to task = {task!r} (its sections: {', '.join(sections)})")
             continue
-        keys = sections[key]
-        if keys is not None and isinstance(value, dict):
-            for inner in value:
-                if inner not in keys:
-                    fail(f"{key}.{inner}", f"does not apply to task = {task!r} "
-                                           f"(its {key} keys: {', '.join(sorted(keys))})")
+        for inner in value if isinstance(value, dict) else ():
+            if not task_reads(task, f"{key}.{inner}"):
+                fail(f"{key}.{inner}", f"does not apply to task = {task!r} "
+                                       f"(its {key} keys: {', '.join(sorted(sections[key]))})")
     for section in REQUIRED_SECTIONS.get(task, ()):
         if section not in table:
             fail(section, f"is required for task = {task!r}")
