@@ -226,7 +226,7 @@ class RecurrentLayer(Layer):
         if path.name == "fused" and hidden_only:
             sequences, finals = self._run_fused(x, states, mask, path.float32_kernel, return_sequences=True)
             record = self._recorder.new_record()
-            record.states = [(h,) for h in sequences.unbind(1)]
+            record.set_sequences((), (sequences,))
             self._recorder.add(self, record, mask)
             outputs = sequences if self.return_sequences else sequences[:, -1]
         elif path.name == "fused":
