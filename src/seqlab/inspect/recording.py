@@ -88,9 +88,9 @@ class Recorder:
     ``record`` names what to keep (:data:`RECORDABLE`); what is not named is never held.
     """
 
-    def __init__(self, model: torch.nn.Module, record=RECORDABLE, keep_graph: bool = False):
+    def __init__(self, model: torch.nn.Module, record=RECORDABLE, keep_steps: bool = False):
         self.record = check_record(record)
-        self.keep_graph = keep_graph  # per-step tensors stay in the autograd graph (gradients)
+        self.keep_steps = keep_steps  # per-step tensors stay in the autograd graph (gradients)
         self.layers = [m for m in model.modules() if isinstance(m, RecurrentLayer)]
         self.records: dict[int, tuple[RecurrentLayer, StepRecord, torch.Tensor | None]] = {}
         self._saved: list = []
@@ -109,7 +109,7 @@ class Recorder:
     def new_record(self) -> StepRecord:
         """An empty record keeping only what was asked for."""
         return StepRecord(keep_gates="gates" in self.record,
-                          keep_states=bool({"hidden", "cell"} & self.record), keep_graph=self.keep_graph)
+                          keep_states=bool({"hidden", "cell"} & self.record), keep_steps=self.keep_steps)
 
     def add(self, layer: RecurrentLayer, record: StepRecord, mask) -> None:
         self.records[id(layer)] = (layer, record, mask)

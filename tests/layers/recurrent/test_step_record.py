@@ -19,7 +19,7 @@ def test_buffered_record_equals_the_per_step_record():
     mask = torch.ones(3, 5, dtype=torch.bool)
     mask[0, 2:4] = False
     for cell, blocks in ((lstm_cell(torch.tanh, torch.sigmoid), 4), (gru_cell(torch.tanh, torch.sigmoid), 3)):
-        buffered, kept = StepRecord(), StepRecord(keep_graph=True)
+        buffered, kept = StepRecord(), StepRecord(keep_steps=True)
         outputs, _ = _run(cell, buffered, blocks, mask)
         _run(cell, kept, blocks, mask)
         assert buffered.gates == [] and buffered.states == []  # no per-step tensors held

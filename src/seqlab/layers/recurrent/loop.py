@@ -26,24 +26,25 @@ class StepRecord:
     a masked step, the state carried over unchanged). ``keep_gates`` / ``keep_states`` False
     leave that part out: a trace that did not ask for the gates does not hold them.
 
-    Without ``keep_graph`` each step is copied into one time-major buffer per quantity,
-    ``(L, N, ...)``, allocated at the first step: every write is contiguous and the record holds
-    one array per gate and state rather than ``L`` small tensors to stack at the end (which
-    doubled a trace's memory and cost one more pass over it). With ``keep_graph`` (gradients
-    through time) the per-step tensors themselves are kept, still part of the autograd graph.
+    By default each step is copied into one time-major buffer per quantity, ``(L, N, ...)``,
+    allocated at the first step: every write is contiguous and the record holds one array per
+    gate and state rather than ``L`` small tensors to stack at the end (which doubled a trace's
+    memory and cost one more pass over it). With ``keep_steps`` the per-step tensors themselves
+    are kept, uncopied: gradients through time need them as part of the autograd graph, and a
+    hand-written backward reads them one step at a time.
     """
 
     keep_gates: bool = True
     keep_states: bool = True
-    keep_graph: bool = False
-    gates: list = field(default_factory=list)  # keep_graph: one tuple of gate tensors per step
-    states: list = field(default_factory=list)  # keep_graph: one tuple of states per step
+    keep_steps: bool = False
+    gates: list = field(default_factory=list)  # keep_steps: one tuple of gate tensors per step
+    states: list = field(default_factory=list)  # keep_steps: one tuple of states per step
     _gate_buffers: tuple = ()
     _state_buffers: tuple = ()
 
     def add(self, t: int, steps: int, gates: tuple, states: tuple) -> None:
         """Record step ``t`` of ``steps``."""
-        if self.keep_graph:
+        if self.keep_steps:
             if self.keep_gates:
                 self.gates.append(gates)
             if self.keep_states:
@@ -64,13 +65,13 @@ class StepRecord:
 
     def gate_sequence(self, index: int) -> Tensor:
         """Gate ``index`` at every step, ``(N, L, ...)``."""
-        if self.keep_graph:
+        if self.keep_steps:
             return torch.stack([step[index] for step in self.gates], dim=1)
         return self._gate_buffers[index].movedim(0, 1)
 
     def state_sequence(self, index: int) -> Tensor:
         """State ``index`` (0: hidden, 1: an LSTM's cell) after every step, ``(N, L, ...)``."""
-        if self.keep_graph:
+        if self.keep_steps:
             return torch.stack([step[index] for step in self.states], dim=1)
         return self._state_buffers[index].movedim(0, 1)
 
