@@ -61,9 +61,10 @@ class Trace:
         return f"Trace({self.layer!r}, " + ", ".join(parts) + ")"
 
 
-def _numpy(steps: list) -> np.ndarray:
+def _numpy(sequence: torch.Tensor) -> np.ndarray:
     # A mixed layer records bfloat16 steps, which NumPy has no type for: traces are float32.
-    return full_precision(torch.stack(steps, dim=1).detach()).cpu().numpy()
+    # A time-major record gives a strided (N, L, ...) view: NumPy keeps it as a view, no copy.
+    return full_precision(sequence.detach()).cpu().numpy()
 
 
 RECORDABLE = ("gates", "cell", "hidden")
@@ -87,8 +88,9 @@ class Recorder:
     ``record`` names what to keep (:data:`RECORDABLE`); what is not named is never held.
     """
 
-    def __init__(self, model: torch.nn.Module, record=RECORDABLE):
+    def __init__(self, model: torch.nn.Module, record=RECORDABLE, keep_steps: bool = False):
         self.record = check_record(record)
+        self.keep_steps = keep_steps  # per-step tensors stay in the autograd graph (gradients)
         self.layers = [m for m in model.modules() if isinstance(m, RecurrentLayer)]
         self.records: dict[int, tuple[RecurrentLayer, StepRecord, torch.Tensor | None]] = {}
         self._saved: list = []
@@ -107,7 +109,7 @@ class Recorder:
     def new_record(self) -> StepRecord:
         """An empty record keeping only what was asked for."""
         return StepRecord(keep_gates="gates" in self.record,
-                          keep_states=bool({"hidden", "cell"} & self.record))
+                          keep_states=bool({"hidden", "cell"} & self.record), keep_steps=self.keep_steps)
 
     def add(self, layer: RecurrentLayer, record: StepRecord, mask) -> None:
         self.records[id(layer)] = (layer, record, mask)
@@ -118,10 +120,10 @@ class Recorder:
             return None
         _, record, mask = self.records[id(layer)]
         names = layer.cell.gate_names if "gates" in self.record else ()
-        gates = {name: _numpy([step[i] for step in record.gates]) for i, name in enumerate(names)}
-        hidden = _numpy([states[0] for states in record.states]) if "hidden" in self.record else None
+        gates = {name: _numpy(record.gate_sequence(i)) for i, name in enumerate(names)}
+        hidden = _numpy(record.state_sequence(0)) if "hidden" in self.record else None
         has_cell = layer.cell.num_states == 2 and "cell" in self.record
-        cell = _numpy([states[1] for states in record.states]) if has_cell else None
+        cell = _numpy(record.state_sequence(1)) if has_cell else None
         mask = None if mask is None else mask.detach().cpu().numpy()
         return Trace(layer.name, gates, hidden, cell, mask, layer.go_backwards)
 

@@ -36,7 +36,7 @@ def as_input(model: torch.nn.Module, x):
 
 def run_recorded(model: torch.nn.Module, x, mask=None, grad: bool = False, record=RECORDABLE):
     """Run ``model`` on ``x`` in inference mode with every recurrent layer recording ``record``."""
-    recorder = Recorder(model, record)  # checks `record` before anything runs
+    recorder = Recorder(model, record, keep_steps=grad)  # checks `record` before anything runs
     x = as_input(model, x)
     was_training = model.training
     model.eval()

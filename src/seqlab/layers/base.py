@@ -15,7 +15,6 @@ sizes not fixed in advance: ``(None, timesteps, features)``.
 from __future__ import annotations
 
 import inspect
-import numbers
 from typing import Any
 
 import torch
@@ -27,8 +26,8 @@ from seqlab.errors import NotBuiltError, describe
 from seqlab.layers import allocation, penalties, registry, symbolic
 from seqlab.layers import dtype_policy as policies
 from seqlab.layers.inputs import as_tensor_input, in_layer_dtype
-
-Shape = tuple  # (None | int, ...), batch axis first
+from seqlab.layers.shapes import (Shape, any_batch, declared_batch_shape, each_shape, first_input, known_sizes,
+                                  probe_output_shape, shape_of)
 
 # Keras's attribute name for the (N, T) timestep mask a model's output carries; losses and
 # metrics read it to leave padded timesteps out.
@@ -92,7 +91,7 @@ class Layer(nn.Module):
         if name is not None and (not isinstance(name, str) or not name or "/" in name or "." in name):
             raise ValueError(f"layer `name` must be a non-empty string without '/' or '.', got {name!r}")
         self.name = name or registry.unique_name(registry.snake_case(type(self).__name__))
-        self.batch_input_shape = _batch_input_shape(
+        self.batch_input_shape = declared_batch_shape(
             self.name, input_shape, batch_input_shape, batch_size, input_dim
         )
         self.trainable = bool(trainable)
@@ -146,7 +145,7 @@ class Layer(nn.Module):
         if self.built:
             for tensor in tensors:
                 self.check_rank(tensor.shape)
-            self.check_built_sizes([_known_sizes(tensor.shape) for tensor in tensors])
+            self.check_built_sizes([known_sizes(tensor.shape) for tensor in tensors])
         else:
             self.build_on_call(tensors)
         if training is None:
@@ -158,7 +157,7 @@ class Layer(nn.Module):
         compute dtype and returns its floating outputs in it (Keras's mixed layers do); any other
         layer turns off an autocast region it is called in (a float32 head of a mixed model, a
         layer inside a mixed wrapper), so it computes in its own dtype."""
-        first = _first(inputs)
+        first = first_input(inputs)
         device = first.device.type if isinstance(first, torch.Tensor) else "cpu"  # text: a NumPy array
         if self._autocast_dtype is None:
             if device not in _AUTOCAST_DEVICES or not torch.is_autocast_enabled(device):
@@ -171,19 +170,19 @@ class Layer(nn.Module):
 
     def build_on_call(self, inputs) -> None:
         """The first call builds the layer for its input, for any batch size, on its device."""
-        shape = _shape_of(inputs)
+        shape = shape_of(inputs)
         # Checked on the shape received first, so an error shows the batch size given
         # ("got shape (60000, 28, 28)"); the weights are then built for any batch size.
-        for each in _each_shape(shape):
+        for each in each_shape(shape):
             self.check_rank(each)
         self.validate_input_shape(shape)
-        self.build_from_shape(_any_batch(shape))
-        self.to(_first(inputs).device)  # like torch's lazy modules: the first input decides
+        self.build_from_shape(any_batch(shape))
+        self.to(first_input(inputs).device)  # like torch's lazy modules: the first input decides
 
     def build_from_shape(self, input_shape: Shape) -> None:
         """Validate ``input_shape``, create the weights and remember the shape."""
         input_shape = [tuple(s) for s in input_shape] if self.takes_input_list else tuple(input_shape)
-        for each in _each_shape(input_shape):
+        for each in each_shape(input_shape):
             self.check_rank(each)
         self.validate_input_shape(input_shape)
         self.build(input_shape)
@@ -444,91 +443,3 @@ def _check_dtype(name: str, dtype) -> policies.DTypePolicy:
         return policies.get(dtype)
     except (TypeError, ValueError) as error:
         raise type(error)(f"layer '{name}': `dtype`: {error}") from None
-
-
-def _batch_input_shape(name, input_shape, batch_input_shape, batch_size, input_dim):
-    if batch_input_shape is not None:
-        return _checked_sizes(name, "batch_input_shape", batch_input_shape)
-    if input_dim is not None:
-        input_shape = (input_dim,)
-    if input_shape is None:
-        if batch_size is not None:
-            raise ValueError(f"layer '{name}': `batch_size` needs `input_shape` as well")
-        return None
-    if isinstance(input_shape, int):
-        input_shape = (input_shape,)
-    return (batch_size, *_checked_sizes(name, "input_shape", input_shape))
-
-
-def _checked_sizes(name, argument, shape) -> tuple:
-    """``shape`` as a tuple of positive integers or None (a model file's shapes come through here too)."""
-    try:
-        if isinstance(shape, str):
-            raise TypeError
-        shape = tuple(shape)
-    except TypeError:
-        raise TypeError(
-            f"layer '{name}': `{argument}` must be a tuple such as (timesteps, features), "
-            f"got {describe(shape)}"
-        ) from None
-    for size in shape:
-        if size is not None and (isinstance(size, bool) or not isinstance(size, numbers.Integral) or size <= 0):
-            raise ValueError(
-                f"layer '{name}': `{argument}` sizes must be positive integers or None, got {shape}"
-            )
-    return tuple(None if size is None else int(size) for size in shape)
-
-
-def probe_output_shape(layer: Layer, input_shape: Shape) -> Shape:
-    """Infer an output shape by running the layer on zeros.
-
-    Sizes that are ``None`` in the input are probed with two different lengths; output sizes
-    that follow them are reported as ``None``. Carried state is reset afterwards.
-    """
-    shapes = _each_shape(input_shape)
-    device = next(layer.parameters(), torch.empty(0)).device
-    outputs = []
-    for fill in (11, 13):
-        zeros = [torch.zeros((shape[0] or 1, *(fill if s is None else s for s in shape[1:])),
-                             dtype=layer.torch_dtype, device=device) for shape in shapes]
-        with torch.no_grad():
-            was_training = layer.training
-            layer.eval()
-            out = layer(zeros if layer.takes_input_list else zeros[0])
-            layer.train(was_training)
-        layer.reset_states()
-        if isinstance(out, (list, tuple)):
-            out = out[0]
-        outputs.append(tuple(out.shape))
-        if all(s is not None for shape in shapes for s in shape[1:]):
-            break
-    first = outputs[0]
-    shape = [None if any(o[i] != first[i] for o in outputs) else first[i] for i in range(len(first))]
-    shape[0] = shapes[0][0]
-    return tuple(shape)
-
-
-# A layer's input is one tensor, or a list of them for layers with `takes_input_list`.
-def _known_sizes(shape) -> Shape:
-    # A size known only when a captured graph runs (a torch.SymInt while torch.export traces)
-    # is an unknown size, None, as in a symbolic shape: the checks skip it.
-    return tuple(size if isinstance(size, int) else None for size in shape)
-
-
-def _shape_of(inputs):
-    return [tuple(t.shape) for t in inputs] if isinstance(inputs, list) else tuple(inputs.shape)
-
-
-def _each_shape(shape) -> list[Shape]:
-    return list(shape) if isinstance(shape, list) else [shape]
-
-
-def _any_batch(shape):
-    """The shape(s) to build for: any batch size."""
-    if isinstance(shape, list):
-        return [(None, *s[1:]) for s in shape]
-    return (None, *shape[1:])
-
-
-def _first(inputs) -> torch.Tensor:
-    return inputs[0] if isinstance(inputs, list) else inputs

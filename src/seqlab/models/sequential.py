@@ -14,7 +14,8 @@ from torch import nn
 from seqlab.checks import format_shape
 from seqlab.errors import NotBuiltError, describe
 from seqlab.layers import registry, symbolic
-from seqlab.layers.base import OUTPUT_MASK, Layer, Shape
+from seqlab.layers.base import OUTPUT_MASK, Layer
+from seqlab.layers.shapes import Shape
 from seqlab.layers.inputs import as_tensor_input
 from seqlab.layers.input_layer import InputLayer
 from seqlab.models.model import Model

@@ -17,7 +17,7 @@ from seqlab.checks import check_bool, check_int, check_rate, check_seed, format_
 from seqlab.layers.base import Layer
 from seqlab.layers.inputs import capturing_graph
 from seqlab.layers.penalties import check_regularizer
-from seqlab.layers.recurrent import compiled, fused, precision_path
+from seqlab.layers.recurrent import compiled, fused, inplace, precision_path
 from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks
 from seqlab.layers.recurrent.loop import StepRecord, run_loop
 from seqlab.layers.recurrent.paths import Path, choose_path
@@ -217,18 +217,16 @@ class RecurrentLayer(Layer):
         if training and self.recurrent_dropout > 0:
             recurrent_mask = self._dropout_mask(tuple(states[0].shape), self.recurrent_dropout, x)
         recording = self._recorder is not None
-        # A trace of the hidden states only reads them off the fused kernel's outputs (a masked
-        # step's output repeats the carried state, as the trace records it).
-        hidden_only = recording and self._recorder.record == {"hidden"} and not self.zero_output_for_mask
-        path = self._choose_path(x, states, training, recording and not hidden_only, recurrent_mask, mask)
+        # A trace reads the fused kernel's outputs where they hold all it asked for (hidden states
+        # only), and runs seqlab's in-place LSTM kernel where it applies (every gate, no mask, no
+        # gradients: inplace.py); otherwise it records on the step loop.
+        fused_trace = recording and (self._recorder.record == {"hidden"} and not self.zero_output_for_mask
+                                     or self._inplace_traceable(mask, recurrent_mask))
+        path = self._choose_path(x, states, training, recording and not fused_trace, recurrent_mask, mask)
         if not recording:  # a trace's path says nothing about how the model runs
             self.path = path
-        if path.name == "fused" and hidden_only:
-            sequences, finals = self._run_fused(x, states, mask, path.float32_kernel, return_sequences=True)
-            record = self._recorder.new_record()
-            record.states = [(h,) for h in sequences.unbind(1)]
-            self._recorder.add(self, record, mask)
-            outputs = sequences if self.return_sequences else sequences[:, -1]
+        if path.name == "fused" and recording:
+            outputs, finals = self._record_fused(x, states, mask, path)
         elif path.name == "fused":
             outputs, finals = self._run_fused(x, states, mask, float32_kernel=path.float32_kernel)
         else:
@@ -247,6 +245,25 @@ class RecurrentLayer(Layer):
         if self.return_state:
             return [outputs, *finals]
         return outputs
+
+    def _inplace_traceable(self, mask, recurrent_mask) -> bool:
+        return (self.kernel_name == "lstm" and mask is None and recurrent_mask is None
+                and self._autocast_dtype is None and not torch.is_grad_enabled())
+
+    def _record_fused(self, x, states, mask, path: Path):
+        """A trace's run without the step loop: the hidden states off the fused kernel, or every
+        gate and state from the in-place LSTM kernel."""
+        record = self._recorder.new_record()
+        if self._recorder.record == {"hidden"} and not self.zero_output_for_mask:
+            sequences, finals = self._run_fused(x, states, mask, path.float32_kernel, return_sequences=True)
+            record.set_sequences((), (sequences,))
+        else:
+            bias_ih, _ = self.split_bias()
+            sequences, cells, gates, finals = inplace.run_lstm_inplace(
+                x, states, self.weight_ih, self.weight_hh, bias_ih, keep_gates=record.keep_gates)
+            record.set_sequences(gates, (sequences, cells) if record.keep_states else ())
+        self._recorder.add(self, record, mask)
+        return (sequences if self.return_sequences else sequences[:, -1]), finals
 
     def _choose_path(self, x, states, training, recording, recurrent_mask, mask) -> Path:
         # Recurrent dropout has no fused kernel; it is in use exactly when `recurrent_mask` is.

@@ -20,18 +20,65 @@ Tensor = torch.Tensor
 
 @dataclass
 class StepRecord:
-    """What a recorded run saw at every timestep (lists of per-step tensors).
+    """What a recorded run saw at every timestep.
 
-    ``gates[t]`` follows ``cell.gate_names``; ``states[t]`` is the carried state after step
-    ``t`` (for a masked step, the state carried over unchanged). ``keep_gates`` /
-    ``keep_states`` False leave that list empty: a trace that did not ask for the gates does
-    not hold them.
+    ``gates`` follow ``cell.gate_names``; ``states`` are the carried states after each step (for
+    a masked step, the state carried over unchanged). ``keep_gates`` / ``keep_states`` False
+    leave that part out: a trace that did not ask for the gates does not hold them.
+
+    By default each step is copied into one time-major buffer per quantity, ``(L, N, ...)``,
+    allocated at the first step: every write is contiguous and the record holds one array per
+    gate and state rather than ``L`` small tensors to stack at the end (which doubled a trace's
+    memory and cost one more pass over it). With ``keep_steps`` the per-step tensors themselves
+    are kept, uncopied: gradients through time need them as part of the autograd graph, and a
+    hand-written backward reads them one step at a time.
     """
 
-    gates: list = field(default_factory=list)
-    states: list = field(default_factory=list)
     keep_gates: bool = True
     keep_states: bool = True
+    keep_steps: bool = False
+    gates: list = field(default_factory=list)  # keep_steps: one tuple of gate tensors per step
+    states: list = field(default_factory=list)  # keep_steps: one tuple of states per step
+    _gate_buffers: tuple = ()
+    _state_buffers: tuple = ()
+
+    def add(self, t: int, steps: int, gates: tuple, states: tuple) -> None:
+        """Record step ``t`` of ``steps``."""
+        if self.keep_steps:
+            if self.keep_gates:
+                self.gates.append(gates)
+            if self.keep_states:
+                self.states.append(states)
+            return
+        if t == 0:
+            self._gate_buffers = _buffers(gates, steps) if self.keep_gates else ()
+            self._state_buffers = _buffers(states, steps) if self.keep_states else ()
+        for buffer, value in zip(self._gate_buffers, gates):
+            buffer[t].copy_(value)
+        for buffer, value in zip(self._state_buffers, states):
+            buffer[t].copy_(value)
+
+    def set_sequences(self, gates: tuple, states: tuple) -> None:
+        """Record whole sequences at once, each ``(N, L, ...)`` (a fused run's, see :mod:`.replay`)."""
+        self._gate_buffers = tuple(gate.movedim(1, 0) for gate in gates)
+        self._state_buffers = tuple(state.movedim(1, 0) for state in states)
+
+    def gate_sequence(self, index: int) -> Tensor:
+        """Gate ``index`` at every step, ``(N, L, ...)``."""
+        if self.keep_steps:
+            return torch.stack([step[index] for step in self.gates], dim=1)
+        return self._gate_buffers[index].movedim(0, 1)
+
+    def state_sequence(self, index: int) -> Tensor:
+        """State ``index`` (0: hidden, 1: an LSTM's cell) after every step, ``(N, L, ...)``."""
+        if self.keep_steps:
+            return torch.stack([step[index] for step in self.states], dim=1)
+        return self._state_buffers[index].movedim(0, 1)
+
+
+def _buffers(values: tuple, steps: int) -> tuple:
+    return tuple(torch.empty((steps, *value.shape), dtype=value.dtype, device=value.device)
+                 for value in values)
 
 
 def run_loop(cell: Cell, x_proj: Tensor, states: States, weight_hh: Tensor,
@@ -92,10 +139,7 @@ def run_loop(cell: Cell, x_proj: Tensor, states: States, weight_hh: Tensor,
         if return_sequences:
             outputs.append(output)
         if record is not None:
-            if record.keep_gates:
-                record.gates.append(gates)
-            if record.keep_states:
-                record.states.append(states)
+            record.add(t, x_proj.shape[1], gates, states)
     if return_sequences:
         return torch.stack(outputs, dim=1), states
     return output, states
