@@ -160,10 +160,27 @@ def _function_for(device_type: str) -> type:
     if function is None:
         class StepLoopBPTT(torch.autograd.Function):
             forward = staticmethod(torch.amp.custom_fwd(_forward, device_type=device_type))
-            backward = staticmethod(once_differentiable(torch.amp.custom_bwd(_backward, device_type=device_type)))
+            backward = staticmethod(_first_order_only(once_differentiable(
+                torch.amp.custom_bwd(_backward, device_type=device_type))))
 
         function = _FUNCTIONS[device_type] = StepLoopBPTT
     return function
+
+
+def _first_order_only(backward):
+    # once_differentiable alone only refuses a double backward when the incoming gradients
+    # require grad; `torch.autograd.grad(..., create_graph=True)` of a loss does not, and would
+    # silently get a second derivative without this layer's part. Grad mode is on in a backward
+    # exactly when the graph of the backward is being recorded.
+    def checked(ctx, *grads):
+        if torch.is_grad_enabled():
+            raise RuntimeError(
+                "seqlab's step loop computes its gradients by a hand-written backward, which cannot "
+                "be differentiated again (create_graph=True); run the model inside "
+                "seqlab.layers.recurrent.bptt.autograd_loop() for higher-order gradients")
+        return backward(ctx, *grads)
+
+    return checked
 
 
 def _forward(ctx, settings: _Settings, x_proj, weight_hh, bias_hh, mask, recurrent_mask, *states):
