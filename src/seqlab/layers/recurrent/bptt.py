@@ -302,7 +302,7 @@ def _lstm_backward(run: _Run, weight_hh, dy, d_finals):
         (_, c), (_, c_before) = run.after[t], run.before[t]
         (dh, dh_passed), (dc, dc_passed) = _split(run, t, (dh, dc))
         y = cell.activation(c)  # tanh(c_t), recomputed: one small op
-        dc = dc + d_act(dh * o, y)
+        dc = torch.addcmul(dc, d_act(dh, y), o)  # d_act is linear in its gradient: o moves out
         dz_t = torch.cat([d_rec(dc * g, i), d_rec(dc * c_before, f), d_act(dc * i, g), d_rec(dh * y, o)], dim=1)
         dz.append(dz_t)  # (N, 4H)
         dc = dc * f if dc_passed is None else torch.addcmul(dc_passed, dc, f)
