@@ -11,7 +11,9 @@ from seqlab import activations
 from seqlab.layers import GRU, LSTM, ConvLSTM1D, SimpleRNN
 from seqlab.layers.recurrent import bptt
 from seqlab.layers.recurrent.cells import gru_cell, lstm_cell, rnn_cell
+from seqlab.inspect.trace import run_recorded
 from seqlab.layers.recurrent.loop import run_loop
+from seqlab.models import Sequential
 from seqlab.utils import set_random_seed
 
 F32 = dict(rtol=0, atol=1e-5)
@@ -208,3 +210,17 @@ def test_a_second_derivative_is_refused_with_a_clear_error():
         (grad,) = torch.autograd.grad(layer(x).sum(), x, create_graph=True)
     grad.square().sum().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+def test_a_trace_with_gradients_keeps_the_autograd_loop():
+    # A trace of the hidden states alone, with gradients on (what gradients_through_time builds
+    # on): each recorded step's state must be in a graph, so the loop keeps autograd.
+    set_random_seed(3)
+    model = Sequential([LSTM(4, activation="relu", return_sequences=True, input_shape=(6, 2))])
+    x = torch.randn(3, 6, 2)
+    outputs, recorder = run_recorded(model, x, grad=True, record=("hidden",))
+    hidden = recorder.hidden_tensors(model.layers[0])
+    assert len(hidden) == 6
+    grads = torch.autograd.grad(outputs.sum(), hidden)
+    # d(sum of outputs)/dh_t counts output t itself: every last-step gradient is exactly 1
+    torch.testing.assert_close(grads[-1], torch.ones(3, 4), rtol=0, atol=0)

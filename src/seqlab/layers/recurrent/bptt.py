@@ -36,9 +36,14 @@ and after the loop, over all timesteps at once: ``dW = Σ_t da_t^T ĥ_t`` (LSTM/
 Masks (Keras): a masked step carries the states over and repeats the previous output, so its
 gradient passes to ``h_{t-1}``/``c_{t-1}`` unchanged and nothing reaches its gates; the output
 at step ``t`` is ``h_t`` where some step ``<= t`` counted (``zero_output_for_mask``: where step
-``t`` counted), else zeros. The step-wise coefficients above are computed for all timesteps
-before the reverse loop, with the mask folded in, so the loop holds only what must be
-sequential.
+``t`` counted), else zeros.
+
+The reverse loop reads each step's gates and states as the forward left them, one step at a
+time while they are small enough to stay in cache. Computing the coefficients above for all
+timesteps at once before the loop was tried and measured slower on the development CPU: each
+pass over an ``(N, L, 4H)`` tensor is bound by memory bandwidth, and a few small ops per step
+cost less than it. What the forward did not keep is recomputed: the LSTM's ``tanh(c_t)`` (one
+small op per step) and the GRU's ``a_n`` (one GEMM over all steps).
 
 Mixed precision: forward and backward run under the same autocast state
 (``torch.amp.custom_fwd``/``custom_bwd``). Double backward (``create_graph=True``) is not
@@ -190,7 +195,7 @@ def _forward(ctx, settings: _Settings, x_proj, weight_hh, bias_hh, mask, recurre
                                zero_output_for_mask=settings.zero_output_for_mask, record=record)
     # Every step's gates and states as the loop made them (no stacking: the reverse loop reads
     # them one step at a time, while they still fit in cache).
-    ctx.settings, ctx.counts = settings, (len(states), len(record.gates[0]), len(record.states))
+    ctx.settings, ctx.counts = settings, (len(states), len(record.gates[0]))
     ctx.save_for_backward(weight_hh, bias_hh, mask, recurrent_mask, *states,
                           *(g for gates in record.gates for g in gates),
                           *(s for after in record.states for s in after))
@@ -223,7 +228,7 @@ class _Run:
 
 def _backward(ctx, d_outputs, *d_finals):
     settings = ctx.settings
-    num_states, num_gates, _ = ctx.counts
+    num_states, num_gates = ctx.counts
     weight_hh, bias_hh, mask, recurrent_mask, *rest = ctx.saved_tensors
     initial, rest = tuple(rest[:num_states]), rest[num_states:]
     steps = len(rest) // (num_gates + num_states)

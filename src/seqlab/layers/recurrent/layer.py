@@ -272,11 +272,11 @@ class RecurrentLayer(Layer):
                            units=self.units, loop_reasons=tuple(reasons), use_cudnn=self.use_cudnn)
         if path.name != "loop" or not grads:
             return path
-        return dataclasses.replace(path, backward=self._loop_backward(recording))
+        return dataclasses.replace(path, backward=self._loop_backward())
 
-    def _loop_backward(self, recording) -> str:
+    def _loop_backward(self) -> str:
         """How the step loop takes its gradients: by hand (:mod:`.bptt`) where it can."""
-        if recording:  # seqlab.inspect hooks every step's tensors: they must be in a graph
+        if self._recorder is not None:  # any trace (hidden states only too) reads the loop's record
             why = "seqlab.inspect is recording every step"
         elif torch.compiler.is_compiling():
             why = "inside torch.compile, which traces the loop's graph itself"
