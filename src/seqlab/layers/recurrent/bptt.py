@@ -327,13 +327,14 @@ def _gru_backward(run: _Run, weight_hh, dy, d_finals):
     for t in range(len(run.gates) - 1, -1, -1):
         z, r, n = run.gates[t]
         ((dh, dh_passed),) = _split(run, t, (dh,))
-        dn = d_act(dh * (1.0 - z), n)
+        dh_z = dh * z  # the direct path to h_{t-1}; dh (1 - z) = dh - dh_z reaches n
+        dn = d_act(dh - dh_z, n)
         dr = d_rec(dn * a_n[t], r)
         dz = d_rec(dh * (run.before[t][0] - n), z)
         dx.append(torch.cat([dr, dz, dn], dim=1))  # (N, 3H)
         da_t = torch.cat([dr, dz, dn * r], dim=1)
         da.append(da_t)
-        dh = _hand_back(run, t, dy, da_t @ weight_hh, dh_passed, direct=dh * z)
+        dh = _hand_back(run, t, dy, da_t @ weight_hh, dh_passed, direct=dh_z)
     dx, da = torch.stack(dx[::-1], dim=1), torch.stack(da[::-1], dim=1)
     d_bias = None if run.bias_hh is None else da.sum(dim=(0, 1))
     return dx, _weight_gradient(da, run.h_in), d_bias, (dh,)
@@ -349,13 +350,14 @@ def _gru_reset_before_backward(run: _Run, weight_hh, dy, d_finals):
     for t in range(len(run.gates) - 1, -1, -1):
         z, r, n = run.gates[t]
         ((dh, dh_passed),) = _split(run, t, (dh,))
-        dn = d_act(dh * (1.0 - z), n)
+        dh_z = dh * z
+        dn = d_act(dh - dh_z, n)
         q = dn @ w_n  # gradient of r ĥ, (N, H)
         d_rz_t = torch.cat([d_rec(q * h_in[t], r), d_rec(dh * (run.before[t][0] - n), z)], dim=1)
         d_rz.append(d_rz_t)
         d_n.append(dn)
         r_all.append(r)
-        dh = _hand_back(run, t, dy, torch.addcmul(d_rz_t @ w_rz, q, r), dh_passed, direct=dh * z)
+        dh = _hand_back(run, t, dy, torch.addcmul(d_rz_t @ w_rz, q, r), dh_passed, direct=dh_z)
     d_rz, d_n = torch.stack(d_rz[::-1], dim=1), torch.stack(d_n[::-1], dim=1)
     r_h_in = torch.stack(r_all[::-1], dim=1) * run.h_in  # (N, L, H), W_n's input
     d_weight = torch.cat([_weight_gradient(d_rz, run.h_in), _weight_gradient(d_n, r_h_in)])
