@@ -9,7 +9,7 @@ over all timesteps. It returns the gradient of the projected input ``x_proj``, s
 projection before the loop keeps its own autograd (``dW_ih``, ``db_ih``).
 
 Notation, per timestep (``'`` marks a derivative, written in terms of the activation's
-*output*, see :data:`DERIVATIVES`; ``ĥ = h_{t-1} * m`` is the previous state as the recurrent
+*output*, see :data:`GRADIENTS`; ``ĥ = h_{t-1} * m`` is the previous state as the recurrent
 matmul sees it, ``m`` the recurrent-dropout mask; ``dh`` is the gradient reaching ``h_t``
 from the outputs and from step ``t+1``)::
 
@@ -46,9 +46,10 @@ cost less than it. What the forward did not keep is recomputed: the LSTM's ``tan
 small op per step) and the GRU's ``a_n`` (one GEMM over all steps).
 
 Mixed precision: forward and backward run under the same autocast state
-(``torch.amp.custom_fwd``/``custom_bwd``). Double backward (``create_graph=True``) is not
-supported: the backward is ``once_differentiable`` and says so when asked; the autograd loop
-(:func:`autograd_loop`) supports it.
+(``torch.amp.custom_fwd``/``custom_bwd``). Double backward (``create_graph=True``) and
+``torch.func`` transforms are not supported: a backward recording a graph raises a
+``RuntimeError`` saying so (a second derivative would otherwise silently miss this layer's
+part); the autograd loop (:func:`autograd_loop`) supports both.
 """
 from __future__ import annotations
 
@@ -293,6 +294,7 @@ def _weight_gradient(da, h_in):
 
 
 def _start(dy, d_finals):
+    """The gradients reaching the last step's states: the final states' and the last output's."""
     if dy[-1] is not None:
         d_finals[0] = d_finals[0] + dy[-1]
     return d_finals
