@@ -21,7 +21,10 @@ Dense(1) head) and inference, for:
 * Keras 3 (only when ``import keras`` works; the ``bench`` extra): the same model in Keras on
   the torch backend (and TensorFlow's when installed), timed in a subprocess against raw torch
   in that subprocess;
-* hand loop: the eager ceiling for a step loop — a plain torch loop written as PERF_NOTES.md
+* seqlab loop autograd: the loop taking its gradients by autograd through every op
+  (``bptt.autograd_loop()``), as every loop did before the hand-written backward of
+  ``layers/recurrent/bptt.py`` (which the ``loop`` row uses); train only;
+* hand loop: the eager ceiling for an autograd step loop — a plain torch loop written as PERF_NOTES.md
   advises (input projected for all steps in one matmul, one recurrent matmul per step on the
   concatenated gates, ``unbind`` over time). seqlab's loop is also printed against it
   (``loop/hand``): on the notes' Intel machine the hand loop runs at 0.50x raw torch, the
@@ -52,7 +55,7 @@ from torch import nn
 
 import seqlab
 from seqlab.layers import GRU, LSTM, Dense
-from seqlab.layers.recurrent import compiled, fused
+from seqlab.layers.recurrent import bptt, compiled, fused
 from seqlab.layers.recurrent.paths import force_path
 from seqlab.models import Sequential
 
@@ -156,6 +159,15 @@ def on_path(path, fn):
     return step
 
 
+def autograd_loop(fn):
+    """``fn`` with the step loop's gradients taken by autograd (the hand-written backward off)."""
+    def step():
+        with bptt.autograd_loop():
+            fn()
+
+    return step
+
+
 def first_call(fn):
     """Seconds of ``fn``'s first call (a compile happens there)."""
     start = time.perf_counter()
@@ -193,7 +205,9 @@ def run(kind, workload, rounds, statistic, keras_backends, with_compile=True):
     jit_model = seqlab_model(kind, steps, features, units)
     iterations = max(3, int(2e6 / (batch * steps * units)))
     train_fns = {"raw": train_step_fn(raw, x, y), "default": train_step_fn(default_model, x, y),
-                 "loop": train_step_fn(loop_model, x, y), "hand loop": train_step_fn(hand, x, y)}
+                 "loop": train_step_fn(loop_model, x, y),
+                 "loop autograd": autograd_loop(train_step_fn(loop_model, x, y)),
+                 "hand loop": train_step_fn(hand, x, y)}
     infer_fns = {"raw": infer_fn(raw.eval(), xi), "default": infer_fn(default_model.eval(), xi),
                  "loop": infer_fn(loop_model.eval(), xi), "trace": trace_fn(default_model, xi),
                  "trace hidden": trace_fn(default_model, xi, record=("hidden",)),
@@ -216,8 +230,8 @@ def run(kind, workload, rounds, statistic, keras_backends, with_compile=True):
     for label, table, samples in (("train", train, batch), ("inference", infer, infer_batch)):
         reference = table["raw"]
         parts = [f"raw torch {samples / reference:8.0f} samples/s"]
-        for variant in ("default", "loop", "compiled loop", "jit", "trace", "trace hidden", "trace floor",
-                        "hand loop"):
+        for variant in ("default", "loop", "loop autograd", "compiled loop", "jit", "trace", "trace hidden",
+                        "trace floor", "hand loop"):
             if variant in table:
                 parts.append(f"{variant} {reference / table[variant]:.2f}x")
         parts.append(f"loop/hand {table['hand loop'] / table['loop']:.2f}x")

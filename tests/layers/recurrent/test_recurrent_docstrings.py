@@ -7,7 +7,7 @@ import pytest
 MODULES = ["seqlab.layers.recurrent.lstm", "seqlab.layers.recurrent.gru", "seqlab.layers.recurrent.simple_rnn",
            "seqlab.layers.recurrent.wrappers", "seqlab.layers.recurrent.masking",
            "seqlab.layers.recurrent.embedding", "seqlab.layers.recurrent.loop", "seqlab.layers.recurrent.paths",
-           "seqlab.layers.recurrent.inplace",
+           "seqlab.layers.recurrent.inplace", "seqlab.layers.recurrent.bptt",
            "seqlab.inspect.trace",
            "seqlab.inspect.gradients"]
 

@@ -7,6 +7,7 @@ their bias layout.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import torch
@@ -17,7 +18,7 @@ from seqlab.checks import check_bool, check_int, check_rate, check_seed, format_
 from seqlab.layers.base import Layer
 from seqlab.layers.inputs import capturing_graph
 from seqlab.layers.penalties import check_regularizer
-from seqlab.layers.recurrent import compiled, fused, inplace, precision_path
+from seqlab.layers.recurrent import bptt, compiled, fused, inplace, precision_path
 from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks
 from seqlab.layers.recurrent.loop import StepRecord, run_loop
 from seqlab.layers.recurrent.paths import Path, choose_path
@@ -234,11 +235,16 @@ class RecurrentLayer(Layer):
                 self._announce_loop(training)
             record = self._recorder.new_record() if recording else None
             bias_ih, bias_hh = self.split_bias()
-            step = compiled.step_function(self.cell) if path.name == "compiled_loop" else None
-            outputs, finals = run_loop(
-                self.cell, self.project_inputs(x, bias_ih), states, self.weight_hh, bias_hh,
-                mask=mask, recurrent_mask=recurrent_mask, return_sequences=self.return_sequences,
-                zero_output_for_mask=self.zero_output_for_mask, record=record, step=step)
+            loop_options = dict(mask=mask, recurrent_mask=recurrent_mask, return_sequences=self.return_sequences,
+                                zero_output_for_mask=self.zero_output_for_mask)
+            x_proj = self.project_inputs(x, bias_ih)  # its own autograd: dW_ih, db_ih
+            if path.backward == "bptt":
+                outputs, finals = bptt.run_sequence(self.cell, x_proj, states, self.weight_hh, bias_hh,
+                                                    **loop_options)
+            else:
+                step = compiled.step_function(self.cell) if path.name == "compiled_loop" else None
+                outputs, finals = run_loop(self.cell, x_proj, states, self.weight_hh, bias_hh,
+                                           record=record, step=step, **loop_options)
             if recording:
                 self._recorder.add(self, record, mask)
         self.keeper.carry(finals)
@@ -278,9 +284,22 @@ class RecurrentLayer(Layer):
         grads = torch.is_grad_enabled() and any(
             t.requires_grad for t in (x, *states, *self.parameters()))
         batch, steps, *_ = x.shape
-        return choose_path(self.cell.kind, training=grads, compute_dtype=self.compute_dtype,
+        path = choose_path(self.cell.kind, training=grads, compute_dtype=self.compute_dtype,
                            device=x.device, batch=batch, timesteps=steps, features=x.shape[-1],
                            units=self.units, loop_reasons=tuple(reasons), use_cudnn=self.use_cudnn)
+        if path.name != "loop" or not grads:
+            return path
+        return dataclasses.replace(path, backward=self._loop_backward())
+
+    def _loop_backward(self) -> str:
+        """How the step loop takes its gradients: by hand (:mod:`.bptt`) where it can."""
+        if self._recorder is not None:  # any trace (hidden states only too) reads the loop's record
+            why = "seqlab.inspect is recording every step"
+        elif torch.compiler.is_compiling():
+            why = "inside torch.compile, which traces the loop's graph itself"
+        else:
+            why = bptt.unsupported(self.cell)
+        return "bptt" if why is None else f"autograd: {why}"
 
     def _run_fused(self, x, states, mask, float32_kernel=False, return_sequences=None):
         return_sequences = self.return_sequences if return_sequences is None else return_sequences

@@ -32,15 +32,19 @@ class Path:
     """The path a call takes and why (``str(path)`` reads ``"loop: <reason>"``).
 
     ``float32_kernel`` marks a fused run that leaves autocast and computes in float32, where
-    torch's low-precision kernel was measured slower than its float32 one.
+    torch's low-precision kernel was measured slower than its float32 one. ``backward`` says how
+    a step loop that takes gradients gets them: ``'bptt'`` (the hand-written backward of
+    :mod:`.bptt`) or ``'autograd: <why>'`` (a graph through every step); empty otherwise.
     """
 
     name: str
     reason: str
     float32_kernel: bool = False
+    backward: str = ""
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.reason}"
+        backward = f"; gradients: {self.backward}" if self.backward else ""
+        return f"{self.name}: {self.reason}{backward}"
 
 
 @dataclass(frozen=True)
