@@ -17,8 +17,8 @@ mask, arranged so that nothing is allocated inside the loop:
   gate as a strided view (``tanh`` on a strided view ran 2.7x slower than on a contiguous one,
   ``sigmoid`` 2.1x, at ``N=1024, H=128``);
 * every activation writes straight into the trace's own buffer for step ``t`` (``out=``), the
-  cell state is updated in place in its buffer, and the new hidden state goes where the next
-  step's matmul reads it.
+  cell state is updated in place in its buffer, and the new hidden state is written where the
+  next step's matmul reads it, inside the buffer that is also the trace's hidden states.
 
 Equations (gate order i, f, g, o, as :mod:`.cells`)::
 
@@ -81,26 +81,26 @@ def run_lstm_inplace(x: Tensor, states: tuple, weight_ih: Tensor, weight_hh: Ten
     units = weight_hh.shape[1]
     with torch.no_grad():
         weight = stacked_weight(weight_ih, weight_hh, bias)
-        columns = x.new_empty(features + 1 + units, batch)  # [x_t ; 1 ; h_{t-1}]
-        columns[features] = 1
-        h = columns[features + 1:]
-        h.copy_(states[0].t())
+        # columns[t] = [x_t ; 1 ; h_{t-1}], step t's matmul operand; step t writes h_t into
+        # columns[t + 1], so the hidden states are a view of it (no copy per step).
+        columns = x.new_empty(steps + 1, features + 1 + units, batch)
+        columns[:steps, :features] = x.permute(1, 2, 0)  # (L, F, N)
+        columns[:, features] = 1
+        columns[0, features + 1:] = states[0].t()
+        hidden = columns[1:, features + 1:]  # (L, H, N)
         z = x.new_empty(4 * units, batch)
         z_i, z_f, z_g, z_o = z.split(units)
-        hidden, cells = x.new_empty(steps, units, batch), x.new_empty(steps, units, batch)
+        cells = x.new_empty(steps, units, batch)
         gates = tuple(x.new_empty(steps if keep_gates else 1, units, batch) for _ in range(4))
         tanh_c = x.new_empty(units, batch)
         c = states[1].t()
-        for t, x_t in enumerate(x.permute(1, 2, 0)):  # x_t: (F, N)
-            columns[:features] = x_t
-            torch.mm(weight, columns, out=z)
+        for t in range(steps):
+            torch.mm(weight, columns[t], out=z)
             slot = t if keep_gates else 0
             i, f, g, o = (torch.sigmoid(z_i, out=gates[0][slot]), torch.sigmoid(z_f, out=gates[1][slot]),
                           torch.tanh(z_g, out=gates[2][slot]), torch.sigmoid(z_o, out=gates[3][slot]))
-            cell = torch.mul(f, c, out=cells[t]).addcmul_(i, g)
-            torch.mul(o, torch.tanh(cell, out=tanh_c), out=h)  # where the next step's matmul reads it
-            hidden[t] = h
-            c = cell
+            c = torch.mul(f, c, out=cells[t]).addcmul_(i, g)
+            torch.mul(o, torch.tanh(c, out=tanh_c), out=hidden[t])
     as_batch_first = lambda buffer: buffer.permute(2, 0, 1)  # noqa: E731  (L, H, N) -> (N, L, H)
     return (as_batch_first(hidden), as_batch_first(cells),
             tuple(as_batch_first(gate) for gate in gates) if keep_gates else (),
