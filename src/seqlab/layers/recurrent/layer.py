@@ -17,7 +17,7 @@ from seqlab.checks import check_bool, check_int, check_rate, check_seed, format_
 from seqlab.layers.base import Layer
 from seqlab.layers.inputs import capturing_graph
 from seqlab.layers.penalties import check_regularizer
-from seqlab.layers.recurrent import compiled, fused, precision_path
+from seqlab.layers.recurrent import compiled, fused, gru_inference, precision_path
 from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks
 from seqlab.layers.recurrent.loop import StepRecord, run_loop
 from seqlab.layers.recurrent.paths import Path, choose_path
@@ -224,13 +224,15 @@ class RecurrentLayer(Layer):
         if not recording:  # a trace's path says nothing about how the model runs
             self.path = path
         if path.name == "fused" and hidden_only:
-            sequences, finals = self._run_fused(x, states, mask, path.float32_kernel, return_sequences=True)
+            sequences, finals = self._run_fused(x, states, mask, path.float32_kernel, return_sequences=True,
+                                                kernel=path.kernel)
             record = self._recorder.new_record()
             record.states = [(h,) for h in sequences.unbind(1)]
             self._recorder.add(self, record, mask)
             outputs = sequences if self.return_sequences else sequences[:, -1]
         elif path.name == "fused":
-            outputs, finals = self._run_fused(x, states, mask, float32_kernel=path.float32_kernel)
+            outputs, finals = self._run_fused(x, states, mask, float32_kernel=path.float32_kernel,
+                                              kernel=path.kernel)
         else:
             if not recording:
                 self._announce_loop(training)
@@ -263,9 +265,10 @@ class RecurrentLayer(Layer):
         batch, steps, *_ = x.shape
         return choose_path(self.cell.kind, training=grads, compute_dtype=self.compute_dtype,
                            device=x.device, batch=batch, timesteps=steps, features=x.shape[-1],
-                           units=self.units, loop_reasons=tuple(reasons), use_cudnn=self.use_cudnn)
+                           units=self.units, loop_reasons=tuple(reasons), use_cudnn=self.use_cudnn,
+                           masked=mask is not None)
 
-    def _run_fused(self, x, states, mask, float32_kernel=False, return_sequences=None):
+    def _run_fused(self, x, states, mask, float32_kernel=False, return_sequences=None, kernel="torch"):
         return_sequences = self.return_sequences if return_sequences is None else return_sequences
         bias_ih, bias_hh = self.split_bias()
         params = [self.weight_ih, self.weight_hh]
@@ -275,6 +278,9 @@ class RecurrentLayer(Layer):
         # Ask the kernel to keep what backward needs only when a gradient can be asked for.
         train = torch.is_grad_enabled() and any(
             t.requires_grad for t in (*params, x, *states))
+        if kernel == "seqlab":  # paths.FACTS: seqlab's GRU inference kernel measured faster here
+            return gru_inference.run_gru_inference(x, states[0].to(x.dtype), params,
+                                                   return_sequences=return_sequences)
         if float32_kernel:  # paths.FACTS: torch's low-precision kernel measured slower here
             cast = torch.float32
         elif self._autocast_dtype is None:
