@@ -10,8 +10,11 @@ with other work slows all of them alike), median of the rounds:
 * ``raw bf16 fused``: torch's fused kernel with inputs and weights cast to bfloat16 explicitly;
 * ``seqlab fp32``: ``Sequential([LSTM(128), Dense(1)])``, float32;
 * ``seqlab mixed``: the same under ``set_global_policy("mixed_bfloat16")`` (its last layer in
-  float32, as Keras advises), the path seqlab chooses
-  (:mod:`seqlab.layers.recurrent.precision_path`);
+  float32, as Keras advises), the path seqlab chooses (:mod:`seqlab.layers.recurrent.paths`,
+  :mod:`seqlab.layers.recurrent.precision_path`; printed below the rows: GRU inference on an
+  AMX CPU runs seqlab's own bfloat16 kernel, :mod:`seqlab.layers.recurrent.gru_inference`);
+* ``seqlab mixed torch kernel`` (GRU inference): the mixed model on torch's fused kernel
+  (``force_path('fused')``), to show what seqlab's kernel adds;
 * ``seqlab mixed loop``: the mixed model on the step loop (``use_cudnn=False``).
 
 Targets (issue 12): LSTM mixed train >= 1.4x, inference >= 2.0x; GRU mixed train >= 1.0x,
@@ -22,6 +25,8 @@ inference >= 1.5x.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import statistics
 import time
 
@@ -31,6 +36,7 @@ from torch import nn
 import seqlab
 from seqlab import mixed_precision
 from seqlab.layers import GRU, LSTM, Dense
+from seqlab.layers.recurrent.paths import force_path
 from seqlab.models import Sequential
 
 BATCH, STEPS, FEATURES, UNITS, INFER_BATCH = 64, 50, 8, 128, 1024
@@ -93,6 +99,13 @@ def infer_fn(model, x):
     return step
 
 
+def on_torch_kernel(fn):
+    def step():
+        with force_path("fused"):
+            fn()
+    return step
+
+
 def time_it(fn, iterations):
     """Wall and CPU seconds per call. On a machine shared with other jobs the CPU seconds of
     this process (``--threads 1``) say more than the wall clock, which counts others' work."""
@@ -134,13 +147,19 @@ def run(kind, rounds, iterations):
                      "raw bf16 fused": train_fn(cast, x, y), "seqlab fp32": train_fn(fp32, x, y),
                      "seqlab mixed": train_fn(mixed, x, y), "seqlab mixed loop": train_fn(loop, x, y)},
                     rounds, iterations)
-    infer = measure({"raw fp32": infer_fn(raw.eval(), xi), "raw autocast": autocast(infer_fn(raw.eval(), xi)),
-                     "raw bf16 fused": infer_fn(cast.eval(), xi), "seqlab fp32": infer_fn(fp32.eval(), xi),
-                     "seqlab mixed": infer_fn(mixed.eval(), xi), "seqlab mixed loop": infer_fn(loop.eval(), xi)},
-                    rounds, max(1, iterations // 4))
+    train_path = mixed.layers[0].path
+    infer_fns = {"raw fp32": infer_fn(raw.eval(), xi), "raw autocast": autocast(infer_fn(raw.eval(), xi)),
+                 "raw bf16 fused": infer_fn(cast.eval(), xi), "seqlab fp32": infer_fn(fp32.eval(), xi),
+                 "seqlab mixed": infer_fn(mixed.eval(), xi), "seqlab mixed loop": infer_fn(loop.eval(), xi)}
+    if kind == "GRU":
+        infer_fns["seqlab mixed torch kernel"] = on_torch_kernel(infer_fn(mixed.eval(), xi))
+    infer = measure(infer_fns, rounds, max(1, iterations // 4))
+    infer_fns["seqlab mixed"]()  # the chosen path, for the note below
     print(f"\n{kind} — B{BATCH} T{STEPS} F{FEATURES} H{UNITS} (inference B{INFER_BATCH})")
     report("train", train, BATCH)
     report("inference", infer, INFER_BATCH)
+    print(f"  seqlab mixed paths: train {train_path} [{train_path.kernel}]; "
+          f"inference {mixed.layers[0].path} [{mixed.layers[0].path.kernel}]")
 
 
 def main():
@@ -155,6 +174,8 @@ def main():
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU capability "
           f"{torch.backends.cpu.get_cpu_capability()}, median of {args.rounds} interleaved rounds; "
           "ratios: throughput / raw torch fp32 throughput")
+    with contextlib.suppress(OSError):
+        print("load:", os.getloadavg(), f"on {os.cpu_count()} CPUs", flush=True)
     for kind in args.kinds.split(","):
         run(kind, args.rounds, args.iterations)
 
