@@ -78,6 +78,7 @@ def test_a_mixed_layer_runs_the_kernel_where_measured_and_gives_the_loops_number
         got = layer(x)
         assert layer.path.kernel == "seqlab" and layer.path.name == "fused"
         assert layer.path.reason.startswith("seqlab's bfloat16 GRU inference kernel: measured 1.35x")
+        assert layer.summary_note() == f"last call on the {layer.path}"
         with force_path("loop"):  # cells.py's step under the same policy
             loop = layer(x)
         with force_path("fused"):  # torch's kernel, forced
@@ -108,22 +109,23 @@ def test_a_stateful_mixed_layer_carries_the_same_state_on_either_kernel(monkeypa
         torch.testing.assert_close(got.float(), want.float(), **BF16)
 
 
+def kernel(cell="gru", training=False, compute_dtype="bfloat16", masked=False, **shape):
+    return choose_path(cell, training=training, compute_dtype=compute_dtype, masked=masked,
+                       **{**SHAPE, **shape}).kernel
+
+
 def test_the_chooser_runs_the_kernel_only_where_it_was_measured_faster(monkeypatch):
     monkeypatch.setattr(paths, "platform_of", lambda device: "cpu:AVX512+AMX")
-    bf16 = dict(compute_dtype="bfloat16")
-    assert choose_path("gru", training=False, **bf16, **SHAPE).kernel == "seqlab"
-    assert choose_path("gru", training=False, **bf16, **{**SHAPE, "batch": 256, "units": 64}).kernel == "seqlab"
+    assert kernel() == "seqlab" and kernel(batch=256, units=64) == "seqlab"
     # below every entry's batch/units, masked, training, float32, LSTM: torch's kernels
-    assert choose_path("gru", training=False, **bf16, **{**SHAPE, "batch": 64}).kernel == "torch"
-    assert choose_path("gru", training=False, **bf16, **{**SHAPE, "batch": 512, "units": 32}).kernel == "torch"
-    assert choose_path("gru", training=False, masked=True, **bf16, **SHAPE).kernel == "torch"
-    training = choose_path("gru", training=True, **bf16, **SHAPE)
+    assert kernel(batch=64) == "torch" and kernel(batch=512, units=32) == "torch"
+    assert kernel(masked=True) == "torch"
+    assert kernel(compute_dtype="float32") == "torch" and kernel("lstm") == "torch"
+    training = choose_path("gru", training=True, compute_dtype="bfloat16", **SHAPE)
     assert training.kernel == "torch" and training.float32_kernel  # the AVX512 fact holds on AMX
-    assert choose_path("gru", training=False, **SHAPE).kernel == "torch"
-    assert choose_path("lstm", training=False, **bf16, **SHAPE).kernel == "torch"
     # a CPU without AMX has no fast bfloat16 matmul: not measured, torch's kernel
     monkeypatch.setattr(paths, "platform_of", lambda device: "cpu:AVX512")
-    assert choose_path("gru", training=False, **bf16, **SHAPE).kernel == "torch"
+    assert kernel() == "torch"
 
 
 def test_a_masked_mixed_call_runs_torchs_kernel(monkeypatch):

@@ -347,7 +347,7 @@ class RecurrentLayer(Layer):
     def summary_note(self) -> str | None:
         reasons = self._loop_reasons(training=True)
         notes = [f"step loop ({_LOOP_COST}): " + "; ".join(reasons)] if reasons else []
-        if self.path is not None and self.path.name != "fused" and not reasons:
+        if self.path is not None and (self.path.name, self.path.kernel) != ("fused", "torch") and not reasons:
             notes.append(f"last call on the {self.path}")
         return "; ".join(notes) or None
 
