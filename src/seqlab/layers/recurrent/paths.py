@@ -71,29 +71,30 @@ class Fact:
     kernel: str = "torch"
 
 
-# seqlab's GRU inference kernel (gru_inference.py) under a bfloat16 compute dtype, inference
-# throughput / raw torch's fused float32 GRU (torch.nn.GRU), on the 2-core Xeon (AVX-512 + AMX),
-# torch 2.13, 1 thread, this process's CPU time, median of 3 interleaved rounds, load ~2.4,
-# 2026-12-07 (a one-off script timing `run_gru_inference` against `nn.GRU`, return_sequences=False;
-# torch's own bfloat16 kernel on cast copies alongside, for comparison):
-#   T50 F8 H128:  B32 0.98x (torch bf16 0.78x)  B64 1.12x (0.89x)  B128 1.35x (0.95x)
-#                 B256 1.92x (1.12x)  B1024 3.47x (1.45x)
-#   T50 F8 H256:  B64 1.38x (1.30x)  B1024 4.94x (1.80x)
-#   H64:          B64 T50 F8 0.74x (0.60x)  B256 T100 F16 1.37x (0.90x)  B1024 T50 F8 2.16x (1.02x)
-#   H32:          B1024 T7 F1 1.27x (0.54x)  B1024 T50 F8 1.53x (0.55x)
-# and in benchmarks/bench_mixed_precision.py (the `seqlab mixed` inference row, B1024 T50 F8
-# H128; see README.md). Entries start where every measured shape won by >= 1.27x; smaller
-# batches (B64 H128 1.12x, B32 0.98x) keep torch's kernel. Without AMX the bfloat16 matmul has
-# no fast unit: no entry.
+# seqlab's GRU inference kernel (gru_inference.py) under a bfloat16 compute dtype: inference
+# throughput / raw torch's fused float32 GRU (nn.GRU), torch's own bfloat16 kernel on cast copies
+# in brackets, on the 2-core Xeon (AVX-512 + AMX), torch 2.13, 1 thread, this process's CPU time,
+# median of 3 interleaved rounds, 2026-12-07, load ~2.5:
+#   python benchmarks/bench_mixed_precision.py --threads 1 --rounds 3 --kinds "" --gru-shapes ...
+#   T50 F8 H128:  B32 0.94x (0.81x)  B64 1.08x (0.86x)  B128 1.46x (1.06x)  B256 2.22x (1.07x)
+#                 B1024 3.40x (1.26x)
+#   T50 F8 H256:  B64 1.37x (1.37x)  B1024 4.29x (1.60x)
+#   H64:          B64 T50 F8 0.74x (0.58x)  B256 T100 F16 1.67x (0.89x)  B1024 T50 F8 3.05x (1.20x)
+#   H32:          B512 T50 F8 1.35x (0.53x)  B1024 T7 F1 1.53x (0.55x)  B1024 T50 F8 1.83x (0.57x)
+# An earlier run the same day (load ~2.4) agreed within 0.1-0.6x (B128 H128 1.35x, B1024 H256
+# 4.94x, B1024 T7 H32 1.27x). In the full model (`seqlab mixed` inference row, B1024 T50 F8 H128,
+# --rounds 5 --threads 1, load ~4.5): 3.38x and 3.30x in two runs (torch's kernel 1.29x, 1.23x).
+# Entries start where every measured shape won by >= 1.27x; smaller batches (B64 H128 ~1.1x,
+# B32 < 1x) keep torch's kernel. Without AMX the bfloat16 matmul has no fast unit: no entry.
 _SEQLAB_GRU = "seqlab's bfloat16 GRU inference kernel: measured {} raw torch's float32 kernel on this CPU"
 
 FACTS: tuple[Fact, ...] = (
     Fact("cpu:AVX512+AMX", "gru", False, "bfloat16", 128, 128, "fused", False,
          _SEQLAB_GRU.format("1.35x-4.9x (B128-B1024, H128-H256)"), "seqlab"),
     Fact("cpu:AVX512+AMX", "gru", False, "bfloat16", 256, 64, "fused", False,
-         _SEQLAB_GRU.format("1.37x-2.2x (B256-B1024, H64)"), "seqlab"),
+         _SEQLAB_GRU.format("1.37x-3.05x (B256-B1024, H64)"), "seqlab"),
     Fact("cpu:AVX512+AMX", "gru", False, "bfloat16", 1024, 32, "fused", False,
-         _SEQLAB_GRU.format("1.27x-1.53x (B1024, H32)"), "seqlab"),
+         _SEQLAB_GRU.format("1.27x-1.83x (B1024, H32)"), "seqlab"),
     # Not in the table: GRU inference on the step loop. Measured loop / fused on the 2-core
     # Xeon (AVX-512 + AMX), torch 2.13, inference:
     #   2026-12-02, 2 threads (PERF_NOTES.md): B1024 T50 F8 H128 1.48x; B1024 T7 F1 H32 1.05x.
