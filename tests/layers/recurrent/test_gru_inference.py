@@ -4,11 +4,14 @@ where paths.FACTS measured it faster (AMX CPU, bfloat16 compute, inference, no m
 enough batch and units)."""
 import contextlib
 
+import numpy as np
 import pytest
 import torch
 
 from seqlab import mixed_precision
+from seqlab.inspect import trace
 from seqlab.layers import GRU
+from seqlab.layers.recurrent import layer as layer_module
 from seqlab.layers.recurrent import paths
 from seqlab.layers.recurrent.gru_inference import run_gru_inference
 from seqlab.layers.recurrent.paths import choose_path, force_path
@@ -138,3 +141,22 @@ def test_a_masked_mixed_call_runs_torchs_kernel(monkeypatch):
     with torch.no_grad():
         layer(x, mask=mask)
     assert layer.path.kernel == "torch"
+
+
+def test_a_hidden_state_trace_reads_the_kernels_outputs(monkeypatch):
+    monkeypatch.setattr(paths, "platform_of", lambda device: "cpu:AVX512+AMX")
+    set_random_seed(0)
+    x = torch.randn(128, 6, 8)
+    layer = mixed_gru(128, x)
+    chosen = []
+
+    def recording_choice(*args, **kwargs):
+        chosen.append(choose_path(*args, **kwargs))
+        return chosen[-1]
+
+    monkeypatch.setattr(layer_module, "choose_path", recording_choice)
+    hidden = trace(layer, x, record=["hidden"])[layer.name].hidden  # reads the kernel's outputs
+    every_step = trace(layer, x)[layer.name].hidden  # the step loop, recording every gate
+    assert [path.kernel for path in chosen] == ["seqlab", "torch"] and chosen[1].name == "loop"
+    assert hidden.dtype == np.float32 and hidden.shape == (128, 6, 128)
+    torch.testing.assert_close(torch.from_numpy(hidden), torch.from_numpy(every_step), **BF16)
