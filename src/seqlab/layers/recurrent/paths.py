@@ -55,8 +55,9 @@ class Fact:
 
     It applies to calls on ``platform`` (see :func:`platform_of`; a fact for ``'cpu:AVX512'``
     also holds on ``'cpu:AVX512+AMX'``, a CPU with more units) of ``cell_kind`` with this
-    ``training`` flag and ``compute_dtype`` whose batch and units are at least ``min_batch``
-    and ``min_units``; one whose ``kernel`` is ``'seqlab'`` only to calls without a mask.
+    ``training`` flag and ``compute_dtype`` whose batch, units and timesteps are at least
+    ``min_batch``, ``min_units`` and ``min_timesteps``; one whose ``kernel`` is ``'seqlab'``
+    only to calls without a mask.
     """
 
     platform: str
@@ -69,6 +70,7 @@ class Fact:
     float32_kernel: bool
     measured: str  # what was measured, where and when: shown as the reason
     kernel: str = "torch"
+    min_timesteps: int = 1
 
 
 # seqlab's GRU inference kernel (gru_inference.py) under a bfloat16 compute dtype: inference
@@ -84,17 +86,22 @@ class Fact:
 # An earlier run the same day (load ~2.4) agreed within 0.1-0.6x (B128 H128 1.35x, B1024 H256
 # 4.94x, B1024 T7 H32 1.27x). In the full model (`seqlab mixed` inference row, B1024 T50 F8 H128,
 # --rounds 5 --threads 1, load ~4.5): 3.38x and 3.30x in two runs (torch's kernel 1.29x, 1.23x).
-# Entries start where every measured shape won by >= 1.27x; smaller batches (B64 H128 ~1.1x,
+# Short sequences pay the per-call cost (stacking the weights, making the buffers) over few steps
+# (same command, load ~2): T1 B128 H128 0.64x, B256 H64 0.80x, B1024 H32 0.92x (B1024 H128
+# 2.76x); T2 B128 H128 0.76x, B1024 H32 0.98x; T4 B128 H128 1.07x, B256 H128 1.45x, B1024 H32
+# 1.20x; T7 B128 H128 1.30x, B256 H64 1.12x, B1024 F1 H32 1.28x; T16 B128 H128 1.58x, B256 H64
+# 1.57x. So every entry needs 7 timesteps or more (a step-at-a-time stateful call runs torch's).
+# Entries start where every measured shape won by >= 1.12x; smaller batches (B64 H128 ~1.1x,
 # B32 < 1x) keep torch's kernel. Without AMX the bfloat16 matmul has no fast unit: no entry.
 _SEQLAB_GRU = "seqlab's bfloat16 GRU inference kernel: measured {} raw torch's float32 kernel on this CPU"
 
 FACTS: tuple[Fact, ...] = (
     Fact("cpu:AVX512+AMX", "gru", False, "bfloat16", 128, 128, "fused", False,
-         _SEQLAB_GRU.format("1.35x-4.9x (B128-B1024, H128-H256)"), "seqlab"),
+         _SEQLAB_GRU.format("1.3x-4.9x (B128-B1024, H128-H256)"), kernel="seqlab", min_timesteps=7),
     Fact("cpu:AVX512+AMX", "gru", False, "bfloat16", 256, 64, "fused", False,
-         _SEQLAB_GRU.format("1.37x-3.05x (B256-B1024, H64)"), "seqlab"),
+         _SEQLAB_GRU.format("1.12x-3.05x (B256-B1024, H64)"), kernel="seqlab", min_timesteps=7),
     Fact("cpu:AVX512+AMX", "gru", False, "bfloat16", 1024, 32, "fused", False,
-         _SEQLAB_GRU.format("1.27x-1.83x (B1024, H32)"), "seqlab"),
+         _SEQLAB_GRU.format("1.27x-1.83x (B1024, H32)"), kernel="seqlab", min_timesteps=7),
     # Not in the table: GRU inference on the step loop. Measured loop / fused on the 2-core
     # Xeon (AVX-512 + AMX), torch 2.13, inference:
     #   2026-12-02, 2 threads (PERF_NOTES.md): B1024 T50 F8 H128 1.48x; B1024 T7 F1 H32 1.05x.
@@ -196,6 +203,7 @@ def choose_path(cell_kind: str, *, training: bool, compute_dtype: str = "float32
         if (_holds_on(fact.platform, platform) and fact.cell_kind == cell_kind
                 and fact.training == training and fact.compute_dtype == compute_dtype
                 and batch >= fact.min_batch and units >= fact.min_units
+                and timesteps >= fact.min_timesteps
                 and not (masked and fact.kernel == "seqlab")):
             return Path(fact.path, fact.measured, fact.float32_kernel, fact.kernel)
     return Path("fused", f"torch's fused kernel: the fastest measured on {platform} for this call")
