@@ -91,6 +91,8 @@ class Fact:
 # 2.76x); T2 B128 H128 0.76x, B1024 H32 0.98x; T4 B128 H128 1.07x, B256 H128 1.45x, B1024 H32
 # 1.20x; T7 B128 H128 1.30x, B256 H64 1.12x, B1024 F1 H32 1.28x; T16 B128 H128 1.58x, B256 H64
 # 1.57x. So every entry needs 7 timesteps or more (a step-at-a-time stateful call runs torch's).
+# Shapes off these axes, all winning: B128 T20 F256 H128 1.42x, B128 T20 H512 2.11x, B2048 T10
+# H128 2.94x, B128 T200 H128 1.97x.
 # Entries start where every measured shape won by >= 1.12x; smaller batches (B64 H128 ~1.1x,
 # B32 < 1x) keep torch's kernel. Without AMX the bfloat16 matmul has no fast unit: no entry.
 _SEQLAB_GRU = "seqlab's bfloat16 GRU inference kernel: measured {} raw torch's float32 kernel on this CPU"
