@@ -68,9 +68,12 @@ def build_model(precision="fp32"):
     try:
         model = tf.keras.Sequential()
         model.add(tf.keras.layers.LSTM(16, input_shape=(timesteps, features)))
-        model.add(tf.keras.layers.Dense(features, activation='softmax', dtype="float32"))
+        model.add(tf.keras.layers.Dense(features, activation='softmax'))
     finally:
-        tf.keras.mixed_precision.set_global_policy(None)
+        if precision == "bf16":
+            tf.keras.mixed_precision.set_global_policy(None)
+    if precision == "bf16":
+        model.layers[-1].dtype_policy = "float32"
     model.compile(
         loss=tf.keras.losses.categorical_crossentropy,
         optimizer=tf.keras.optimizers.Adam(learning_rate=0.001),
