@@ -12,11 +12,7 @@ Dense(1) head) and inference, for:
 * seqlab compiled loop: the loop with the cell step compiled (``force_path('compiled_loop')``);
   its one-time compile cost is printed with the number of calls it takes to pay it back;
 * seqlab trace: :func:`seqlab.inspect.trace` (inference only; records every gate), and
-  ``trace hidden``: ``trace(record=['hidden'])``; ``trace floor``: raw torch's inference plus
-  writing fresh arrays the size of a full trace's output (an LSTM's four gates and cell state
-  beside the hidden states it outputs anyway) — what any trace costs at least on this machine,
-  whose first touch of fresh memory (a page fault per 4 KiB) is slow: a trace's ratio to
-  raw torch cannot exceed ``trace floor``'s;
+  ``trace hidden``: ``trace(record=['hidden'])``;
 * jit: the train step with ``torch.compile`` on the model, as ``compile(jit_compile=True)``;
 * Keras 3 (only when ``import keras`` works; the ``bench`` extra): the same model in Keras on
   the torch backend (and TensorFlow's when installed), timed in a subprocess against raw torch
@@ -137,19 +133,6 @@ def trace_fn(model, x, record=("gates", "cell", "hidden")):
     return step
 
 
-def trace_floor_fn(raw_infer, x, units, arrays):
-    """Raw inference plus ``arrays`` fresh ``(N, L, units)`` float32 arrays written once each:
-    the memory a full trace must hand back, beside the hidden states."""
-    shape = (x.shape[0], x.shape[1], units)
-    source = torch.zeros(shape)
-
-    def step():
-        raw_infer()
-        return [torch.empty(shape).copy_(source) for _ in range(arrays)]  # held, as a trace's are
-
-    return step
-
-
 def on_path(path, fn):
     """``fn`` run with every recurrent layer forced onto ``path``."""
     def step():
@@ -212,8 +195,6 @@ def run(kind, workload, rounds, statistic, keras_backends, with_compile=True):
                  "loop": infer_fn(loop_model.eval(), xi), "trace": trace_fn(default_model, xi),
                  "trace hidden": trace_fn(default_model, xi, record=("hidden",)),
                  "hand loop": infer_fn(hand.eval(), xi)}
-    gates = 4 if kind == "LSTM" else 3
-    infer_fns["trace floor"] = trace_floor_fn(infer_fns["raw"], xi, units, gates + (kind == "LSTM"))
     costs = {}
     if with_compile:
         train_fns["compiled loop"] = on_path("compiled_loop", train_step_fn(compiled_model, x, y))
@@ -231,7 +212,7 @@ def run(kind, workload, rounds, statistic, keras_backends, with_compile=True):
         reference = table["raw"]
         parts = [f"raw torch {samples / reference:8.0f} samples/s"]
         for variant in ("default", "loop", "loop autograd", "compiled loop", "jit", "trace", "trace hidden",
-                        "trace floor", "hand loop"):
+                        "hand loop"):
             if variant in table:
                 parts.append(f"{variant} {reference / table[variant]:.2f}x")
         parts.append(f"loop/hand {table['hand loop'] / table['loop']:.2f}x")
