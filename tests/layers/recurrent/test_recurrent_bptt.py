@@ -89,6 +89,7 @@ def test_gradcheck_float64_of_each_activation(kind, activation, recurrent_activa
 
 
 LAYERS = {
+    "LSTM": lambda **kw: LSTM(4, use_cudnn=False, **kw),  # unmasked: trains in place (inplace_train.py)
     "LSTM-relu": lambda **kw: LSTM(4, activation="relu", **kw),
     "LSTM-hard_sigmoid": lambda **kw: LSTM(4, recurrent_activation="hard_sigmoid", use_cudnn=False, **kw),
     "GRU": lambda **kw: GRU(4, use_cudnn=False, **kw),

@@ -8,6 +8,7 @@ MODULES = ["seqlab.layers.recurrent.lstm", "seqlab.layers.recurrent.gru", "seqla
            "seqlab.layers.recurrent.wrappers", "seqlab.layers.recurrent.masking",
            "seqlab.layers.recurrent.embedding", "seqlab.layers.recurrent.loop", "seqlab.layers.recurrent.paths",
            "seqlab.layers.recurrent.inplace", "seqlab.layers.recurrent.bptt",
+           "seqlab.layers.recurrent.inplace_train",
            "seqlab.inspect.trace",
            "seqlab.inspect.gradients"]
 

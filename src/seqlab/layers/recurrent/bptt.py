@@ -166,14 +166,14 @@ def _function_for(device_type: str) -> type:
     if function is None:
         class StepLoopBPTT(torch.autograd.Function):
             forward = staticmethod(torch.amp.custom_fwd(_forward, device_type=device_type))
-            backward = staticmethod(_first_order_only(once_differentiable(
+            backward = staticmethod(first_order_only(once_differentiable(
                 torch.amp.custom_bwd(_backward, device_type=device_type))))
 
         function = _FUNCTIONS[device_type] = StepLoopBPTT
     return function
 
 
-def _first_order_only(backward):
+def first_order_only(backward):
     # once_differentiable alone only refuses a double backward when the incoming gradients
     # require grad; `torch.autograd.grad(..., create_graph=True)` of a loss does not, and would
     # silently get a second derivative without this layer's part. Grad mode is on in a backward

@@ -36,6 +36,8 @@ H128) and 0.59x (B1024 T7 F1 H32), where the step loop's trace ran at 0.39x / 0.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 Tensor = torch.Tensor
@@ -50,6 +52,56 @@ def stacked_weight(weight_ih: Tensor, weight_hh: Tensor, bias: Tensor | None) ->
         stacked[:, features] = bias
     stacked[:, features + 1:] = weight_hh
     return stacked
+
+
+@dataclass
+class LSTMRun:
+    """The buffers of one in-place run, feature-major (one column per sample).
+
+    ``columns[t]`` ``(F + 1 + H, N)`` is step ``t``'s matmul operand ``[x_t ; 1 ; ĥ_{t-1}]``
+    (``ĥ``: the hidden state as the recurrent matmul reads it, recurrent dropout applied);
+    ``gates`` i, f, g, o and ``cells``, ``hidden`` are ``(L, H, N)`` (the gates ``(1, H, N)``
+    when a run did not keep them).
+    """
+
+    columns: Tensor
+    gates: tuple
+    cells: Tensor
+    hidden: Tensor
+
+
+def lstm_forward(x: Tensor, states: tuple, weight: Tensor, recurrent_mask: Tensor | None = None,
+                 keep_gates: bool = True) -> LSTMRun:
+    """The in-place LSTM over ``x`` ``(N, L, F)`` from ``states`` ``(h_0, c_0)``, each ``(N, H)``,
+    with the :func:`stacked_weight` ``weight``; ``recurrent_mask`` ``(N, H)`` multiplies the
+    hidden state where it feeds the recurrent matmul (recurrent dropout). No gradients."""
+    batch, steps, features = x.shape
+    units = weight.shape[1] - features - 1
+    with torch.no_grad():
+        columns = x.new_empty(steps + 1, features + 1 + units, batch)
+        columns[:steps, :features] = x.permute(1, 2, 0)  # (L, F, N)
+        columns[:, features] = 1
+        read = columns[:, features + 1:]  # (L + 1, H, N): what step t's matmul reads, at t
+        mask = None if recurrent_mask is None else recurrent_mask.t()
+        # Without dropout the hidden states are what the next step reads: a view, no copy.
+        hidden = read[1:] if mask is None else x.new_empty(steps, units, batch)
+        torch.mul(states[0].t(), 1 if mask is None else mask, out=read[0])
+        z = x.new_empty(4 * units, batch)
+        z_i, z_f, z_g, z_o = z.split(units)
+        cells = x.new_empty(steps, units, batch)
+        gates = tuple(x.new_empty(steps if keep_gates else 1, units, batch) for _ in range(4))
+        tanh_c = x.new_empty(units, batch)
+        c = states[1].t()
+        for t in range(steps):
+            torch.mm(weight, columns[t], out=z)
+            slot = t if keep_gates else 0
+            i, f, g, o = (torch.sigmoid(z_i, out=gates[0][slot]), torch.sigmoid(z_f, out=gates[1][slot]),
+                          torch.tanh(z_g, out=gates[2][slot]), torch.sigmoid(z_o, out=gates[3][slot]))
+            c = torch.mul(f, c, out=cells[t]).addcmul_(i, g)
+            torch.mul(o, torch.tanh(c, out=tanh_c), out=hidden[t])
+            if mask is not None:
+                torch.mul(hidden[t], mask, out=read[t + 1])
+    return LSTMRun(columns, gates, cells, hidden)
 
 
 def run_lstm_inplace(x: Tensor, states: tuple, weight_ih: Tensor, weight_hh: Tensor,
@@ -77,31 +129,13 @@ def run_lstm_inplace(x: Tensor, states: tuple, weight_ih: Tensor, weight_hh: Ten
     ...     torch.allclose(hidden, lstm(x)[0], atol=1e-6)
     True
     """
-    batch, steps, features = x.shape
-    units = weight_hh.shape[1]
     with torch.no_grad():
-        weight = stacked_weight(weight_ih, weight_hh, bias)
-        # columns[t] = [x_t ; 1 ; h_{t-1}], step t's matmul operand; step t writes h_t into
-        # columns[t + 1], so the hidden states are a view of it (no copy per step).
-        columns = x.new_empty(steps + 1, features + 1 + units, batch)
-        columns[:steps, :features] = x.permute(1, 2, 0)  # (L, F, N)
-        columns[:, features] = 1
-        columns[0, features + 1:] = states[0].t()
-        hidden = columns[1:, features + 1:]  # (L, H, N)
-        z = x.new_empty(4 * units, batch)
-        z_i, z_f, z_g, z_o = z.split(units)
-        cells = x.new_empty(steps, units, batch)
-        gates = tuple(x.new_empty(steps if keep_gates else 1, units, batch) for _ in range(4))
-        tanh_c = x.new_empty(units, batch)
-        c = states[1].t()
-        for t in range(steps):
-            torch.mm(weight, columns[t], out=z)
-            slot = t if keep_gates else 0
-            i, f, g, o = (torch.sigmoid(z_i, out=gates[0][slot]), torch.sigmoid(z_f, out=gates[1][slot]),
-                          torch.tanh(z_g, out=gates[2][slot]), torch.sigmoid(z_o, out=gates[3][slot]))
-            c = torch.mul(f, c, out=cells[t]).addcmul_(i, g)
-            torch.mul(o, torch.tanh(c, out=tanh_c), out=hidden[t])
-    as_batch_first = lambda buffer: buffer.permute(2, 0, 1)  # noqa: E731  (L, H, N) -> (N, L, H)
-    return (as_batch_first(hidden), as_batch_first(cells),
-            tuple(as_batch_first(gate) for gate in gates) if keep_gates else (),
-            (hidden[-1].t(), cells[-1].t()))
+        run = lstm_forward(x, states, stacked_weight(weight_ih, weight_hh, bias), keep_gates=keep_gates)
+    return (batch_first(run.hidden), batch_first(run.cells),
+            tuple(batch_first(gate) for gate in run.gates) if keep_gates else (),
+            (run.hidden[-1].t(), run.cells[-1].t()))
+
+
+def batch_first(buffer: Tensor) -> Tensor:
+    """A feature-major ``(L, H, N)`` buffer as an ``(N, L, H)`` view."""
+    return buffer.permute(2, 0, 1)

@@ -18,7 +18,7 @@ from seqlab.checks import check_bool, check_int, check_rate, check_seed, format_
 from seqlab.layers.base import Layer
 from seqlab.layers.inputs import capturing_graph
 from seqlab.layers.penalties import check_regularizer
-from seqlab.layers.recurrent import bptt, compiled, fused, gru_inference, inplace, precision_path
+from seqlab.layers.recurrent import bptt, compiled, fused, gru_inference, inplace, inplace_train, precision_path
 from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks
 from seqlab.layers.recurrent.loop import StepRecord, run_loop
 from seqlab.layers.recurrent.paths import Path, choose_path
@@ -238,14 +238,17 @@ class RecurrentLayer(Layer):
             bias_ih, bias_hh = self.split_bias()
             loop_options = dict(mask=mask, recurrent_mask=recurrent_mask, return_sequences=self.return_sequences,
                                 zero_output_for_mask=self.zero_output_for_mask)
-            x_proj = self.project_inputs(x, bias_ih)  # its own autograd: dW_ih, db_ih
-            if path.backward == "bptt":
-                outputs, finals = bptt.run_sequence(self.cell, x_proj, states, self.weight_hh, bias_hh,
-                                                    **loop_options)
+            if path.backward == "bptt" and inplace_train.applies(self.cell, mask, self._autocast_dtype or x.dtype):
+                # The standard LSTM trains in place, its input projection inside (inplace_train.py).
+                outputs, finals = inplace_train.run_lstm(x, states, self.weight_ih, self.weight_hh, bias_ih,
+                                                         recurrent_mask, self.return_sequences)
+            elif path.backward == "bptt":
+                outputs, finals = bptt.run_sequence(self.cell, self.project_inputs(x, bias_ih), states,
+                                                    self.weight_hh, bias_hh, **loop_options)
             else:
                 step = compiled.step_function(self.cell) if path.name == "compiled_loop" else None
-                outputs, finals = run_loop(self.cell, x_proj, states, self.weight_hh, bias_hh,
-                                           record=record, step=step, **loop_options)
+                outputs, finals = run_loop(self.cell, self.project_inputs(x, bias_ih), states, self.weight_hh,
+                                           bias_hh, record=record, step=step, **loop_options)
             if recording:
                 self._recorder.add(self, record, mask)
         self.keeper.carry(finals)
