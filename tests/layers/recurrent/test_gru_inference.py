@@ -11,7 +11,7 @@ import torch
 from seqlab import mixed_precision
 from seqlab.inspect import trace
 from seqlab.layers import GRU
-from seqlab.layers.recurrent import layer as layer_module
+from seqlab.layers.recurrent import execution
 from seqlab.layers.recurrent import paths
 from seqlab.layers.recurrent.gru_inference import run_gru_inference
 from seqlab.layers.recurrent.paths import choose_path, force_path
@@ -155,7 +155,7 @@ def test_a_hidden_state_trace_reads_the_kernels_outputs(monkeypatch):
         chosen.append(choose_path(*args, **kwargs))
         return chosen[-1]
 
-    monkeypatch.setattr(layer_module, "choose_path", recording_choice)
+    monkeypatch.setattr(execution, "choose_path", recording_choice)
     hidden = trace(layer, x, record=["hidden"])[layer.name].hidden  # reads the kernel's outputs
     every_step = trace(layer, x)[layer.name].hidden  # the step loop, recording every gate
     assert [path.kernel for path in chosen] == ["seqlab", "torch"] and chosen[1].name == "loop"

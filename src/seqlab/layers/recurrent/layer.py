@@ -1,13 +1,12 @@
 """``RecurrentLayer``: what SimpleRNN, LSTM and GRU share — settings, weights in torch's layout
-with Keras's ``get_weights()``, masks, dropout, stateful states, and the choice between the two
-execution paths (torch's fused kernels, or the step loop).
+with Keras's ``get_weights()``, masks, dropout, stateful states; how a prepared call then runs
+(which path, which kernel, which backward) is :mod:`.execution`'s.
 
 The public layers (:mod:`.lstm`, :mod:`.gru`, :mod:`.simple_rnn`) only name their cell and
 their bias layout.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 import torch
@@ -18,10 +17,9 @@ from seqlab.checks import check_bool, check_int, check_rate, check_seed, format_
 from seqlab.layers.base import Layer
 from seqlab.layers.inputs import capturing_graph
 from seqlab.layers.penalties import check_regularizer
-from seqlab.layers.recurrent import bptt, compiled, fused, gru_inference, inplace, inplace_train, precision_path
+from seqlab.layers.recurrent import execution, fused
 from seqlab.layers.recurrent.cells import Cell, inverse_order, reorder_blocks
-from seqlab.layers.recurrent.loop import StepRecord, run_loop
-from seqlab.layers.recurrent.paths import Path, choose_path
+from seqlab.layers.recurrent.paths import Path
 from seqlab.layers.recurrent.state import StateKeeper
 from seqlab.layers.seeded import SeededDraws
 
@@ -217,125 +215,11 @@ class RecurrentLayer(Layer):
         recurrent_mask = None
         if training and self.recurrent_dropout > 0:
             recurrent_mask = self._dropout_mask(tuple(states[0].shape), self.recurrent_dropout, x)
-        recording = self._recorder is not None
-        # A trace reads the fused kernel's outputs where they hold all it asked for (hidden states
-        # only), and runs seqlab's in-place LSTM kernel where it applies (every gate, no mask, no
-        # gradients: inplace.py); otherwise it records on the step loop.
-        fused_trace = recording and (self._recorder.record == {"hidden"} and not self.zero_output_for_mask
-                                     or self._inplace_traceable(mask, recurrent_mask))
-        path = self._choose_path(x, states, training, recording and not fused_trace, recurrent_mask, mask)
-        if not recording:  # a trace's path says nothing about how the model runs
-            self.path = path
-        if path.name == "fused" and recording:
-            outputs, finals = self._record_fused(x, states, mask, path)
-        elif path.name == "fused":
-            outputs, finals = self._run_fused(x, states, mask, float32_kernel=path.float32_kernel,
-                                              kernel=path.kernel)
-        else:
-            if not recording:
-                self._announce_loop(training)
-            record = self._recorder.new_record() if recording else None
-            bias_ih, bias_hh = self.split_bias()
-            loop_options = dict(mask=mask, recurrent_mask=recurrent_mask, return_sequences=self.return_sequences,
-                                zero_output_for_mask=self.zero_output_for_mask)
-            if path.backward == "bptt" and inplace_train.applies(self.cell, mask, self._autocast_dtype or x.dtype):
-                # The standard LSTM trains in place, its input projection inside (inplace_train.py).
-                outputs, finals = inplace_train.run_lstm(x, states, self.weight_ih, self.weight_hh, bias_ih,
-                                                         recurrent_mask, self.return_sequences)
-            elif path.backward == "bptt":
-                outputs, finals = bptt.run_sequence(self.cell, self.project_inputs(x, bias_ih), states,
-                                                    self.weight_hh, bias_hh, **loop_options)
-            else:
-                step = compiled.step_function(self.cell) if path.name == "compiled_loop" else None
-                outputs, finals = run_loop(self.cell, self.project_inputs(x, bias_ih), states, self.weight_hh,
-                                           bias_hh, record=record, step=step, **loop_options)
-            if recording:
-                self._recorder.add(self, record, mask)
+        outputs, finals = execution.run(self, x, states, mask, recurrent_mask, training)
         self.keeper.carry(finals)
         if self.return_state:
             return [outputs, *finals]
         return outputs
-
-    def _inplace_traceable(self, mask, recurrent_mask) -> bool:
-        return (self.kernel_name == "lstm" and mask is None and recurrent_mask is None
-                and self._autocast_dtype is None and not torch.is_grad_enabled())
-
-    def _record_fused(self, x, states, mask, path: Path):
-        """A trace's run without the step loop: the hidden states off the fused kernel, or every
-        gate and state from the in-place LSTM kernel."""
-        record = self._recorder.new_record()
-        if self._recorder.record == {"hidden"} and not self.zero_output_for_mask:
-            sequences, finals = self._run_fused(x, states, mask, path.float32_kernel, return_sequences=True,
-                                                kernel=path.kernel)
-            record.set_sequences((), (sequences,))
-        else:
-            bias_ih, _ = self.split_bias()
-            sequences, cells, gates, finals = inplace.run_lstm_inplace(
-                x, states, self.weight_ih, self.weight_hh, bias_ih, keep_gates=record.keep_gates)
-            record.set_sequences(gates, (sequences, cells) if record.keep_states else ())
-        self._recorder.add(self, record, mask)
-        return (sequences if self.return_sequences else sequences[:, -1]), finals
-
-    def _choose_path(self, x, states, training, recording, recurrent_mask, mask) -> Path:
-        # Recurrent dropout has no fused kernel; it is in use exactly when `recurrent_mask` is.
-        reasons = self._loop_reasons(training=recurrent_mask is not None)
-        if recording:
-            reasons.append("seqlab.inspect is recording every step")
-        if mask is not None and capturing_graph():
-            # The fused masked path sorts and packs by lengths read from the mask's values, which
-            # a captured graph cannot; the step loop follows any mask with tensor ops.
-            reasons.append("an exported graph follows the mask step by step")
-        # Gradients can be asked for only with grad mode on and something requiring them.
-        grads = torch.is_grad_enabled() and any(
-            t.requires_grad for t in (x, *states, *self.parameters()))
-        batch, steps, *_ = x.shape
-        path = choose_path(self.cell.kind, training=grads, compute_dtype=self.compute_dtype,
-                           device=x.device, batch=batch, timesteps=steps, features=x.shape[-1],
-                           units=self.units, loop_reasons=tuple(reasons), use_cudnn=self.use_cudnn,
-                           masked=mask is not None)
-        if path.name != "loop" or not grads:
-            return path
-        return dataclasses.replace(path, backward=self._loop_backward())
-
-    def _loop_backward(self) -> str:
-        """How the step loop takes its gradients: by hand (:mod:`.bptt`) where it can."""
-        if self._recorder is not None:  # any trace (hidden states only too) reads the loop's record
-            why = "seqlab.inspect is recording every step"
-        elif torch.compiler.is_compiling():
-            why = "inside torch.compile, which traces the loop's graph itself"
-        else:
-            why = bptt.unsupported(self.cell)
-        return "bptt" if why is None else f"autograd: {why}"
-
-    def _run_fused(self, x, states, mask, float32_kernel=False, return_sequences=None, kernel="torch"):
-        return_sequences = self.return_sequences if return_sequences is None else return_sequences
-        bias_ih, bias_hh = self.split_bias()
-        params = [self.weight_ih, self.weight_hh]
-        if self.use_bias:
-            # torch's kernels add two biases; Keras's LSTM/SimpleRNN have one: add zeros.
-            params += [bias_ih, bias_hh if bias_hh is not None else torch.zeros_like(bias_ih)]
-        # Ask the kernel to keep what backward needs only when a gradient can be asked for.
-        train = torch.is_grad_enabled() and any(
-            t.requires_grad for t in (*params, x, *states))
-        if kernel == "seqlab":  # paths.FACTS: seqlab's GRU inference kernel measured faster here
-            return gru_inference.run_gru_inference(x, states[0].to(x.dtype), params,
-                                                   return_sequences=return_sequences)
-        if float32_kernel:  # paths.FACTS: torch's low-precision kernel measured slower here
-            cast = torch.float32
-        elif self._autocast_dtype is None:
-            cast = None
-        else:  # a mixed layer: which low-precision kernel runs fast (precision_path's measurements)
-            cast = precision_path.fused_dtype(self.kernel_name, self._autocast_dtype, x.device.type)
-        if cast is None:  # float32 layers, and mixed ones whose kernel autocast runs fast
-            return fused.run_fused(self.kernel_name, x, states, params, mask=mask,
-                                   return_sequences=return_sequences,
-                                   zero_output_for_mask=self.zero_output_for_mask, train=train)
-        with torch.autocast(x.device.type, enabled=False):
-            outputs, finals = fused.run_fused(self.kernel_name, x.to(cast), tuple(s.to(cast) for s in states),
-                                              [p.to(cast) for p in params], mask=mask,
-                                              return_sequences=return_sequences,
-                                              zero_output_for_mask=self.zero_output_for_mask, train=train)
-        return outputs.to(x.dtype), tuple(f.to(x.dtype) for f in finals)
 
     def _check_mask(self, mask, batch, steps, device):
         if mask is None:
