@@ -31,8 +31,9 @@ keeps such views as they are).
 
 It agrees with the step loop to float32 rounding (``tests/layers/recurrent/test_inplace.py``),
 which is how the arrangement is checked to be the same maths. Measured against raw torch's
-fused inference on the 2-core Xeon (1 thread, 2026-12-07): a full trace at 0.66x (B1024 T50 F8
-H128) and 0.59x (B1024 T7 F1 H32), where the step loop's trace ran at 0.39x / 0.30x.
+fused inference on the quiet 2-core Xeon (``benchmarks/bench_recurrent.py --rounds 3``,
+2026-12-07): a full trace at 0.63x (B1024 T50 F8 H128) and 0.75x (B1024 T7 F1 H32) at 1 thread,
+0.59-0.71x and 0.49x at 2, where the step loop's trace ran at 0.34x / 0.31x.
 """
 from __future__ import annotations
 
