@@ -125,7 +125,7 @@ def test_the_chooser_runs_the_kernel_only_where_it_was_measured_faster(monkeypat
     assert kernel(masked=True) == "torch"
     assert kernel(timesteps=6) == "torch" and kernel(timesteps=7) == "seqlab"  # short: per-call costs
     assert kernel(compute_dtype="float32") == "torch" and kernel("lstm") == "torch"
-    training = choose_path("gru", training=True, compute_dtype="bfloat16", **SHAPE)
+    training = choose_path("gru", training=True, compute_dtype="bfloat16", **{**SHAPE, "timesteps": 20})
     assert training.kernel == "torch" and training.float32_kernel  # the AVX512 fact holds on AMX
     # a CPU without AMX has no fast bfloat16 matmul: not measured, torch's kernel
     monkeypatch.setattr(paths, "platform_of", lambda device: "cpu:AVX512")

@@ -135,6 +135,38 @@ def test_bfloat16_gru_training_keeps_the_float32_kernel(monkeypatch):
     torch.testing.assert_close(out.float(), reference, rtol=2**-8, atol=1e-6)
 
 
+def test_bfloat16_gru_training_on_amx_takes_the_loop_where_measured_faster(monkeypatch):
+    monkeypatch.setattr(paths, "platform_of", lambda device: "cpu:AVX512+AMX")
+    train = dict(training=True, compute_dtype="bfloat16")
+    loop = choose_path("gru", **train, batch=64, timesteps=50, features=8, units=128)
+    assert loop.name == "loop" and "hand-written backward" in loop.reason
+    for smaller in (dict(batch=32), dict(units=64), dict(timesteps=20)):
+        shape = {**dict(batch=64, timesteps=50, features=8, units=128), **smaller}
+        assert choose_path("gru", **train, **shape).float32_kernel  # not measured faster: float32 kernel
+    assert choose_path("gru", **train, masked=True, batch=64, timesteps=50, features=8, units=128).float32_kernel
+    monkeypatch.setattr(paths, "platform_of", lambda device: "cpu:AVX512")  # no AMX: not measured
+    assert choose_path("gru", **train, batch=64, timesteps=50, features=8, units=128).float32_kernel
+    # The layer: gradients from the hand-written backward, within bfloat16 of the float32 kernel's.
+    monkeypatch.setattr(paths, "platform_of", lambda device: "cpu:AVX512+AMX")
+    set_random_seed(0)
+    x = torch.randn(64, 50, 3)
+    layers = [GRU(128) for _ in range(2)]
+    for layer in layers:
+        layer(x)
+    # Moderate weights: with larger ones 50 chaotic steps amplify bfloat16's rounding on any path.
+    layers[0].set_weights([np.random.uniform(-0.3, 0.3, w.shape) for w in layers[0].get_weights()])
+    layers[1].set_weights(layers[0].get_weights())
+    grads = []
+    for layer, policy in zip(layers, ("mixed_bfloat16", "float32")):
+        layer.dtype_policy = policy
+        layer(x).float().square().mean().backward()
+        grads.append([p.grad for p in layer.parameters()])
+    assert layers[0].path.name == "loop" and layers[0].path.backward == "bptt"
+    for mixed, full in zip(*grads):
+        assert mixed.dtype == torch.float32  # variables and their gradients stay float32
+        torch.testing.assert_close(mixed, full, rtol=0, atol=2**-5 * full.abs().max().item())
+
+
 @pytest.mark.slow
 def test_compiled_step_equals_the_eager_step():
     # torch.compile works on this platform (CPU, torch 2.13): a fallback here is a failure.

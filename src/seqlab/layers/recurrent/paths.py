@@ -60,8 +60,8 @@ class Fact:
     It applies to calls on ``platform`` (see :func:`platform_of`; a fact for ``'cpu:AVX512'``
     also holds on ``'cpu:AVX512+AMX'``, a CPU with more units) of ``cell_kind`` with this
     ``training`` flag and ``compute_dtype`` whose batch, units and timesteps are at least
-    ``min_batch``, ``min_units`` and ``min_timesteps``; one whose ``kernel`` is ``'seqlab'``
-    only to calls without a mask.
+    ``min_batch``, ``min_units`` and ``min_timesteps``; one whose ``kernel`` is ``'seqlab'``, or
+    that is ``unmasked_only`` (measured without a mask), only to calls without a mask.
     """
 
     platform: str
@@ -75,6 +75,7 @@ class Fact:
     measured: str  # what was measured, where and when: shown as the reason
     kernel: str = "torch"
     min_timesteps: int = 1
+    unmasked_only: bool = False
 
 
 # seqlab's GRU inference kernel (gru_inference.py) under a bfloat16 compute dtype: inference
@@ -119,6 +120,21 @@ FACTS: tuple[Fact, ...] = (
     # The one shape where it had won lost in the next run, so it does not earn an entry: the
     # chooser must never be slower than the fused kernel. Re-measure on a quiet machine
     # before adding it back (Fact("cpu:AVX512", "gru", False, "float32", 1024, 128, "loop", ...)).
+    # GRU training under bfloat16 on the step loop (its matmuls in bfloat16 on AMX, gradients
+    # from bptt.py's hand-written backward) against the float32 fused kernel the next entry
+    # runs, both as ratios to raw torch's float32 GRU training (fwd + bwd + Adam, Dense(1) head),
+    # 2026-12-07, quiet machine, median of 5 interleaved rounds, 1 thread / 2 threads:
+    #   B64 T50 F8 H128: loop 1.12-1.16x / 1.03-1.14x (four runs each), fused float32 1.04-1.10x /
+    #     1.00-1.07x;  B128 T50 H128 1.29x / 1.21x (fused 1.06x / 1.01x);  B64 T50 H256 1.63x /
+    #     1.37x (1.03x / 1.01x);  B256 T50 F16 H128 1.36x / 1.33x (1.03x / 1.05x).
+    #   Losing: B16 T50 H128 0.90x / 0.83x;  B64 T50 H64 0.93x / 0.94x;  B64 T10 H128 0.92x /
+    #     0.89x;  B64 T20 H128 1.03x / 0.97x;  B32 T7 F1 H32 0.65x / 0.64x.
+    # So the loop trains where batch >= 64, units >= 128 and 50 steps or more, unmasked (masks
+    # were not measured); elsewhere the float32 kernel.
+    Fact("cpu:AVX512+AMX", "gru", True, "bfloat16", 64, 128, "loop", False,
+         "the bfloat16 step loop with its hand-written backward trains at 1.03x-1.63x raw torch's "
+         "float32 GRU on this CPU (B64-B256, H128-H256, 50 steps), above the float32 kernel",
+         min_timesteps=50, unmasked_only=True),
     # PERF_NOTES.md 2026-12-02, same machine: torch's GRU under bfloat16 autocast trains at
     # 0.8x its float32 kernel (4.5k -> 3.6k samples/s), so training keeps the float32 kernel.
     Fact("cpu:AVX512", "gru", True, "bfloat16", 1, 1, "fused", True,
@@ -210,6 +226,6 @@ def choose_path(cell_kind: str, *, training: bool, compute_dtype: str = "float32
                 and fact.training == training and fact.compute_dtype == compute_dtype
                 and batch >= fact.min_batch and units >= fact.min_units
                 and timesteps >= fact.min_timesteps
-                and not (masked and fact.kernel == "seqlab")):
+                and not (masked and (fact.kernel == "seqlab" or fact.unmasked_only))):
             return Path(fact.path, fact.measured, fact.float32_kernel, kernel=fact.kernel)
     return Path("fused", f"torch's fused kernel: the fastest measured on {platform} for this call")
