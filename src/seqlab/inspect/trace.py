@@ -88,8 +88,9 @@ def _collect(model: torch.nn.Module, per_layer) -> dict:
 def trace(model: torch.nn.Module, x, mask=None, layer: str | None = None, record=RECORDABLE) -> dict:
     """Look inside every recurrent layer of ``model`` while it reads ``x``.
 
-    The model runs once in inference mode; each recurrent layer runs the step loop with the
-    very parameters its fused path uses, and records its gates and states. A layer in the
+    The model runs once in inference mode; each recurrent layer records its gates and states
+    from the very parameters its fused path uses (an unmasked float32 LSTM on seqlab's in-place
+    LSTM kernel, other layers on the step loop). A layer in the
     middle of a stack sees what the layers before it output, and what the model outputs is
     unchanged (stateful layers keep their carried state).
 
