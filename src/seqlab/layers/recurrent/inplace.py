@@ -86,7 +86,7 @@ def lstm_forward(x: Tensor, states: tuple, weight: Tensor, recurrent_mask: Tenso
         mask = None if recurrent_mask is None else recurrent_mask.t()
         # Without dropout the hidden states are what the next step reads: a view, no copy.
         hidden = read[1:] if mask is None else x.new_empty(steps, units, batch)
-        torch.mul(states[0].t(), 1 if mask is None else mask, out=read[0])
+        read[0] = states[0].t() if mask is None else states[0].t() * mask
         z = x.new_empty(4 * units, batch)
         z_i, z_f, z_g, z_o = z.split(units)
         cells = x.new_empty(steps, units, batch)
@@ -130,7 +130,7 @@ def run_lstm_inplace(x: Tensor, states: tuple, weight_ih: Tensor, weight_hh: Ten
     ...     torch.allclose(hidden, lstm(x)[0], atol=1e-6)
     True
     """
-    with torch.no_grad():
+    with torch.no_grad():  # stacking the weights too: no graph for a copy nothing differentiates
         run = lstm_forward(x, states, stacked_weight(weight_ih, weight_hh, bias), keep_gates=keep_gates)
     return (batch_first(run.hidden), batch_first(run.cells),
             tuple(batch_first(gate) for gate in run.gates) if keep_gates else (),

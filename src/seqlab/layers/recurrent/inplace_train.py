@@ -83,11 +83,8 @@ class _InplaceLSTM(torch.autograd.Function):
         steps, units, batch = cells.shape
         weight_hh_t = weight[:, features + 1:].t()  # (H, 4H)
         mask = None if mask is None else mask.t()  # (H, N)
-        # dy[t]: the gradient reaching h_t from the outputs, (H, N), or None.
-        if ctx.return_sequences:
-            dy = None if d_outputs is None else d_outputs.permute(1, 2, 0)
-        else:
-            dy = None
+        # dy[t]: the gradient reaching h_t from output t, (H, N); None when only the last is output.
+        dy = d_outputs.permute(1, 2, 0) if ctx.return_sequences and d_outputs is not None else None
         dz_all = cells.new_empty(steps, 4 * units, batch)
         dh = cells.new_zeros(units, batch)
         dc = cells.new_zeros(units, batch)

@@ -59,7 +59,8 @@ class StepRecord:
             buffer[t].copy_(value)
 
     def set_sequences(self, gates: tuple, states: tuple) -> None:
-        """Record whole sequences at once, each ``(N, L, ...)`` (a fused run's, see :mod:`.replay`)."""
+        """Record whole sequences at once, each ``(N, L, ...)``: the fused kernel's hidden states, or
+        the buffers of the in-place LSTM kernel (:mod:`.inplace`)."""
         self._gate_buffers = tuple(gate.movedim(1, 0) for gate in gates)
         self._state_buffers = tuple(state.movedim(1, 0) for state in states)
 

@@ -60,8 +60,8 @@ class Fact:
     It applies to calls on ``platform`` (see :func:`platform_of`; a fact for ``'cpu:AVX512'``
     also holds on ``'cpu:AVX512+AMX'``, a CPU with more units) of ``cell_kind`` with this
     ``training`` flag and ``compute_dtype`` whose batch, units and timesteps are at least
-    ``min_batch``, ``min_units`` and ``min_timesteps``; one whose ``kernel`` is ``'seqlab'``, or
-    that is ``unmasked_only`` (measured without a mask), only to calls without a mask.
+    ``min_batch``, ``min_units`` and ``min_timesteps``; one that is ``unmasked_only`` (measured
+    without a mask, or naming seqlab's kernel, which takes none) only to calls without a mask.
     """
 
     platform: str
@@ -104,11 +104,14 @@ _SEQLAB_GRU = "seqlab's bfloat16 GRU inference kernel: measured {} raw torch's f
 
 FACTS: tuple[Fact, ...] = (
     Fact("cpu:AVX512+AMX", "gru", False, "bfloat16", 128, 128, "fused", False,
-         _SEQLAB_GRU.format("1.3x-4.9x (B128-B1024, H128-H256)"), kernel="seqlab", min_timesteps=7),
+         _SEQLAB_GRU.format("1.3x-4.9x (B128-B1024, H128-H256)"), kernel="seqlab", min_timesteps=7,
+         unmasked_only=True),
     Fact("cpu:AVX512+AMX", "gru", False, "bfloat16", 256, 64, "fused", False,
-         _SEQLAB_GRU.format("1.12x-3.05x (B256-B1024, H64)"), kernel="seqlab", min_timesteps=7),
+         _SEQLAB_GRU.format("1.12x-3.05x (B256-B1024, H64)"), kernel="seqlab", min_timesteps=7,
+         unmasked_only=True),
     Fact("cpu:AVX512+AMX", "gru", False, "bfloat16", 1024, 32, "fused", False,
-         _SEQLAB_GRU.format("1.27x-1.83x (B1024, H32)"), kernel="seqlab", min_timesteps=7),
+         _SEQLAB_GRU.format("1.27x-1.83x (B1024, H32)"), kernel="seqlab", min_timesteps=7,
+         unmasked_only=True),
     # Not in the table: GRU inference on the step loop. Measured loop / fused on the 2-core
     # Xeon (AVX-512 + AMX), torch 2.13, inference:
     #   2026-12-02, 2 threads (PERF_NOTES.md): B1024 T50 F8 H128 1.48x; B1024 T7 F1 H32 1.05x.
@@ -226,6 +229,6 @@ def choose_path(cell_kind: str, *, training: bool, compute_dtype: str = "float32
                 and fact.training == training and fact.compute_dtype == compute_dtype
                 and batch >= fact.min_batch and units >= fact.min_units
                 and timesteps >= fact.min_timesteps
-                and not (masked and (fact.kernel == "seqlab" or fact.unmasked_only))):
+                and not (masked and fact.unmasked_only)):
             return Path(fact.path, fact.measured, fact.float32_kernel, kernel=fact.kernel)
     return Path("fused", f"torch's fused kernel: the fastest measured on {platform} for this call")
