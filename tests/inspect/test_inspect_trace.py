@@ -104,8 +104,10 @@ def test_trace_leaves_stateful_models_and_training_mode_unchanged():
     model(x)
     carried = [s.clone() for s in model.layers[0].states]
     model.train()
+    model.layers[1].eval()  # a mixed mode: each module gets its own back
     result = trace(model, x)[model.layers[0].name]
-    assert model.training and model.layers[0]._recorder is None
+    assert (model.training, model.layers[0].training, model.layers[1].training) == (True, True, False)
+    assert model.layers[0]._recorder is None
     for got, want in zip(model.layers[0].states, carried):
         torch.testing.assert_close(got, want, rtol=0, atol=0)
     # the trace started from the carried state, as the next call will

@@ -38,13 +38,16 @@ def run_recorded(model: torch.nn.Module, x, mask=None, grad: bool = False, recor
     """Run ``model`` on ``x`` in inference mode with every recurrent layer recording ``record``."""
     recorder = Recorder(model, record, keep_steps=grad)  # checks `record` before anything runs
     x = as_input(model, x)
-    was_training = model.training
-    model.eval()
+    # Inference mode for the modules in training mode only, each put back as it was.
+    training = [module for module in model.modules() if module.training]
+    for module in training:
+        module.training = False
     try:
         with torch.set_grad_enabled(grad), recorder:
             outputs = model(x) if mask is None else model(x, mask=torch.as_tensor(mask, device=model_device(model)))
     finally:
-        model.train(was_training)
+        for module in training:
+            module.training = True
     if not recorder.layers:
         raise ValueError(f"inspect: {type(model).__name__} has no recurrent layers (SimpleRNN, LSTM, "
                          "GRU) to look inside")

@@ -18,7 +18,10 @@ F32 = dict(rtol=0, atol=2e-6)
 
 
 @pytest.mark.parametrize("use_bias", [True, False])
-def test_inplace_kernel_equals_the_step_loop(use_bias):
+@pytest.mark.parametrize("one_block", [True, False], ids=["gates in one block", "gates in four buffers"])
+def test_inplace_kernel_equals_the_step_loop(use_bias, one_block, monkeypatch):
+    if not one_block:
+        monkeypatch.setattr(inplace, "ONE_BLOCK_BYTES", 0)
     torch.manual_seed(0)
     x = torch.randn(5, 9, 3)
     weight_ih, weight_hh = torch.randn(16, 3) * 0.5, torch.randn(16, 4) * 0.5
@@ -89,3 +92,24 @@ def test_the_inplace_kernel_runs_only_where_it_applies(monkeypatch):
         mixed_precision.set_global_policy(None)
     trace(mixed, x)  # computes in bfloat16: the loop under autocast
     assert calls == [1]
+
+
+def test_gates_share_one_block_up_to_its_size_limit_and_four_buffers_above(monkeypatch):
+    like = torch.empty(0)
+    gates, activations = inplace.gate_storage(like, slots=3, units=2, batch=5)
+    assert [activation for _, activation, _ in activations] == [torch.sigmoid, torch.tanh]
+    i, f, g, o = gates
+    # One sigmoid call covers i, f and o: adjacent (H, N) slabs of one step's block, then g.
+    assert f.data_ptr() - i.data_ptr() == o.data_ptr() - f.data_ptr() == g.data_ptr() - o.data_ptr() == 2 * 5 * 4
+    monkeypatch.setattr(inplace, "ONE_BLOCK_BYTES", 4 * 3 * 2 * 5 * 4 - 1)  # one byte under this run's block
+    gates, activations = inplace.gate_storage(like, slots=3, units=2, batch=5)
+    assert [activation for _, activation, _ in activations] == [torch.sigmoid] * 3 + [torch.tanh]
+    assert all(gate.is_contiguous() and gate.shape == (3, 2, 5) for gate in gates)
+
+
+def test_the_stacked_weight_orders_the_sigmoid_gates_first():
+    weight_ih, weight_hh, bias = torch.randn(8, 3), torch.randn(8, 2), torch.randn(8)
+    stacked = inplace.stacked_weight(weight_ih, weight_hh, bias)
+    rows = torch.cat([weight_ih, bias[:, None], weight_hh], 1).chunk(4)  # torch's i, f, g, o
+    torch.testing.assert_close(stacked, torch.cat([rows[0], rows[1], rows[3], rows[2]]), rtol=0, atol=0)
+    torch.testing.assert_close(inplace.in_torch_order(stacked), torch.cat(rows), rtol=0, atol=0)

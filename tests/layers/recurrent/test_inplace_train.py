@@ -6,13 +6,16 @@ import torch
 
 from seqlab import mixed_precision
 from seqlab.layers import LSTM
-from seqlab.layers.recurrent import bptt, inplace_train
+from seqlab.layers.recurrent import bptt, inplace, inplace_train
 from seqlab.utils import set_random_seed
 
 
 @pytest.mark.parametrize("return_sequences", [True, False])
 @pytest.mark.parametrize("dropout", [False, True])
-def test_gradcheck_float64(return_sequences, dropout):
+@pytest.mark.parametrize("one_block", [True, False], ids=["gates in one block", "gates in four buffers"])
+def test_gradcheck_float64(return_sequences, dropout, one_block, monkeypatch):
+    if not one_block:  # the storage of runs too big for one block, and its sigmoid_backward per gate
+        monkeypatch.setattr(inplace, "ONE_BLOCK_BYTES", 0)
     torch.manual_seed(0)
     n, steps, features, units = 3, 5, 2, 4
 

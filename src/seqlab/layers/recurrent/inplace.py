@@ -9,25 +9,29 @@ mask, arranged so that nothing is allocated inside the loop:
 
 * the input projection, the bias and the recurrent matmul are **one** matmul per step: each
   column of a small buffer holds ``[x_t ; 1 ; h_{t-1}]`` and the stacked weight
-  ``[W_ih | b | W_hh]`` (torch's own layout, side by side) maps it to the summed
-  pre-activations ``z``; no ``(N, L, 4H)`` projection is ever made (at batch 1024 its page
-  faults alone cost more than its arithmetic);
+  ``[W_ih | b | W_hh]`` maps it to the summed pre-activations ``z``; no ``(N, L, 4H)``
+  projection is ever made (at batch 1024 its page faults alone cost more than its arithmetic);
 * everything runs feature-major, one column per sample: ``z`` is ``(4H, N)``, so each gate's
   block is a contiguous ``(H, N)`` slab, where the sample-major ``(N, 4H)`` layout gives every
   gate as a strided view (``tanh`` on a strided view ran 2.7x slower than on a contiguous one,
   ``sigmoid`` 2.1x, at ``N=1024, H=128``);
-* every activation writes straight into the trace's own buffer for step ``t`` (``out=``), the
-  cell state is updated in place in its buffer, and the new hidden state is written where the
-  next step's matmul reads it, inside the buffer that is also the trace's hidden states.
+* the stacked weight's rows put the three sigmoid gates side by side (i, f, o, then g:
+  :data:`KERNEL_ORDER`), and a step's gates are kept in one ``(4H, N)`` slab of an
+  ``(L, 4H, N)`` block, so **one** ``sigmoid`` call activates i, f and o and one ``tanh`` the
+  candidate, each writing straight into the trace's block (``out=``); runs too big for one
+  block keep four ``(L, H, N)`` buffers and four calls (:data:`ONE_BLOCK_BYTES`);
+* the cell state is updated in place in its buffer, and the new hidden state is written where
+  the next step's matmul reads it, inside the buffer that is also the trace's hidden states;
+  every per-step view is made once before the loop, so the loop only calls kernels.
 
-Equations (gate order i, f, g, o, as :mod:`.cells`)::
+Equations (gates named as :mod:`.cells` names them)::
 
     z = [W_ih | b | W_hh] @ [x_t ; 1 ; h_{t-1}]               (4H, N)
     i, f, o = σ(z_i), σ(z_f), σ(z_o)     g = tanh(z_g)
     c_t = f * c_{t-1} + i * g            h_t = o * tanh(c_t)
 
-The buffers are ``(L, H, N)``; what the kernel returns are ``(N, L, H)`` views of them (NumPy
-keeps such views as they are).
+The buffers are ``(L, H, N)`` (or views of the gate block); what the kernel returns are
+``(N, L, H)`` views of them (NumPy keeps such views as they are).
 
 It agrees with the step loop to float32 rounding (``tests/layers/recurrent/test_inplace.py``),
 which is how the arrangement is checked to be the same maths. Measured against raw torch's
@@ -43,16 +47,39 @@ import torch
 
 Tensor = torch.Tensor
 
+# The kernel's order of the four gate blocks along the rows of the stacked weight, of ``z`` and of
+# the gate storage: the three sigmoid gates side by side, so that one call activates them, then
+# the candidate. Position k holds torch's block KERNEL_ORDER[k] (torch's order is i, f, g, o).
+KERNEL_ORDER = (0, 1, 3, 2)
+SIGMOID_GATES = 3
+# The gates of a run are kept in one (L, 4H, N) block up to this size, so that a step's sigmoid
+# gates are one contiguous slab; above it in four (L, H, N) buffers, because glibc serves an
+# allocation over 32 MiB with fresh pages on every call and their page faults cost more than the
+# calls saved (B1024 T50 H128, 2 threads: 69 ms with a 105 MB block, 59 ms with four 26 MB
+# buffers, 42 ms each when malloc was told to keep its heap).
+ONE_BLOCK_BYTES = 32 * 2**20
+
+
+def in_kernel_order(rows: Tensor) -> Tensor:
+    """``rows`` ``(4H, ...)`` in torch's gate order, as the kernel orders them (and back: the
+    reordering swaps two blocks, so it is its own inverse)."""
+    blocks = rows.chunk(4)
+    return torch.cat([blocks[k] for k in KERNEL_ORDER])  # one copy (advanced indexing took 3x as long)
+
+
+in_torch_order = in_kernel_order
+
 
 def stacked_weight(weight_ih: Tensor, weight_hh: Tensor, bias: Tensor | None) -> Tensor:
-    """``(4H, F + 1 + H)``: the weight that maps a column ``[x_t ; 1 ; h]`` to ``z``."""
+    """``(4H, F + 1 + H)``: the weight that maps a column ``[x_t ; 1 ; h]`` to ``z``, its rows in
+    the kernel's gate order."""
     features = weight_ih.shape[1]
     stacked = weight_ih.new_zeros(weight_ih.shape[0], features + 1 + weight_hh.shape[1])
     stacked[:, :features] = weight_ih
     if bias is not None:
         stacked[:, features] = bias
     stacked[:, features + 1:] = weight_hh
-    return stacked
+    return in_kernel_order(stacked)
 
 
 @dataclass
@@ -62,20 +89,42 @@ class LSTMRun:
     ``columns[t]`` ``(F + 1 + H, N)`` is step ``t``'s matmul operand ``[x_t ; 1 ; ĥ_{t-1}]``
     (``ĥ``: the hidden state as the recurrent matmul reads it, recurrent dropout applied);
     ``gates`` i, f, g, o and ``cells``, ``hidden`` are ``(L, H, N)`` (the gates ``(1, H, N)``
-    when a run did not keep them).
+    when a run did not keep them). ``activations`` lists the calls that made the gates, each
+    ``(rows of z, activation, output (L, rows, N))``, in the kernel's gate order. ``tanh_cells``
+    ``(L, H, N)`` holds ``tanh(c_t)`` where the run kept it for a backward (else None).
     """
 
     columns: Tensor
     gates: tuple
+    activations: tuple
     cells: Tensor
     hidden: Tensor
+    tanh_cells: Tensor | None = None
+
+
+def gate_storage(like: Tensor, slots: int, units: int, batch: int) -> tuple[tuple, tuple]:
+    """Buffers for ``slots`` steps of gates: ``(gates i, f, g, o, activations)`` (see :class:`LSTMRun`)."""
+    position_rows = [slice(k * units, (k + 1) * units) for k in range(4)]
+    if 4 * slots * units * batch * like.element_size() <= ONE_BLOCK_BYTES:
+        block = like.new_empty(slots, 4 * units, batch)
+        sigmoid_rows, candidate_rows = slice(0, SIGMOID_GATES * units), slice(SIGMOID_GATES * units, 4 * units)
+        activations = ((sigmoid_rows, torch.sigmoid, block[:, sigmoid_rows]),
+                       (candidate_rows, torch.tanh, block[:, candidate_rows]))
+        by_position = [block[:, rows] for rows in position_rows]
+    else:
+        by_position = [like.new_empty(slots, units, batch) for _ in range(4)]
+        activations = tuple((rows, torch.sigmoid if k < SIGMOID_GATES else torch.tanh, by_position[k])
+                            for k, rows in enumerate(position_rows))
+    gates = tuple(by_position[KERNEL_ORDER.index(gate)] for gate in range(4))
+    return gates, activations
 
 
 def lstm_forward(x: Tensor, states: tuple, weight: Tensor, recurrent_mask: Tensor | None = None,
-                 keep_gates: bool = True) -> LSTMRun:
+                 keep_gates: bool = True, keep_tanh_cells: bool = False) -> LSTMRun:
     """The in-place LSTM over ``x`` ``(N, L, F)`` from ``states`` ``(h_0, c_0)``, each ``(N, H)``,
     with the :func:`stacked_weight` ``weight``; ``recurrent_mask`` ``(N, H)`` multiplies the
-    hidden state where it feeds the recurrent matmul (recurrent dropout). No gradients."""
+    hidden state where it feeds the recurrent matmul (recurrent dropout); ``keep_tanh_cells``
+    keeps every step's ``tanh(c_t)``, which a backward reads. No gradients."""
     batch, steps, features = x.shape
     units = weight.shape[1] - features - 1
     with torch.no_grad():
@@ -87,22 +136,28 @@ def lstm_forward(x: Tensor, states: tuple, weight: Tensor, recurrent_mask: Tenso
         # Without dropout the hidden states are what the next step reads: a view, no copy.
         hidden = read[1:] if mask is None else x.new_empty(steps, units, batch)
         read[0] = states[0].t() if mask is None else states[0].t() * mask
-        z = x.new_empty(4 * units, batch)
-        z_i, z_f, z_g, z_o = z.split(units)
+        gates, activations = gate_storage(x, steps if keep_gates else 1, units, batch)
         cells = x.new_empty(steps, units, batch)
-        gates = tuple(x.new_empty(steps if keep_gates else 1, units, batch) for _ in range(4))
-        tanh_c = x.new_empty(units, batch)
+        z = x.new_empty(4 * units, batch)
+        tanh_cells = x.new_empty(steps, units, batch) if keep_tanh_cells else None
+        scratch = x.new_empty(units, batch)
+        # Every per-step view made once (unbind), so the loop only calls kernels.
+        calls = [(activation, z[rows], output.unbind(0)) for rows, activation, output in activations]
+        i, f, g, o = (gate.unbind(0) for gate in gates)
+        step_columns, step_cells, step_hidden, step_read = (columns.unbind(0), cells.unbind(0),
+                                                            hidden.unbind(0), read.unbind(0))
+        step_tanh_cells = tanh_cells.unbind(0) if keep_tanh_cells else [scratch] * steps
         c = states[1].t()
         for t in range(steps):
-            torch.mm(weight, columns[t], out=z)
+            torch.mm(weight, step_columns[t], out=z)
             slot = t if keep_gates else 0
-            i, f, g, o = (torch.sigmoid(z_i, out=gates[0][slot]), torch.sigmoid(z_f, out=gates[1][slot]),
-                          torch.tanh(z_g, out=gates[2][slot]), torch.sigmoid(z_o, out=gates[3][slot]))
-            c = torch.mul(f, c, out=cells[t]).addcmul_(i, g)
-            torch.mul(o, torch.tanh(c, out=tanh_c), out=hidden[t])
+            for activation, rows, outputs in calls:
+                activation(rows, out=outputs[slot])
+            c = torch.mul(f[slot], c, out=step_cells[t]).addcmul_(i[slot], g[slot])
+            torch.mul(o[slot], torch.tanh(c, out=step_tanh_cells[t]), out=step_hidden[t])
             if mask is not None:
-                torch.mul(hidden[t], mask, out=read[t + 1])
-    return LSTMRun(columns, gates, cells, hidden)
+                torch.mul(step_hidden[t], mask, out=step_read[t + 1])
+    return LSTMRun(columns, gates, activations, cells, hidden, tanh_cells)
 
 
 def run_lstm_inplace(x: Tensor, states: tuple, weight_ih: Tensor, weight_hh: Tensor,

@@ -15,9 +15,11 @@ matmul read it and ``dh`` the gradient reaching ``h_t`` (from the outputs and fr
     dc_t-1 = dc f                    dh_{t-1} = (W_hh^T dz) · m + dy_{t-1}      one matmul
 
 (``σ'`` and ``tanh'`` from the activation's output, the kernels autograd itself runs; ``m`` the
-recurrent-dropout mask). After the loop, one GEMM over all steps gives the stacked weight's
-gradient ``Σ_t dz_t [x_t ; 1 ; ĥ_{t-1}]^T`` — ``dW_ih``, ``db`` and ``dW_hh`` side by side —
-and one more the inputs' ``dx_t = W_ih^T dz_t``.
+recurrent-dropout mask). The forward keeps ``y = tanh(c_t)`` for this, and ``dz`` follows the
+kernel's gate order, so one ``sigmoid_backward`` covers the three sigmoid gates as one
+``sigmoid`` made them. ``dz`` is held ``(4H, L, N)``: after the loop, one GEMM over all steps
+reads it as it is and gives the stacked weight's gradient ``Σ_t dz_t [x_t ; 1 ; ĥ_{t-1}]^T``
+(``dW_ih``, ``db`` and ``dW_hh`` side by side), and one more the inputs' ``dx_t = W_ih^T dz_t``.
 
 For a float32 LSTM with standard activations and no mask (:func:`applies`); the others train on
 :mod:`.bptt`. First order only, as :mod:`.bptt`.
@@ -28,7 +30,7 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from seqlab.layers.recurrent.bptt import first_order_only
-from seqlab.layers.recurrent.inplace import lstm_forward, stacked_weight
+from seqlab.layers.recurrent.inplace import KERNEL_ORDER, in_torch_order, lstm_forward, stacked_weight
 
 Tensor = torch.Tensor
 _aten = torch.ops.aten
@@ -65,11 +67,12 @@ def run_lstm(x: Tensor, states: tuple, weight_ih: Tensor, weight_hh: Tensor, bia
 class _InplaceLSTM(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight_ih, weight_hh, bias, h0, c0, recurrent_mask, return_sequences):
-        weight = stacked_weight(weight_ih, weight_hh, bias)
-        run = lstm_forward(x, (h0, c0), weight, recurrent_mask)
+        weight = stacked_weight(weight_ih, weight_hh, bias)  # rows in the kernel's gate order
+        run = lstm_forward(x, (h0, c0), weight, recurrent_mask, keep_tanh_cells=True)
         ctx.return_sequences = return_sequences
         ctx.features = x.shape[2]
-        ctx.save_for_backward(weight, run.columns, *run.gates, run.cells, c0, recurrent_mask)
+        ctx.weight, ctx.run = weight, run  # the run's own buffers: nothing outside refers to them
+        ctx.save_for_backward(c0, recurrent_mask)
         hidden = run.hidden.permute(2, 0, 1)  # (N, L, H)
         outputs = hidden.contiguous() if return_sequences else hidden[:, -1].clone()
         return outputs, hidden[:, -1].clone(), run.cells[-1].t().clone()
@@ -78,42 +81,57 @@ class _InplaceLSTM(torch.autograd.Function):
     @first_order_only
     @once_differentiable
     def backward(ctx, d_outputs, d_h_last, d_c_last):
-        weight, columns, i_all, f_all, g_all, o_all, cells, c0, mask = ctx.saved_tensors
-        features = ctx.features
-        steps, units, batch = cells.shape
+        c0, mask = ctx.saved_tensors
+        weight, run, features = ctx.weight, ctx.run, ctx.features
+        steps, units, batch = run.cells.shape
         weight_hh_t = weight[:, features + 1:].t()  # (H, 4H)
         mask = None if mask is None else mask.t()  # (H, N)
         # dy[t]: the gradient reaching h_t from output t, (H, N); None when only the last is output.
-        dy = d_outputs.permute(1, 2, 0) if ctx.return_sequences and d_outputs is not None else None
-        dz_all = cells.new_empty(steps, 4 * units, batch)
-        dh = cells.new_zeros(units, batch)
-        dc = cells.new_zeros(units, batch)
+        dy = d_outputs.permute(1, 2, 0).unbind(0) if ctx.return_sequences and d_outputs is not None else None
+        # dz is (4H, L, N), rows in the kernel's gate order: step t's (4H, N) is a strided view the
+        # matmul and the pointwise ops take as they are, and after the loop the whole is already
+        # the (4H, L·N) operand of the weight's GEMM (an (L, 4H, N) buffer cost a 1.6 ms
+        # transposing copy per call at B64 T50 H128).
+        dz_all = run.cells.new_empty(4 * units, steps, batch)
+        dh = run.cells.new_zeros(units, batch)
+        dc = run.cells.new_zeros(units, batch)
         if d_h_last is not None:
             dh += d_h_last.t()
         if not ctx.return_sequences and d_outputs is not None:
             dh += d_outputs.t()
         if d_c_last is not None:
             dc += d_c_last.t()
-        y, scratch = cells.new_empty(units, batch), cells.new_empty(units, batch)
+        scratch = run.cells.new_empty(units, batch)
+        # Every per-step view made once (unbind), so the loop only calls kernels.
+        i_all, f_all, g_all, o_all = (gate.unbind(0) for gate in run.gates)
+        cells, tanh_cells = run.cells.unbind(0), run.tanh_cells.unbind(0)
+        c_before = (c0.t(),) + cells[:-1]
+        dz_steps = dz_all.unbind(1)
+        positions = [dz_all[k * units:(k + 1) * units].unbind(1) for k in range(4)]
+        dz_i, dz_f, dz_g, dz_o = (positions[KERNEL_ORDER.index(gate)] for gate in range(4))
+        # What reaches each sigmoid gate's pre-activation is first written into its rows of dz;
+        # then one sigmoid_backward per sigmoid call of the forward (one for the three gates
+        # where they share a block) turns it into dz.
+        sigmoid_calls = [(dz_all[rows].unbind(1), outputs.unbind(0)) for rows, activation, outputs in run.activations
+                         if activation is torch.sigmoid]
         for t in range(steps - 1, -1, -1):
             if dy is not None:
                 dh += dy[t]
-            i, f, g, o = i_all[t], f_all[t], g_all[t], o_all[t]
-            c_before = cells[t - 1] if t > 0 else c0.t()
-            dz_i, dz_f, dz_g, dz_o = dz_all[t].split(units)
-            torch.tanh(cells[t], out=y)
-            _aten.sigmoid_backward.grad_input(torch.mul(dh, y, out=dz_o), o, grad_input=dz_o)
-            dc += _aten.tanh_backward.grad_input(torch.mul(dh, o, out=scratch), y, grad_input=scratch)
-            _aten.sigmoid_backward.grad_input(torch.mul(dc, g, out=dz_i), i, grad_input=dz_i)
-            _aten.tanh_backward.grad_input(torch.mul(dc, i, out=dz_g), g, grad_input=dz_g)
-            _aten.sigmoid_backward.grad_input(torch.mul(dc, c_before, out=dz_f), f, grad_input=dz_f)
-            dc *= f
-            torch.mm(weight_hh_t, dz_all[t], out=dh)
+            y = tanh_cells[t]
+            torch.mul(dh, y, out=dz_o[t])
+            dc += _aten.tanh_backward.grad_input(torch.mul(dh, o_all[t], out=scratch), y, grad_input=scratch)
+            torch.mul(dc, g_all[t], out=dz_i[t])
+            torch.mul(dc, c_before[t], out=dz_f[t])
+            for dz, outputs in sigmoid_calls:
+                _aten.sigmoid_backward.grad_input(dz[t], outputs[t], grad_input=dz[t])
+            _aten.tanh_backward.grad_input(torch.mul(dc, i_all[t], out=dz_g[t]), g_all[t], grad_input=dz_g[t])
+            dc *= f_all[t]
+            torch.mm(weight_hh_t, dz_steps[t], out=dh)
             if mask is not None:
                 dh *= mask
         # Σ_t dz_t [x_t ; 1 ; ĥ_{t-1}]^T: (4H, L·N) @ (L·N, F + 1 + H), one GEMM.
-        dz_rows = dz_all.transpose(0, 1).reshape(4 * units, steps * batch)
-        d_weight = dz_rows @ columns[:steps].transpose(0, 1).reshape(-1, steps * batch).t()
+        dz_rows = dz_all.view(4 * units, steps * batch)
+        d_weight = in_torch_order(dz_rows @ run.columns[:steps].transpose(0, 1).reshape(-1, steps * batch).t())
         weight_ih = weight[:, :features]
         d_x = (weight_ih.t() @ dz_rows).view(features, steps, batch).permute(2, 1, 0)  # (N, L, F)
         return (d_x, d_weight[:, :features], d_weight[:, features + 1:], d_weight[:, features],
