@@ -103,7 +103,8 @@ class LSTMRun:
 
 
 def gate_storage(like: Tensor, slots: int, units: int, batch: int) -> tuple[tuple, tuple]:
-    """Buffers for ``slots`` steps of gates: ``(gates i, f, g, o, activations)`` (see :class:`LSTMRun`)."""
+    """Buffers for ``slots`` steps of gates: ``(gates, activations)``, the four ``(slots, H, N)``
+    gates i, f, g, o and the activation calls that fill them (see :class:`LSTMRun`)."""
     position_rows = [slice(k * units, (k + 1) * units) for k in range(4)]
     if 4 * slots * units * batch * like.element_size() <= ONE_BLOCK_BYTES:
         block = like.new_empty(slots, 4 * units, batch)
