@@ -3,9 +3,9 @@ the complete new one, never half of one.
 
 The new content goes to a temporary file beside the target (``.NAME.<12 hex>.tmp``), is flushed
 and fsynced, then renamed over the target (``os.replace``, atomic on POSIX and Windows) and the
-folder fsynced, so the rename itself survives a power cut. Model files
-(:mod:`seqlab.models.saving`) and every file of a run folder (:mod:`seqlab.experiment.rundir`)
-are written this way.
+folder fsynced, so the rename itself survives a power cut. Model and weights files
+(:mod:`seqlab.models.file_archive`, :mod:`seqlab.models.weight_files`) and every file of a run
+folder (:mod:`seqlab.experiment.rundir`) are written this way.
 """
 from __future__ import annotations
 

@@ -1,145 +1,50 @@
 """One-file model saving: ``model.save('model.seqlab')`` / ``load_model('model.seqlab')``.
 
-The file is a zip archive (stored, not compressed; every entry CRC-checked on read) holding:
-
-==========================  =================================================================
-``seqlab.json``             format marker and version: ``{"format": "seqlab.model", ...}``
-``model.json``              ``{"class_name": "Sequential", "config": model.get_config(),
-                            "build_input_shape": [null, 7, 1]}``
-``model.weights.safetensors``  every weight in Keras's layout (``layer.get_weights()``), keyed
-                            ``"<layer name>/<weight name>"``: independent of torch module paths
-``compile.json``            ``model.get_compile_config()``: loss, metrics and optimizer by name
-                            and settings (if compiled; see :mod:`seqlab.training.compile`)
-``optimizer.safetensors``   optimizer state (moments, step counts), keyed
-                            ``"<layer name>/<parameter path>/<slot>"`` (if it has any)
-``optimizer.json``          the rest of that state: parameter names, groups, scalar slots
-                            (see :mod:`seqlab.training.optimizer_state`)
-``training_state.safetensors``  the random generators' states at the end of the last epoch
-                            (if trained), keyed ``"torch/cpu"``, ``"numpy/keys"``...
-``training_state.json``     the epochs finished and the generators' scalars
-                            (see :mod:`seqlab.training.rng_state`): what an exact resume needs
-==========================  =================================================================
-
-Nothing is pickled and ``torch.load`` is never used: loading rebuilds layers by class name from
-the registry and fills in plain tensors, so an untrusted file runs no code. Nor can it make the
-loader allocate without bound or fail with a raw exception: entries must be stored (never
-inflated) with bounded sizes, each JSON entry is checked against its schema
-(:mod:`seqlab.models.file_schema`) before anything is built, and the build is bounded by the
-stored weights (:mod:`seqlab.layers.allocation`). A user's loss,
-metric or regularizer function cannot be stored; it is saved by name and must be passed back
-through ``custom_objects``. The same model writes the same bytes (entries carry a fixed date),
-so two files can be compared as files. Writes are atomic (temporary file in the same directory, fsync,
+A model file holds the model's JSON config, its weights in safetensors, its compile settings and
+its optimizer and training state (the entries: :mod:`seqlab.models.file_layout`). Nothing is
+pickled and ``torch.load`` is never used: loading rebuilds layers by class name from the registry
+and fills in plain tensors, so an untrusted file runs no code. Nor can it make the loader allocate
+without bound or fail with a raw exception: the archive's entries must be stored (never inflated)
+with bounded sizes (:mod:`seqlab.models.file_archive`), each JSON entry is checked against its
+schema (:mod:`seqlab.models.file_schema`) before anything is built, and the build is bounded by
+the stored weights (:mod:`seqlab.layers.allocation`). A user's loss, metric or regularizer
+function cannot be stored; it is saved by name and must be passed back through
+``custom_objects``. The same model writes the same bytes (entries carry a fixed date), so two
+files can be compared as files. Writes are atomic (temporary file in the same directory, fsync,
 ``os.replace``): an interrupted save leaves the previous file untouched.
 
-This module knows only the archive and the weights: what the compile settings and the optimizer
-state are is training's business, and which class a file may name is chosen by
-:func:`seqlab.models.load_model`.
+This module puts a model into those entries and rebuilds one from them. The weights alone
+(``save_weights`` / ``load_weights``) live in :mod:`seqlab.models.weight_files`; they, the format's
+names and ``atomic_write`` are re-exported here (``__all__``), so what imports them from this
+module still does. What the compile settings and the optimizer state are is training's business,
+and which class a file may name is chosen by :func:`seqlab.models.load_model`.
 """
 from __future__ import annotations
 
-import io
-import json
 import os
-import struct
-import warnings
-import zipfile
-from typing import NamedTuple
 
-import numpy as np
-from safetensors import SafetensorError
 from safetensors.numpy import save as save_numpy
-from safetensors.torch import load as load_tensors, save as save_tensors
+from safetensors.torch import save as save_tensors
 
 import seqlab
 from seqlab import regularizers
-from seqlab.atomic import atomic_write
+from seqlab.atomic import atomic_write  # re-exported: seqlab.models.export imports it from here
 from seqlab.errors import ModelFileError
 from seqlab.layers.allocation import AllocationLimitError, allocation_limit
-from seqlab.models import file_schema
+from seqlab.models.file_archive import to_json, warn_foreign_suffix, write_archive
+from seqlab.models.file_layout import (
+    COMPILE, FORMAT, FORMAT_VERSION, MARKER, MODEL, OPTIMIZER, OPTIMIZER_JSON, STATE, STATE_JSON, WEIGHTS,
+    WEIGHTS_FORMAT, read_checked_entries,
+)
+from seqlab.models.weight_files import assign_weights, load_weights, save_weights, weight_arrays
 from seqlab.training.compile import MissingCustomObjectError
 from seqlab.training.optimizer_state import get_optimizer_state, set_optimizer_state
-from seqlab.training.rng_state import from_file as training_state_from_file, to_file as training_state_to_file
+from seqlab.training.rng_state import to_file as training_state_to_file
 
-FORMAT = "seqlab.model"
-WEIGHTS_FORMAT = "seqlab.weights"
-FORMAT_VERSION = 1
-_MARKER, _MODEL, _WEIGHTS, _COMPILE, _OPTIMIZER, _OPTIMIZER_JSON, _STATE, _STATE_JSON = (
-    "seqlab.json", "model.json", "model.weights.safetensors", "compile.json",
-    "optimizer.safetensors", "optimizer.json", "training_state.safetensors", "training_state.json",
-)
-# Every entry's date: a fixed one (zip's earliest), so the same model gives the same bytes.
-_ENTRY_DATE = (1980, 1, 1, 0, 0, 0)
-
-
-# ---- weights ----------------------------------------------------------------------------------
-def weight_arrays(model) -> dict[str, np.ndarray]:
-    """``{"<layer>/<weight>": array}`` in Keras's layout (the layer keyed by ``model.keyed_layers()``:
-    its name, or a subclassed model's attribute path; a nested model's as ``"<model>/<layer>/<weight>"``)."""
-    arrays = {}
-    for key, layer in model.keyed_layers():
-        if not layer.built:
-            continue
-        for name, value in zip(layer.weight_names(), layer.get_weights()):
-            # reshape: ascontiguousarray makes a 0-d weight 1-d (Normalization's `count` is shape ())
-            arrays[f"{key}/{name}"] = np.ascontiguousarray(value).reshape(np.shape(value))
-    return arrays
-
-
-def assign_weights(model, tensors: dict, source: str) -> None:
-    """Set every layer's weights from ``tensors``; every key must be used exactly once."""
-    expected = []
-    for key, layer in model.keyed_layers():
-        names = layer.weight_names() if layer.built else []
-        keys = [f"{key}/{name}" for name in names]
-        expected += keys
-        missing = [key for key in keys if key not in tensors]
-        if missing:
-            raise ModelFileError(f"{source} has no weights {missing} for layer '{layer.name}'")
-        try:
-            layer.set_weights([tensors[key] for key in keys])
-        except (ValueError, TypeError, RuntimeError) as error:
-            raise ModelFileError(f"{source}: {error}") from None
-    extra = sorted(set(tensors) - set(expected))
-    if extra:
-        raise ModelFileError(f"{source} holds weights {extra} that match no layer of model '{model.name}'")
-
-
-def save_weights(model, filepath) -> None:
-    """Write the weights alone to a safetensors file (atomically)."""
-    model._require_built("save_weights")
-    _warn_foreign_suffix(filepath, "save_weights")
-    data = save_numpy(weight_arrays(model), metadata={"format": WEIGHTS_FORMAT, "format_version": str(FORMAT_VERSION)})
-    atomic_write(filepath, lambda handle: handle.write(data))
-
-
-def load_weights(model, filepath) -> None:
-    """Load weights written by :func:`save_weights`, or those inside a ``.seqlab`` model file."""
-    path = os.fspath(filepath)
-    raw = _read_bytes(path)
-    if raw[:4] == b"PK\x03\x04":
-        with _open_archive(path, raw) as archive:
-            tensors = _safetensors(_entry(archive, path, _WEIGHTS), path, _WEIGHTS)
-    else:
-        tensors = _safetensors(raw, path, "weights")
-    if not model.built:
-        raise ModelFileError(f"model '{model.name}' must be built before load_weights('{path}')")
-    assign_weights(model, tensors, f"weights file '{path}'")
-
-
-# ---- whole models -----------------------------------------------------------------------------
-_FOREIGN_SUFFIXES = {".h5": "HDF5", ".hdf5": "HDF5", ".keras": "Keras's .keras format"}
-
-
-def _warn_foreign_suffix(filepath, what: str) -> None:
-    # The notes save to 'best_model.h5'; the file works with seqlab, but say that it is not HDF5.
-    foreign = _FOREIGN_SUFFIXES.get(os.path.splitext(os.fspath(filepath))[1].lower())
-    if foreign:
-        warnings.warn(
-            f"{what}('{os.fspath(filepath)}'): seqlab writes its own format (JSON config and "
-            f"safetensors weights), not {foreign}; seqlab reads it back, Keras and h5py do not. "
-            "Name it '*.seqlab' to make that plain",
-            UserWarning, stacklevel=3,
-        )
+__all__ = [
+    "FORMAT", "FORMAT_VERSION", "WEIGHTS_FORMAT", "assign_weights", "atomic_write", "load_checkpoint",
+    "load_model", "load_weights", "save_model", "save_weights", "weight_arrays",
+]
 
 
 def save_model(model, filepath, include_optimizer: bool = True) -> None:
@@ -148,36 +53,28 @@ def save_model(model, filepath, include_optimizer: bool = True) -> None:
     The compile settings are ``model.get_compile_config()``; the optimizer state comes from
     :mod:`seqlab.training.optimizer_state`. This module only lays them out in the archive.
     """
-    _warn_foreign_suffix(filepath, "save")
+    warn_foreign_suffix(filepath, "save")
     input_shape = model.input_shape if model.built else None
     entries = {
-        _MARKER: _json({"format": FORMAT, "format_version": FORMAT_VERSION, "seqlab_version": seqlab.__version__}),
-        _MODEL: _json({"class_name": type(model).__name__, "config": model.get_config(),
-                       "build_input_shape": None if input_shape is None else list(input_shape)}),
-        _WEIGHTS: save_numpy(weight_arrays(model)),
+        MARKER: to_json({"format": FORMAT, "format_version": FORMAT_VERSION, "seqlab_version": seqlab.__version__}),
+        MODEL: to_json({"class_name": type(model).__name__, "config": model.get_config(),
+                        "build_input_shape": None if input_shape is None else list(input_shape)}),
+        WEIGHTS: save_numpy(weight_arrays(model)),
     }
     compile_config = model.get_compile_config()
     if compile_config is not None:
-        entries[_COMPILE] = _json(compile_config)
+        entries[COMPILE] = to_json(compile_config)
         state = get_optimizer_state(model) if include_optimizer else None
         if state is not None:
             tensors, state_json = state
-            entries[_OPTIMIZER] = save_tensors(tensors)
-            entries[_OPTIMIZER_JSON] = _json(state_json)
+            entries[OPTIMIZER] = save_tensors(tensors)
+            entries[OPTIMIZER_JSON] = to_json(state_json)
     training_state = getattr(model, "_training_state", None)
     if training_state is not None:
         tensors, state_json = training_state_to_file(training_state)
-        entries[_STATE] = save_tensors(tensors)
-        entries[_STATE_JSON] = _json(state_json)
-
-    def write(handle):
-        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
-            for name, payload in entries.items():
-                info = zipfile.ZipInfo(name, date_time=_ENTRY_DATE)
-                info.external_attr = 0o644 << 16  # an ordinary file when unzipped
-                archive.writestr(info, payload, compress_type=zipfile.ZIP_STORED)
-
-    atomic_write(filepath, write)
+        entries[STATE] = save_tensors(tensors)
+        entries[STATE_JSON] = to_json(state_json)
+    write_archive(filepath, entries)
 
 
 def load_model(filepath, model_classes: dict, custom_objects: dict | None = None, compile: bool = True):
@@ -197,7 +94,7 @@ def load_model(filepath, model_classes: dict, custom_objects: dict | None = None
             match the stored weights (found before anything larger than the file is allocated).
     """
     path = os.fspath(filepath)
-    entries = _read_checked_entries(path)
+    entries = read_checked_entries(path)
     spec, weights = entries.model, entries.weights
     compile_config, optimizer_tensors, optimizer_json = entries.compile, entries.optimizer_tensors, entries.optimizer
     cls = model_classes.get(spec["class_name"])
@@ -212,10 +109,7 @@ def load_model(filepath, model_classes: dict, custom_objects: dict | None = None
     if compile and compile_config is not None:
         _compile_from_file(model, compile_config, custom_objects, path)
         if optimizer_tensors is not None:
-            try:
-                set_optimizer_state(model, optimizer_tensors, optimizer_json)
-            except ValueError as error:
-                raise ModelFileError(f"'{path}': {error}") from error
+            _set_optimizer_state(model, optimizer_tensors, optimizer_json, path)
     return model
 
 
@@ -228,72 +122,11 @@ def load_checkpoint(model, filepath) -> None:
         ModelFileError: as :func:`load_model`, or the weights or the optimizer state do not fit.
     """
     path = os.fspath(filepath)
-    entries = _read_checked_entries(path)
+    entries = read_checked_entries(path)
     assign_weights(model, entries.weights, f"model file '{path}'")
     if entries.optimizer_tensors is not None:
-        try:
-            set_optimizer_state(model, entries.optimizer_tensors, entries.optimizer)
-        except ValueError as error:
-            raise ModelFileError(f"'{path}': {error}") from error
+        _set_optimizer_state(model, entries.optimizer_tensors, entries.optimizer, path)
     model._training_state = entries.training_state
-
-
-class _Entries(NamedTuple):
-    """A model file's entries, each checked against its schema (see :mod:`.file_schema`)."""
-
-    file_bytes: int
-    model: dict
-    weights: dict
-    compile: dict | None
-    optimizer_tensors: dict | None
-    optimizer: dict | None
-    training_state: object  # a rng_state.TrainingState, or None (never trained, or an older file)
-
-
-def _read_checked_entries(path: str) -> _Entries:
-    raw = _read_bytes(path)
-    with _open_archive(path, raw) as archive:
-        marker = _json_entry(archive, path, _MARKER, missing="it has no 'seqlab.json' marker, so it "
-                             "is not a seqlab model file")
-        file_schema.check_marker(marker, file_schema.Member(path, _MARKER), FORMAT, FORMAT_VERSION)
-        spec = _json_entry(archive, path, _MODEL)
-        file_schema.check_model(spec, file_schema.Member(path, _MODEL))
-        weights = _safetensors(_entry(archive, path, _WEIGHTS), path, _WEIGHTS)
-        names = set(archive.namelist())
-        compile_config = _json_entry(archive, path, _COMPILE) if _COMPILE in names else None
-        if compile_config is not None:
-            file_schema.check_compile(compile_config, file_schema.Member(path, _COMPILE))
-        optimizer_tensors = optimizer_json = None
-        if (_OPTIMIZER in names) != (_OPTIMIZER_JSON in names):
-            present, absent = (_OPTIMIZER, _OPTIMIZER_JSON) if _OPTIMIZER in names else (_OPTIMIZER_JSON, _OPTIMIZER)
-            raise ModelFileError(f"'{path}' is not a complete seqlab model file: it has {present!r} but "
-                                 f"not {absent!r} (the optimizer state is written as both)")
-        if _OPTIMIZER in names:
-            if compile_config is None:
-                raise ModelFileError(f"'{path}' holds an optimizer state but no {_COMPILE!r} to say "
-                                     "which optimizer it belongs to")
-            optimizer_tensors = _safetensors(_entry(archive, path, _OPTIMIZER), path, _OPTIMIZER)
-            optimizer_json = _json_entry(archive, path, _OPTIMIZER_JSON)
-            file_schema.check_optimizer_state(optimizer_json, file_schema.Member(path, _OPTIMIZER_JSON),
-                                              optimizer_tensors)
-        training_state = _training_state(archive, path, names)
-    return _Entries(len(raw), spec, weights, compile_config, optimizer_tensors, optimizer_json, training_state)
-
-
-def _training_state(archive, path: str, names: set):
-    if _STATE not in names and _STATE_JSON not in names:
-        return None
-    if (_STATE in names) != (_STATE_JSON in names):
-        present, absent = (_STATE, _STATE_JSON) if _STATE in names else (_STATE_JSON, _STATE)
-        raise ModelFileError(f"'{path}' is not a complete seqlab model file: it has {present!r} but "
-                             f"not {absent!r} (the training state is written as both)")
-    tensors = _safetensors(_entry(archive, path, _STATE), path, _STATE)
-    spec = _json_entry(archive, path, _STATE_JSON)
-    file_schema.check_training_state(spec, file_schema.Member(path, _STATE_JSON), tensors)
-    try:
-        return training_state_from_file(tensors, spec)
-    except ValueError as error:
-        raise ModelFileError(f"'{path}': {error}") from None
 
 
 # A shape probe or carried state may need some memory of its own beyond the weights' size.
@@ -308,7 +141,7 @@ def _rebuild(cls, spec: dict, weights: dict, custom_objects, path: str, file_byt
     stored = sum(tensor.numel() for tensor in weights.values())
     try:
         with regularizers.custom_object_scope(custom_objects), \
-                allocation_limit(stored, max(_PROBE_BYTES, 2 * file_bytes), source=f"'{path}' ({_WEIGHTS})"):
+                allocation_limit(stored, max(_PROBE_BYTES, 2 * file_bytes), source=f"'{path}' ({WEIGHTS})"):
             model = cls.from_config(spec["config"])
             shape = spec.get("build_input_shape")
             if shape is not None and not model.built:
@@ -341,71 +174,8 @@ def _compile_from_file(model, config: dict, custom_objects, path: str) -> None:
         raise ModelFileError(f"'{path}': its compile settings cannot be restored: {error}") from error
 
 
-# ---- reading ------------------------------------------------------------------------------------
-def _read_bytes(path: str) -> bytes:
+def _set_optimizer_state(model, tensors: dict, spec: dict, path: str) -> None:
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise ModelFileError(f"no model file at '{path}'") from None
-    except IsADirectoryError:
-        raise ModelFileError(f"'{path}' is a directory, not a seqlab model file") from None
-
-
-def _open_archive(path: str, raw: bytes) -> zipfile.ZipFile:
-    """The archive, once its directory is proven sane: members stored (the format never
-    compresses, so a member cannot inflate beyond the file), each name once, sizes bounded."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError, struct.error):
-        if raw[:4] == b"PK\x03\x04":
-            raise ModelFileError(
-                f"'{path}' is a truncated or corrupted seqlab model file (its zip directory is "
-                "missing or damaged); the save may have been interrupted"
-            ) from None
-        raise ModelFileError(
-            f"'{path}' is not a seqlab model file (it is not a zip archive; starts with {raw[:16]!r})"
-        ) from None
-    seen = set()
-    for info in archive.infolist():
-        if info.filename in seen:
-            raise ModelFileError(f"'{path}' is corrupted: it holds the entry {info.filename!r} twice")
-        seen.add(info.filename)
-        if info.compress_type != zipfile.ZIP_STORED:
-            raise ModelFileError(
-                f"'{path}' is corrupted or not written by seqlab: entry {info.filename!r} is compressed "
-                f"(zip method {info.compress_type}); seqlab stores entries uncompressed and reads no other"
-            )
-        limit = file_schema.MAX_JSON_BYTES if info.filename.endswith(".json") else len(raw)
-        if info.file_size > limit or info.compress_size != info.file_size:
-            raise ModelFileError(
-                f"'{path}' is corrupted: entry {info.filename!r} declares {info.file_size:,} bytes "
-                f"({info.compress_size:,} stored), beyond the {limit:,} bytes such an entry may have"
-            )
-    return archive
-
-
-def _entry(archive: zipfile.ZipFile, path: str, name: str, missing: str | None = None) -> bytes:
-    try:
-        return archive.read(name)
-    except KeyError:
-        raise ModelFileError(f"'{path}' is not a complete seqlab model file: {missing or f'it has no {name!r}'}") from None
-    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError, struct.error) as error:
-        raise ModelFileError(f"'{path}' is corrupted: entry {name!r} fails its check ({error})") from None
-
-
-def _json_entry(archive, path: str, name: str, missing: str | None = None) -> dict:
-    return file_schema.parse_json(_entry(archive, path, name, missing), file_schema.Member(path, name))
-
-
-def _safetensors(data: bytes, path: str, what: str) -> dict:
-    try:
-        return load_tensors(data)
-    except (SafetensorError, ValueError, struct.error) as error:
-        raise ModelFileError(f"'{path}' is corrupted or not a safetensors file: {what} cannot be read ({error})") from None
-    except Exception as error:  # noqa: BLE001 - whatever a damaged header makes the reader raise
-        raise ModelFileError(f"'{path}' is corrupted: {what} cannot be read ({type(error).__name__}: {error})") from None
-
-
-def _json(value) -> bytes:
-    return json.dumps(value, indent=1, sort_keys=False).encode("utf-8")
+        set_optimizer_state(model, tensors, spec)
+    except ValueError as error:  # the state does not fit this model's optimizer: the file's fault
+        raise ModelFileError(f"'{path}': {error}") from error
