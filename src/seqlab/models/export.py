@@ -41,7 +41,7 @@ from seqlab.layers.base import Layer
 from seqlab.layers.lambda_layer import Lambda
 from seqlab.layers.recurrent.layer import RecurrentLayer
 from seqlab.layers.recurrent.masking import Masking
-from seqlab.models.saving import atomic_write
+from seqlab.atomic import atomic_write
 from seqlab.training.inputs.rules import ModelInfo
 
 # format -> the file suffix it is written with (Keras's names; Keras writes ".pt2" for "torch").

@@ -14,9 +14,9 @@ files can be compared as files. Writes are atomic (temporary file in the same di
 ``os.replace``): an interrupted save leaves the previous file untouched.
 
 This module puts a model into those entries and rebuilds one from them. The weights alone
-(``save_weights`` / ``load_weights``) live in :mod:`seqlab.models.weight_files`; they, the format's
-names and ``atomic_write`` are re-exported here (``__all__``), so what imports them from this
-module still does. What the compile settings and the optimizer state are is training's business,
+(``save_weights`` / ``load_weights``) live in :mod:`seqlab.models.weight_files`; they and the
+format's names are re-exported here (``__all__``), so what imports them from this module still
+does. What the compile settings and the optimizer state are is training's business,
 and which class a file may name is chosen by :func:`seqlab.models.load_model`.
 """
 from __future__ import annotations
@@ -28,7 +28,6 @@ from safetensors.torch import save as save_tensors
 
 import seqlab
 from seqlab import regularizers
-from seqlab.atomic import atomic_write  # re-exported: seqlab.models.export imports it from here
 from seqlab.errors import ModelFileError
 from seqlab.layers.allocation import AllocationLimitError, allocation_limit
 from seqlab.models.file_archive import to_json, warn_foreign_suffix, write_archive
@@ -42,7 +41,7 @@ from seqlab.training.optimizer_state import get_optimizer_state, set_optimizer_s
 from seqlab.training.rng_state import to_file as training_state_to_file
 
 __all__ = [
-    "FORMAT", "FORMAT_VERSION", "WEIGHTS_FORMAT", "assign_weights", "atomic_write", "load_checkpoint",
+    "FORMAT", "FORMAT_VERSION", "WEIGHTS_FORMAT", "assign_weights", "load_checkpoint",
     "load_model", "load_weights", "save_model", "save_weights", "weight_arrays",
 ]
 
