@@ -2,7 +2,6 @@
 import os
 import subprocess
 import sys
-import textwrap
 from importlib.metadata import entry_points
 
 import pandas as pd
@@ -11,39 +10,21 @@ import pytest
 import seqlab
 from seqlab.cli.main import main
 
-TINY = """
-    name = "cli-tiny"
-    [data]
-    source = "aapl"
-    targets = ["close"]
-    start = "2012-09-01"          # ~125 trading days of the bundled series
-    [windows]
-    look_back = 4
-    [[model.layers]]
-    type = "Flatten"
-    [[model.layers]]
-    type = "Dense"
-    units = 1
-    [training]
-    epochs = 2
-    seed = 3
-    [evaluation]
-    baselines = ["persistence", "drift"]
-"""
+def _tiny(make_spec, path, epochs=2):
+    """The CLI's tiny run: Flatten + Dense on ~125 bundled AAPL closes, windows of 4."""
+    return make_spec(path, name="cli-tiny", training={"epochs": epochs, "seed": 3},
+                     evaluation={"baselines": ["persistence", "drift"]})
 
 
 @pytest.fixture
-def tiny_spec(tmp_path):
-    path = tmp_path / "tiny.toml"
-    path.write_text(textwrap.dedent(TINY).lstrip())
-    return path
+def tiny_spec(tmp_path, make_spec):
+    return _tiny(make_spec, tmp_path / "tiny.toml")
 
 
 @pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
+def finished_run(tmp_path_factory, make_spec):
     folder = tmp_path_factory.mktemp("cli")
-    spec = folder / "tiny.toml"
-    spec.write_text(textwrap.dedent(TINY).lstrip())
+    spec = _tiny(make_spec, folder / "tiny.toml")
     assert main(["run", str(spec), "--runs-dir", str(folder / "runs"), "--quiet"]) == 0
     (run,) = (folder / "runs").iterdir()
     return run
@@ -192,13 +173,12 @@ def test_demo_uses_one_thread_unless_told_otherwise(monkeypatch, capsys):
     assert seen == [1, 2]
 
 
-def test_sigterm_stops_a_run_and_its_folder_says_interrupted(tmp_path):
+def test_sigterm_stops_a_run_and_its_folder_says_interrupted(tmp_path, make_spec):
     import json
     import signal
     import time
 
-    spec = tmp_path / "long.toml"
-    spec.write_text(textwrap.dedent(TINY).lstrip().replace("epochs = 2", "epochs = 100000"))
+    spec = _tiny(make_spec, tmp_path / "long.toml", epochs=100000)
     runs = tmp_path / "runs"
     process = subprocess.Popen([sys.executable, "-m", "seqlab.cli.main", "run", str(spec), "--runs-dir", str(runs),
                                 "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -8,7 +8,6 @@ machine they run on.
 """
 import errno
 import re
-import textwrap
 
 import numpy as np
 import pandas as pd
@@ -17,39 +16,18 @@ import pytest
 from seqlab.cli.main import main
 from seqlab.experiment import resources
 
-SPEC = """
-    name = "NAME"
-    [data]
-    path = "prices.csv"
-    time_column = "Date"
-    targets = ["Close"]
-    FREQUENCY
-    [windows]
-    look_back = 4
-    [[model.layers]]
-    type = "Dense"
-    units = UNITS
-    [[model.layers]]
-    type = "Flatten"
-    [[model.layers]]
-    type = "Dense"
-    units = 1
-    [training]
-    epochs = 1
-"""
-
 
 @pytest.fixture
-def spec(tmp_path):
+def spec(tmp_path, make_spec):
     dates = pd.bdate_range("2020-01-01", periods=120)
     pd.DataFrame({"Date": dates.strftime("%Y-%m-%d"), "Close": np.linspace(100, 130, 120)}).to_csv(
         tmp_path / "prices.csv", index=False)
 
     def write(name="edge", frequency="", units=2):
-        text = textwrap.dedent(SPEC).lstrip().replace("NAME", name).replace("UNITS", str(units))
-        path = tmp_path / "spec.toml"
-        path.write_text(text.replace("FREQUENCY", f'frequency = "{frequency}"' if frequency else ""))
-        return path
+        data = {"path": "prices.csv", "time_column": "Date", "targets": ["Close"],
+                **({"frequency": frequency} if frequency else {})}
+        return make_spec(tmp_path / "spec.toml", name=name, data=data,
+                         hidden_layers=[{"type": "Dense", "units": units}, {"type": "Flatten"}])
 
     return write
 

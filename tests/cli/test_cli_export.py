@@ -2,7 +2,6 @@
 giving the run's own model's predictions on the run's windows (within 1e-5)."""
 import json
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -15,35 +14,12 @@ from seqlab.models import load_model
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
 from export_helpers import TOLERANCE, need, run_onnx, run_torch  # noqa: E402
 
-LSTM_RUN = """
-    name = "cli-export"
-    [data]
-    source = "aapl"
-    targets = ["close"]
-    start = "2012-09-01"          # ~125 trading days of the bundled series
-    [windows]
-    look_back = 6
-    [[model.layers]]
-    type = "LSTM"
-    units = 4
-    [[model.layers]]
-    type = "Dense"
-    units = 1
-    [training]
-    epochs = 1
-    seed = 3
-    [evaluation]
-    baselines = ["persistence"]
-    [report]
-    enabled = false
-"""
-
 
 @pytest.fixture(scope="module")
-def lstm_run(tmp_path_factory):
+def lstm_run(tmp_path_factory, make_spec):
     folder = tmp_path_factory.mktemp("cli-export")
-    spec = folder / "lstm.toml"
-    spec.write_text(textwrap.dedent(LSTM_RUN).lstrip())
+    spec = make_spec(folder / "lstm.toml", name="cli-export", look_back=6, hidden_layers=[{"type": "LSTM", "units": 4}],
+                     training={"epochs": 1, "seed": 3}, evaluation={"baselines": ["persistence"]}, report=False)
     assert main(["run", str(spec), "--runs-dir", str(folder / "runs"), "--quiet"]) == 0
     (run,) = (folder / "runs").iterdir()
     return run

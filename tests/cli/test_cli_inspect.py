@@ -1,7 +1,6 @@
 """`seqlab inspect`: the explorer of a finished run (its own test part), of a model file with a
 data file (numbers, a text classifier, a character model), the lesson page, and the errors."""
 import json
-import textwrap
 
 import numpy as np
 import pandas as pd
@@ -20,33 +19,12 @@ from seqlab.inspect.explorer import read_page
 from seqlab.layers import LSTM, Dense, Embedding
 from seqlab.models import Sequential, load_model
 
-RUN = """
-    name = "cli-inspect"
-    [data]
-    source = "aapl"
-    targets = ["close"]
-    start = "2012-09-01"
-    [windows]
-    look_back = 6
-    [[model.layers]]
-    type = "LSTM"
-    units = 5
-    [[model.layers]]
-    type = "Dense"
-    units = 1
-    [training]
-    epochs = 1
-    seed = 3
-    [evaluation]
-    baselines = ["persistence"]
-"""
-
 
 @pytest.fixture(scope="module")
-def lstm_run(tmp_path_factory):
+def lstm_run(tmp_path_factory, make_spec):
     folder = tmp_path_factory.mktemp("inspect")
-    spec = folder / "run.toml"
-    spec.write_text(textwrap.dedent(RUN).lstrip())
+    spec = make_spec(folder / "run.toml", name="cli-inspect", look_back=6, hidden_layers=[{"type": "LSTM", "units": 5}],
+                     training={"epochs": 1, "seed": 3}, evaluation={"baselines": ["persistence"]})
     assert main(["run", str(spec), "--runs-dir", str(folder / "runs"), "--quiet"]) == 0
     (run,) = (folder / "runs").iterdir()
     return run

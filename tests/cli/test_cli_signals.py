@@ -13,7 +13,6 @@ import random
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 
 import numpy as np
@@ -26,37 +25,10 @@ from seqlab.cli import commands
 from seqlab.cli.main import main
 from seqlab.experiment import load_spec, runner
 
-SPEC = """
-    name = "stop"
-    [data]
-    source = "aapl"
-    targets = ["close"]
-    start = "2012-09-01"          # ~125 trading days of the bundled series
-    [windows]
-    look_back = 4
-    [[model.layers]]
-    type = "LSTM"
-    units = 2
-    [[model.layers]]
-    type = "Dense"
-    units = 1
-    [training]
-    epochs = EPOCHS
-    batch_size = 8
-    seed = 3
-    [evaluation]
-    baselines = ["persistence", "drift"]
-    [evaluation.backtest]
-    folds = 2
-    refit = true
-    epochs = 1
-"""
-
-
-def _spec(tmp_path, epochs=1):
-    path = tmp_path / "stop.toml"
-    path.write_text(textwrap.dedent(SPEC).lstrip().replace("EPOCHS", str(epochs)))
-    return path
+def _spec(make_spec, tmp_path, epochs=1):
+    return make_spec(tmp_path / "stop.toml", name="stop", hidden_layers=[{"type": "LSTM", "units": 2}],
+                     training={"epochs": epochs, "batch_size": 8, "seed": 3},
+                     evaluation={"baselines": ["persistence", "drift"], "backtest": {"folds": 2, "refit": True, "epochs": 1}})
 
 
 @pytest.fixture
@@ -131,7 +103,7 @@ def test_fit_stops_at_the_next_batch_boundary_and_never_records_a_partial_epoch(
 
 
 @pytest.mark.parametrize("stage", ["build_model", "train", "evaluate_test", "run_backtest", "render"])
-def test_a_stop_during_any_stage_of_a_run_leaves_it_interrupted(tmp_path, monkeypatch, installed, stage):
+def test_a_stop_during_any_stage_of_a_run_leaves_it_interrupted(tmp_path, monkeypatch, installed, stage, make_spec):
     module = {"build_model": runner.modeling, "train": runner.modeling, "evaluate_test": runner.evaluate,
               "run_backtest": runner.evaluate, "render": runner}[stage]
     original = getattr(module, stage)
@@ -142,7 +114,7 @@ def test_a_stop_during_any_stage_of_a_run_leaves_it_interrupted(tmp_path, monkey
 
     monkeypatch.setattr(module, stage, stopped_during)
     with pytest.raises(stopping.StopRequested):
-        runner.run_experiment(load_spec(_spec(tmp_path)), runs_dir=tmp_path / "runs", quiet=True)
+        runner.run_experiment(load_spec(_spec(make_spec, tmp_path)), runs_dir=tmp_path / "runs", quiet=True)
     (folder,) = (tmp_path / "runs").iterdir()
     status = json.loads((folder / "status.json").read_text())
     assert status["state"] == "interrupted", status
@@ -189,11 +161,11 @@ _ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}
 
 @pytest.mark.slow
 @_LINUX_ONLY
-def test_real_signals_while_the_command_imports_its_libraries(tmp_path):
+def test_real_signals_while_the_command_imports_its_libraries(tmp_path, make_spec):
     """4 signals (SIGTERM, SIGINT) to fresh `seqlab run` processes within 1.5 s of main()
     installing its handlers, while torch and the rest are still being imported (Ctrl-C there
     once escaped main: exit -2 and a traceback): each exits 143/130 with one line."""
-    spec = _spec(tmp_path, epochs=100000)  # never finishes on its own
+    spec = _spec(make_spec, tmp_path, epochs=100000)  # never finishes on its own
     rng = random.Random(15)
     trials = [(signal.SIGTERM if k % 2 == 0 else signal.SIGINT, rng.uniform(0.0, 1.5)) for k in range(4)]
     batch = []
@@ -254,14 +226,14 @@ def _exited(pid: int) -> bool:
 
 @pytest.mark.slow
 @_LINUX_ONLY
-def test_real_signals_at_random_moments_always_stop_a_run_cleanly(tmp_path):
+def test_real_signals_at_random_moments_always_stop_a_run_cleanly(tmp_path, make_spec):
     """12 signals (SIGTERM and SIGINT alternately), each at a random moment in the first 3 s of
     a run (the run folder, loading, building, training): every run exits 143/130 with one line
     and no traceback, and its folder, where one was made, says interrupted — never succeeded.
     The runs are forked from one process that imported the libraries once, so the 12 cost
     seconds, not 12 imports of torch (test_real_signals_while_the_command_imports_its_libraries
     covers that window)."""
-    spec = _spec(tmp_path, epochs=100000)  # never finishes on its own
+    spec = _spec(make_spec, tmp_path, epochs=100000)  # never finishes on its own
     rng = random.Random(16)
     trials = [(signal.SIGTERM if k % 2 == 0 else signal.SIGINT, rng.uniform(0.0, 3.0)) for k in range(12)]
     forker = subprocess.Popen([sys.executable, "-c", _FORKER, str(spec)], stdin=subprocess.PIPE,

@@ -20,28 +20,35 @@ def prices_csv(tmp_path):
 
 
 @pytest.fixture
-def write_spec(tmp_path, prices_csv):
+def prices_data(prices_csv):
+    """The ``[data]`` section of a spec that reads ``prices_csv`` (Close by Date)."""
+    return {"path": prices_csv.name, "time_column": "Date", "targets": ["Close"]}
+
+
+@pytest.fixture
+def write_spec(tmp_path, prices_data, make_spec):
     """Write a spec (TOML text, dedented); the default body is a small valid experiment."""
 
     def write(text=None, name="spec.toml"):
-        body = text if text is not None else f"""
-            name = "tiny"
-            [data]
-            path = "{prices_csv.name}"
-            time_column = "Date"
-            targets = ["Close"]
-            [windows]
-            look_back = 5
-            [training]
-            epochs = 2
-            batch_size = 16
-            [[model.layers]]
-            type = "Dense"
-            units = 1
-        """
+        if text is None:
+            return make_spec(tmp_path / name, data=prices_data, look_back=5, hidden_layers=[],
+                             training={"epochs": 2, "batch_size": 16})
         path = tmp_path / name
-        path.write_text(textwrap.dedent(body).lstrip())
+        path.write_text(textwrap.dedent(text).lstrip())
         return path
 
     return write
 
+
+@pytest.fixture
+def write_tuning(tmp_path, prices_data, make_spec):
+    """Write tune.toml: the tiny spec on ``prices_csv`` whose hidden Dense has ``units`` (TOML
+    text: a search space by default) and no ``[training]`` unless given; other fields as
+    ``make_spec``'s."""
+
+    def write(units="{int = [2, 8]}", **fields):
+        layers = [{"type": "Flatten"}, {"type": "Dense", "units": make_spec.raw(str(units))}]
+        return make_spec(tmp_path / "tune.toml", **{"name": "tiny-tune", "data": prices_data, "look_back": 5,
+                                                   "hidden_layers": layers, "training": None, **fields})
+
+    return write

@@ -2,10 +2,10 @@
 run as a script by test_kill_safety.py: ``python kill_harness.py SCENARIO KILLS SEED FOLDER``).
 
 The harness imports seqlab once, then forks one child per kill: the child works (saves a model
-over and over, trains with a ModelCheckpoint, or runs a spec), the harness kills it after a
-random delay and checks the files. Forking saves the 2-7 s an import of torch costs per kill;
-torch runs on one thread here (no thread pool exists to break across a fork). Every result is
-one JSON line on standard output; the test reads them and asserts.
+over and over, trains with a ModelCheckpoint, or runs the spec FOLDER/killed.toml that the test
+wrote), the harness kills it after a random delay and checks the files. Forking saves the 2-7 s
+an import of torch costs per kill; torch runs on one thread here (no thread pool exists to break
+across a fork). Every result is one JSON line on standard output; the test reads them and asserts.
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import os
 import random
 import signal
 import sys
-import textwrap
 import time
 
 import numpy as np
@@ -32,28 +31,6 @@ from seqlab.models import Sequential, load_model  # noqa: E402
 from seqlab.report import render  # noqa: E402
 from seqlab.utils import set_random_seed  # noqa: E402
 
-SPEC = """
-    name = "killed"
-    [data]
-    source = "aapl"
-    targets = ["close"]
-    start = "2012-10-01"
-    [windows]
-    look_back = 4
-    [[model.layers]]
-    type = "LSTM"
-    units = 3
-    dropout = 0.2
-    [[model.layers]]
-    type = "Dense"
-    units = 1
-    [training]
-    epochs = 4
-    batch_size = 8
-    seed = 5
-    [evaluation.backtest]
-    folds = 2
-"""
 # Files whose bytes a run repeats exactly (status.json and report.html carry the run's times).
 REPEATED = ("spec.toml", "data.csv", "scalers.json", "summary.txt", "history.csv", "model.seqlab",
             "predictions.csv", "metrics.json", "trace.npz")
@@ -203,9 +180,7 @@ def check_files(run: RunDir, reference: RunDir) -> list[str]:
 
 
 def scenario_run(kills: int, rng: random.Random, folder: str):
-    spec_path = os.path.join(folder, "killed.toml")
-    with open(spec_path, "w") as stream:
-        stream.write(textwrap.dedent(SPEC).lstrip())
+    spec_path = os.path.join(folder, "killed.toml")  # written by the test (the shared tiny spec)
     reference_root = os.path.join(folder, "reference")
     started = time.perf_counter()
     completed(lambda: run_experiment(load_spec(spec_path), runs_dir=reference_root, quiet=True))

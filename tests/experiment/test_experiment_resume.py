@@ -2,7 +2,6 @@
 files of an uninterrupted run of the same spec and seed (byte for byte on the CPU: model file,
 history, predictions, metrics, trace)."""
 import os
-import textwrap
 
 import pytest
 
@@ -12,47 +11,19 @@ from seqlab.experiment.checkpoints import CheckpointEachEpoch
 from seqlab.experiment.rundir import RunDir, RunDirError
 from seqlab.experiment.runner import RunError, resume_experiment, run_experiment
 
-# Shuffled batches, dropout with and without a seed, validation and early stopping that keeps
-# the best weights: every piece of state a resume must carry.
-SPEC = """
-    name = "resume"
-    [data]
-    source = "aapl"
-    targets = ["close"]
-    start = "2012-10-01"
-    [windows]
-    look_back = 4
-    [[model.layers]]
-    type = "LSTM"
-    units = 3
-    dropout = 0.2
-    seed = 3
-    [[model.layers]]
-    type = "Dropout"
-    rate = 0.2
-    [[model.layers]]
-    type = "Dense"
-    units = 1
-    [training]
-    epochs = 5
-    batch_size = 8
-    seed = 5
-    [training.early_stopping]
-    monitor = "val_loss"
-    patience = 1
-    restore_best_weights = true
-    [evaluation.backtest]
-    folds = 2
-"""
 SAME_FILES = ("model.seqlab", "history.csv", "predictions.csv", "metrics.json", "trace.npz", "data.csv",
               "scalers.json", "summary.txt", "spec.toml")
 
 
 @pytest.fixture(scope="module")
-def spec_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("spec") / "resume.toml"
-    path.write_text(textwrap.dedent(SPEC).lstrip())
-    return path
+def spec_path(tmp_path_factory, make_spec):
+    # Shuffled batches, dropout with and without a seed, validation and early stopping that keeps
+    # the best weights: every piece of state a resume must carry.
+    return make_spec(tmp_path_factory.mktemp("spec") / "resume.toml", name="resume", start="2012-10-01",
+                     hidden_layers=[{"type": "LSTM", "units": 3, "dropout": 0.2, "seed": 3}, {"type": "Dropout", "rate": 0.2}],
+                     training={"epochs": 5, "batch_size": 8, "seed": 5, "early_stopping": {
+                         "monitor": "val_loss", "patience": 1, "restore_best_weights": True}},
+                     evaluation={"backtest": {"folds": 2}})
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """End to end on small real data: the run folder, honest metrics, no leak, recursive forecasts."""
 import json
-import textwrap
 
 import numpy as np
 import pandas as pd
@@ -12,38 +11,16 @@ from seqlab.experiment.predict import predict_file
 from seqlab.experiment.runner import run_experiment
 from seqlab.forecast import mae
 
-TINY = """
-    name = "tiny"
-    [data]
-    source = "aapl"
-    targets = ["close"]
-    start = "2012-06-01"          # ~190 trading days of the bundled series
-    [windows]
-    look_back = 5
-    [[model.layers]]
-    type = "LSTM"
-    units = 4
-    [[model.layers]]
-    type = "Dense"
-    units = 1
-    [training]
-    epochs = 2
-    batch_size = 32
-    seed = 1
-    [evaluation.backtest]
-    folds = 2
-"""
-
 RUN_FILES = {"status.json", "spec.toml", "data.csv", "scalers.json", "summary.txt", "history.csv",
              "model.seqlab", "predictions.csv", "metrics.json", "trace.npz", "report.html"}
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
+def tiny_run(tmp_path_factory, make_spec):
     """One tiny LSTM run on ~190 bundled AAPL closes, shared by the tests below."""
     folder = tmp_path_factory.mktemp("tiny")
-    spec_path = folder / "tiny.toml"
-    spec_path.write_text(textwrap.dedent(TINY).lstrip())
+    spec_path = make_spec(folder / "tiny.toml", start="2012-06-01", look_back=5, hidden_layers=[{"type": "LSTM", "units": 4}],
+                          training={"epochs": 2, "batch_size": 32, "seed": 1}, evaluation={"backtest": {"folds": 2}})
     return run_experiment(load_spec(spec_path), runs_dir=folder / "runs", quiet=True)
 
 
@@ -109,19 +86,9 @@ def test_predict_on_the_run_data_reproduces_the_test_predictions(tiny_run):
     np.testing.assert_allclose(predictions["model"], expected, rtol=1e-6, atol=1e-6)
 
 
-def test_a_failed_run_leaves_a_folder_that_says_why(write_spec, tmp_path):
-    path = write_spec("""
-        name = "too-long"
-        [data]
-        source = "aapl"
-        targets = ["close"]
-        start = "2013-01-01"
-        [windows]
-        look_back = 60
-        [[model.layers]]
-        type = "Dense"
-        units = 1
-    """)
+def test_a_failed_run_leaves_a_folder_that_says_why(make_spec, tmp_path):
+    path = make_spec(tmp_path / "spec.toml", name="too-long", start="2013-01-01", look_back=60, hidden_layers=[],
+                     training=None)
     with pytest.raises(SpecError, match="windows.look_back: a window spans"):
         run_experiment(load_spec(path), runs_dir=tmp_path / "runs", quiet=True)
     (folder,) = (tmp_path / "runs").iterdir()
@@ -130,30 +97,12 @@ def test_a_failed_run_leaves_a_folder_that_says_why(write_spec, tmp_path):
     assert (folder / "spec.toml").exists() and not (folder / "report.html").exists()
 
 
-def test_recursive_forecast_equals_feeding_the_saved_model_by_hand(write_spec, tmp_path):
+def test_recursive_forecast_equals_feeding_the_saved_model_by_hand(make_spec, tmp_path):
     from seqlab.models import load_model
 
-    path = write_spec("""
-        name = "recursive"
-        [data]
-        source = "aapl"
-        targets = ["close"]
-        start = "2012-06-01"
-        [windows]
-        look_back = 4
-        horizon = 3
-        [[model.layers]]
-        type = "SimpleRNN"
-        units = 3
-        [[model.layers]]
-        type = "Dense"
-        units = 1
-        [training]
-        epochs = 1
-        [evaluation]
-        multi_step = "recursive"
-        baselines = ["persistence", "drift"]
-    """)
+    path = make_spec(tmp_path / "spec.toml", name="recursive", start="2012-06-01", look_back=4, horizon=3,
+                     hidden_layers=[{"type": "SimpleRNN", "units": 3}],
+                     evaluation={"multi_step": "recursive", "baselines": ["persistence", "drift"]})
     result = run_experiment(load_spec(path), runs_dir=tmp_path / "runs", quiet=True)
     run = result.run
     model = load_model(run.file("model.seqlab"))
@@ -175,27 +124,9 @@ def test_recursive_forecast_equals_feeding_the_saved_model_by_hand(write_spec, t
     np.testing.assert_allclose(predictions["actual"].to_numpy()[:3], data[test_start:test_start + 3], rtol=0, atol=1e-9)
 
 
-def test_the_same_seed_repeats_the_run_exactly(write_spec, tmp_path):
-    path = write_spec("""
-        name = "repeat"
-        [data]
-        source = "aapl"
-        targets = ["close"]
-        start = "2012-09-01"
-        [windows]
-        look_back = 4
-        [[model.layers]]
-        type = "GRU"
-        units = 3
-        [[model.layers]]
-        type = "Dense"
-        units = 1
-        [training]
-        epochs = 2
-        batch_size = 16
-        [report]
-        enabled = false
-    """)
+def test_the_same_seed_repeats_the_run_exactly(make_spec, tmp_path):
+    path = make_spec(tmp_path / "spec.toml", name="repeat", hidden_layers=[{"type": "GRU", "units": 3}],
+                     training={"epochs": 2, "batch_size": 16}, report=False)
     spec = load_spec(path)
     first, second = (run_experiment(spec, runs_dir=tmp_path / "runs", seed=11, quiet=True) for _ in range(2))
     assert first.run.path != second.run.path
@@ -204,31 +135,9 @@ def test_the_same_seed_repeats_the_run_exactly(write_spec, tmp_path):
     assert not first.run.has("report.html")
 
 
-def test_backtest_with_refit_trains_each_fold_on_its_past(write_spec, tmp_path):
-    path = write_spec("""
-        name = "refit"
-        [data]
-        source = "aapl"
-        targets = ["close"]
-        start = "2012-09-01"
-        [windows]
-        look_back = 4
-        [[model.layers]]
-        type = "Flatten"
-        [[model.layers]]
-        type = "Dense"
-        units = 1
-        [training]
-        epochs = 1
-        [evaluation.backtest]
-        folds = 3
-        test_size = 20
-        mode = "sliding"
-        train_size = 50
-        refit = true
-        [report]
-        enabled = false
-    """)
+def test_backtest_with_refit_trains_each_fold_on_its_past(make_spec, tmp_path):
+    path = make_spec(tmp_path / "spec.toml", name="refit", report=False, evaluation={"backtest": {
+        "folds": 3, "test_size": 20, "mode": "sliding", "train_size": 50, "refit": True}})
     result = run_experiment(load_spec(path), runs_dir=tmp_path / "runs", quiet=True)
     backtest = result.metrics["backtest"]
     n = result.metrics["data"]["rows"]
@@ -240,32 +149,12 @@ def test_backtest_with_refit_trains_each_fold_on_its_past(write_spec, tmp_path):
     assert backtest["retrained"] == {"epochs": 1, "seeds": [1, 2, 3]} and backtest["scalers"] == "per fold"
 
 
-def test_a_backtest_fold_over_the_test_windows_scores_as_the_test_table(write_spec, tmp_path):
+def test_a_backtest_fold_over_the_test_windows_scores_as_the_test_table(make_spec, tmp_path):
     # Without refit the model must see its own training scaling in every fold, and the moving
     # average its configured window: one fold covering exactly the test windows then gives
     # the test table's numbers.
-    path = write_spec("""
-        name = "one-fold"
-        [data]
-        source = "aapl"
-        targets = ["close"]
-        start = "2012-06-01"
-        [windows]
-        look_back = 5
-        [[model.layers]]
-        type = "Flatten"
-        [[model.layers]]
-        type = "Dense"
-        units = 1
-        [training]
-        epochs = 2
-        [evaluation]
-        moving_average_window = 3
-        [evaluation.backtest]
-        folds = 1
-        [report]
-        enabled = false
-    """)
+    path = make_spec(tmp_path / "spec.toml", name="one-fold", start="2012-06-01", look_back=5, training={"epochs": 2},
+                     evaluation={"moving_average_window": 3, "backtest": {"folds": 1}}, report=False)
     result = run_experiment(load_spec(path), runs_dir=tmp_path / "runs", quiet=True)
     bounds = result.metrics["data"]["bounds"]
     assert result.metrics["backtest"]["folds"] == [{"train": [0, bounds["test"][0]], "test": list(bounds["test"])}]
@@ -275,56 +164,21 @@ def test_a_backtest_fold_over_the_test_windows_scores_as_the_test_table(write_sp
     assert result.metrics["backtest"]["scalers"] == "run" and result.metrics["backtest"]["retrained"] is None
 
 
-def test_backtest_without_refit_must_stay_in_the_test_part(write_spec, tmp_path):
-    path = write_spec("""
-        name = "no-refit"
-        [data]
-        source = "aapl"
-        targets = ["close"]
-        start = "2012-09-01"
-        [windows]
-        look_back = 4
-        [[model.layers]]
-        type = "Flatten"
-        [[model.layers]]
-        type = "Dense"
-        units = 1
-        [training]
-        epochs = 1
-        [evaluation.backtest]
-        folds = 3
-        test_size = 20
-    """)
+def test_backtest_without_refit_must_stay_in_the_test_part(make_spec, tmp_path):
+    path = make_spec(tmp_path / "spec.toml", name="no-refit", evaluation={"backtest": {"folds": 3, "test_size": 20}})
     with pytest.raises(SpecError, match="without refit the model is trained once, so every fold must lie in the test part"):
         run_experiment(load_spec(path), runs_dir=tmp_path / "runs", quiet=True)
 
 
-def test_interpolation_reads_only_the_past_beyond_the_train_part_and_imputed_points_are_not_scored(tmp_path, prices_csv):
+def test_interpolation_reads_only_the_past_beyond_the_train_part_and_imputed_points_are_not_scored(tmp_path, prices_csv, make_spec):
     frame = pd.read_csv(prices_csv)
     observed = frame["Close"].to_numpy().copy()
     frame.loc[20:22, "Close"] = np.nan      # a gap in the train part
     frame.loc[150:152, "Close"] = np.nan    # a gap in the test part
     frame.to_csv(tmp_path / "gappy.csv", index=False)
-    spec_path = tmp_path / "gappy.toml"
-    spec_path.write_text(textwrap.dedent("""
-        name = "gappy"
-        [data]
-        path = "gappy.csv"
-        time_column = "Date"
-        targets = ["Close"]
-        missing = "interpolate"
-        [windows]
-        look_back = 5
-        [[model.layers]]
-        type = "Flatten"
-        [[model.layers]]
-        type = "Dense"
-        units = 1
-        [training]
-        epochs = 1
-        [report]
-        enabled = false
-    """).lstrip())
+    spec_path = make_spec(tmp_path / "gappy.toml", name="gappy", data={
+        "path": "gappy.csv", "time_column": "Date", "targets": ["Close"], "missing": "interpolate"},
+        look_back=5, report=False)
     result = run_experiment(load_spec(spec_path), runs_dir=tmp_path / "runs", quiet=True)
     data = pd.read_csv(result.run.file("data.csv"))["Close"].to_numpy()
     # train gap: a straight line in time between its neighbours (rows 19 and 23; weekends count)

@@ -55,7 +55,10 @@ def test_a_killed_fit_leaves_a_checkpoint_that_resumes_exactly(tmp_path):
         assert isinstance(r["epoch"], int) and r["resumed_equal"] is True, r
 
 
-def test_a_killed_run_is_never_half_written_and_resumes_to_the_same_files(tmp_path):
+def test_a_killed_run_is_never_half_written_and_resumes_to_the_same_files(tmp_path, make_spec):
+    make_spec(tmp_path / "killed.toml", name="killed", start="2012-10-01",
+              hidden_layers=[{"type": "LSTM", "units": 3, "dropout": 0.2}], training={"epochs": 4, "batch_size": 8, "seed": 5},
+              evaluation={"backtest": {"folds": 2}})
     results = harness("run", 5, 3, tmp_path)
     assert len(results) == 5
     assert sum(r["killed"] for r in results) >= 3, results

@@ -1,5 +1,4 @@
 """`predict_file` on new data: evenly spaced runs refuse or fill gaps, errors speak of the file."""
-import textwrap
 
 import numpy as np
 import pandas as pd
@@ -15,28 +14,10 @@ def _hourly(hours, start="2024-03-01 00:00"):
     return pd.DataFrame({"time": times, "load": load.round(4)})
 
 
-def _run(tmp_path, missing):
+def _run(make_spec, tmp_path, missing):
     _hourly(240).to_csv(tmp_path / "load.csv", index=False)
-    spec = tmp_path / f"{missing}.toml"
-    spec.write_text(textwrap.dedent(f"""
-        name = "hourly-{missing}"
-        [data]
-        path = "load.csv"
-        time_column = "time"
-        targets = ["load"]
-        missing = "{missing}"
-        [windows]
-        look_back = 6
-        [[model.layers]]
-        type = "Flatten"
-        [[model.layers]]
-        type = "Dense"
-        units = 1
-        [training]
-        epochs = 1
-        [report]
-        enabled = false
-    """).lstrip())
+    spec = make_spec(tmp_path / f"{missing}.toml", name=f"hourly-{missing}", look_back=6, report=False,
+                     data={"path": "load.csv", "time_column": "time", "targets": ["load"], "missing": missing})
     return run_experiment(load_spec(spec), runs_dir=tmp_path / "runs", quiet=True).run
 
 
@@ -47,8 +28,8 @@ def _new_data_with_a_gap(tmp_path):
     return path
 
 
-def test_a_gap_in_new_data_is_refused_when_the_run_refuses_missing_values(tmp_path):
-    run = _run(tmp_path, "error")
+def test_a_gap_in_new_data_is_refused_when_the_run_refuses_missing_values(tmp_path, make_spec):
+    run = _run(make_spec, tmp_path, "error")
     with pytest.raises(NewDataError) as caught:
         predict_file(run.path, _new_data_with_a_gap(tmp_path))
     message = str(caught.value)
@@ -66,26 +47,26 @@ def test_a_gap_in_new_data_is_refused_when_the_run_refuses_missing_values(tmp_pa
         predict_file(run.path, tmp_path / "holey.csv")
 
 
-def test_a_run_that_drops_rows_refuses_gaps_in_new_data_on_its_frequency(tmp_path):
+def test_a_run_that_drops_rows_refuses_gaps_in_new_data_on_its_frequency(tmp_path, make_spec):
     # Dropping the absent hours would make a window read across the gap and mislabel its times.
-    run = _run(tmp_path, "drop")
+    run = _run(make_spec, tmp_path, "drop")
     with pytest.raises(NewDataError, match=r"data.missing = 'drop' cannot apply to new data on a fixed frequency"):
         predict_file(run.path, _new_data_with_a_gap(tmp_path))
     _hourly(30).to_csv(tmp_path / "complete.csv", index=False)
     assert len(predict_file(run.path, tmp_path / "complete.csv")) == 25
 
 
-def test_interpolate_fills_new_data_from_the_past_and_says_so(tmp_path):
-    run = _run(tmp_path, "interpolate")
+def test_interpolate_fills_new_data_from_the_past_and_says_so(tmp_path, make_spec):
+    run = _run(make_spec, tmp_path, "interpolate")
     forecasts = predict_file(run.path, _new_data_with_a_gap(tmp_path))
     assert any("with the previous value: new data are filled from the past only" in note
                for note in forecasts.attrs["notes"])
 
 
-def test_a_gap_in_new_data_is_filled_forward_and_said(tmp_path, capsys):
+def test_a_gap_in_new_data_is_filled_forward_and_said(tmp_path, make_spec, capsys):
     from seqlab.cli.main import main
 
-    run = _run(tmp_path, "ffill")
+    run = _run(make_spec, tmp_path, "ffill")
     forecasts = predict_file(run.path, _new_data_with_a_gap(tmp_path))
     assert main(["predict", run.path, "--data", str(tmp_path / "new.csv"), "--output", str(tmp_path / "out.csv")]) == 0
     assert "note: 3 missing time steps at frequency 'h' (first: 2024-04-01 10:00:00)" in capsys.readouterr().err
@@ -101,8 +82,8 @@ def test_a_gap_in_new_data_is_filled_forward_and_said(tmp_path, capsys):
     np.testing.assert_allclose(forecasts["load"], predict_file(run.path, tmp_path / "filled.csv")["load"])
 
 
-def test_off_grid_times_and_missing_columns_name_the_file_not_a_spec_key(tmp_path):
-    run = _run(tmp_path, "error")
+def test_off_grid_times_and_missing_columns_name_the_file_not_a_spec_key(tmp_path, make_spec):
+    run = _run(make_spec, tmp_path, "error")
     frame = _hourly(30)
     frame.loc[5, "time"] = frame.loc[5, "time"] + pd.Timedelta(minutes=30)
     frame.to_csv(tmp_path / "odd.csv", index=False)

@@ -5,7 +5,6 @@ A tiny spec (160 rows, Flatten + Dense, 2-3 epochs): each tuning takes about a s
 import json
 import os
 import sys
-import textwrap
 
 import numpy as np
 import pandas as pd
@@ -28,42 +27,11 @@ from seqlab.experiment.tuning_spec import load_tuning_spec  # noqa: E402
 from seqlab.models import load_model  # noqa: E402
 from seqlab.tuning import PruneOnValLoss  # noqa: E402
 
-SPEC = """
-    name = "tiny-tune"
-    [data]
-    path = "prices.csv"
-    time_column = "Date"
-    targets = ["Close"]
-    [windows]
-    look_back = 5
-    [[model.layers]]
-    type = "Flatten"
-    [[model.layers]]
-    type = "Dense"
-    units = {units}
-    [[model.layers]]
-    type = "Dense"
-    units = 1
-    [training]
-    epochs = {epochs}
-    batch_size = 16
-    learning_rate = {learning_rate}
-    seed = 3
-    [report]
-    enabled = {report}
-    [evaluation]
-    baselines = ["persistence"]
-"""
-
-
 @pytest.fixture
-def tuning_spec(tmp_path, prices_csv):
-    def write(units="{int = [2, 8]}", epochs=2, learning_rate="{float = [1e-3, 5e-2], log = true}",
-              report="false"):
-        path = tmp_path / "tune.toml"
-        path.write_text(textwrap.dedent(SPEC.format(units=units, epochs=epochs, learning_rate=learning_rate,
-                                                    report=report)).lstrip())
-        return path
+def tuning_spec(write_tuning, make_spec):
+    def write(units="{int = [2, 8]}", epochs=2, learning_rate="{float = [1e-3, 5e-2], log = true}", report=False):
+        return write_tuning(units, training={"epochs": epochs, "batch_size": 16, "learning_rate": make_spec.raw(learning_rate),
+                                             "seed": 3}, report=report, evaluation={"baselines": ["persistence"]})
 
     return write
 
@@ -267,7 +235,7 @@ def test_a_seeded_tuning_repeats_exactly(tuning_spec, tmp_path):
 
 # ---- the run folder and the report ----------------------------------------------------
 def test_the_run_folder_holds_the_best_trials_model_and_a_tuning_report(tuning_spec, tmp_path):
-    spec_path = tuning_spec(report="true")
+    spec_path = tuning_spec(report=True)
     result = tuning.tune(spec_path, trials=3, runs_dir=tmp_path, quiet=True)
     run = result.run
     for name in ("study.db", "search.json", "spec.toml", "model.seqlab", "predictions.csv", "metrics.json",
@@ -294,7 +262,7 @@ def test_the_run_folder_holds_the_best_trials_model_and_a_tuning_report(tuning_s
 
 
 def test_the_cli_tunes_and_prints_the_best_trial(tuning_spec, tmp_path, capsys):
-    spec_path = str(tuning_spec(report="true"))
+    spec_path = str(tuning_spec(report=True))
     assert main(["tune", spec_path, "--trials", "1", "--timeout", "600", "--runs-dir", str(tmp_path / "runs"),
                  "--quiet"]) == 0
     out = capsys.readouterr().out

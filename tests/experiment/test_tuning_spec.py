@@ -1,44 +1,10 @@
 """Search spaces in a spec: their parsing, and every error by its message, before any training."""
-import textwrap
-
 import pytest
 
 from seqlab.cli.main import main
 from seqlab.experiment import load_spec
 from seqlab.experiment.errors import SpecError
 from seqlab.experiment.tuning_spec import load_tuning_spec
-
-HEAD = """
-    name = "tiny-tune"
-    [data]
-    path = "prices.csv"
-    time_column = "Date"
-    targets = ["Close"]
-    [windows]
-    look_back = 5
-"""
-LAYERS = """
-    [[model.layers]]
-    type = "Flatten"
-    [[model.layers]]
-    type = "Dense"
-    units = {units}
-    [[model.layers]]
-    type = "Dense"
-    units = 1
-"""
-
-
-@pytest.fixture
-def write_tuning(tmp_path, prices_csv):
-    """Write HEAD + LAYERS (hidden `units` given) + `extra` and return the path."""
-
-    def write(units="{int = [2, 8]}", extra=""):
-        path = tmp_path / "tune.toml"
-        path.write_text(textwrap.dedent(HEAD + LAYERS.format(units=units) + extra).lstrip())
-        return path
-
-    return write
 
 
 def test_search_spaces_are_parsed_in_file_order(write_tuning):
@@ -75,7 +41,7 @@ def test_a_trial_value_that_is_no_valid_spec_is_a_spec_error(write_tuning):
 
 # (units search space, extra TOML, the one-line error expected)
 ERRORS = [
-    ("{int = [8, 2]}", "", r"line 13: model.layers\[1\].units: `int` must be \[low, high\] with low < high, got \[8, 2\]"),
+    ("{int = [8, 2]}", "", r"line 12: model.layers\[1\].units: `int` must be \[low, high\] with low < high, got \[8, 2\]"),
     ("{int = [2.5, 8]}", "", r"`int` must be \[low, high\], two integers, got \[2.5, 8\]"),
     ("{int = [2]}", "", r"`int` must be \[low, high\], two integers, got \[2\]"),
     ("{int = [0, 8], log = true}", "", r"`log = true` needs bounds above 0, got \[0, 8\]"),
@@ -94,10 +60,10 @@ ERRORS = [
                            r"\(the lower bound 0 of the search space of model.layers\[1\].units\)"),
     ("{choice = [4, \"four\"]}", "", r"\(the choice 'four' of the search space of model.layers\[1\].units\)"),
     ("4", "[training]\nlearning_rate = {float = [0, 0.1]}\n",
-     r"line 18: training.learning_rate: must be > 0.0, got 0.0 \(the lower bound 0.0 of its search space\)"),
+     r"line 17: training.learning_rate: must be > 0.0, got 0.0 \(the lower bound 0.0 of its search space\)"),
     ("4", "[training]\noptimizer = {choice = [\"adam\", \"adamm\"]}\n",
      r"training.optimizer: unknown optimizer 'adamm'; did you mean 'adam'\?.*\(the choice 'adamm' of its search space\)"),
-    ("{int = [2, 8]}", "[windows.extra]\n", r"line 17: windows.extra: unknown key; known keys: look_back"),  # an ordinary mistake is reported as is
+    ("{int = [2, 8]}", "[windows.extra]\n", r"line 16: windows.extra: unknown key; known keys: look_back"),  # an ordinary mistake is reported as is
     # keys that would change what trials are compared on
     ("4", "[split]\ntrain = {float = [0.5, 0.7]}\nvalidation = 0.15\ntest = 0.15\n",
      r"split.train: cannot be searched: trials are compared by their loss on the same validation rows"),
@@ -115,24 +81,16 @@ def test_every_search_space_error_is_one_line_naming_the_key(write_tuning, units
     assert len(caught.value.problems) == 1, caught.value.problems
 
 
-def test_a_layer_type_choice_is_checked_with_each_choice(write_tuning, tmp_path):
-    path = tmp_path / "types.toml"
-    path.write_text(textwrap.dedent(HEAD + """
-        [[model.layers]]
-        type = {choice = ["LSTM", "GRUU"]}
-        units = 4
-        [[model.layers]]
-        type = "Dense"
-        units = 1
-    """).lstrip())
-    with pytest.raises(SpecError, match=r"line 10: model.layers\[0\].type: no layer 'GRUU'; did you mean 'GRU'\?"
+def test_a_layer_type_choice_is_checked_with_each_choice(write_tuning, make_spec):
+    path = write_tuning(hidden_layers=[{"type": make_spec.raw('{choice = ["LSTM", "GRUU"]}'), "units": 4}])
+    with pytest.raises(SpecError, match=r"line 9: model.layers\[0\].type: no layer 'GRUU'; did you mean 'GRU'\?"
                                         r".*\(the choice 'GRUU' of its search space\)"):
         load_tuning_spec(path)
 
 
 def test_seqlab_run_refuses_a_search_space_and_points_to_tune(write_tuning, capsys):
     path = write_tuning(units="{int = [2, 8], log = true}")
-    with pytest.raises(SpecError, match=r"line 13: model.layers\[1\].units: is a search space "
+    with pytest.raises(SpecError, match=r"line 12: model.layers\[1\].units: is a search space "
                                         r"\{int = \[2, 8\], log = true\}; `seqlab run` trains one model: give one "
                                         r"value, or search it with `seqlab tune SPEC --trials N`"):
         load_spec(path)
