@@ -38,7 +38,9 @@ def run_recorded(model: torch.nn.Module, x, mask=None, grad: bool = False, recor
     """Run ``model`` on ``x`` in inference mode with every recurrent layer recording ``record``."""
     recorder = Recorder(model, record, keep_steps=grad)  # checks `record` before anything runs
     x = as_input(model, x)
-    # Inference mode for the modules in training mode only, each put back as it was.
+    # Only the modules in training mode are switched to inference and back: a submodule the
+    # user froze with eval() stays frozen (model.train() afterwards would thaw it), and no
+    # module is walked twice on the way.
     training = [module for module in model.modules() if module.training]
     for module in training:
         module.training = False

@@ -19,9 +19,8 @@ F32 = dict(rtol=0, atol=2e-6)
 
 @pytest.mark.parametrize("use_bias", [True, False])
 @pytest.mark.parametrize("one_block", [True, False], ids=["gates in one block", "gates in four buffers"])
-def test_inplace_kernel_equals_the_step_loop(use_bias, one_block, monkeypatch):
-    if not one_block:
-        monkeypatch.setattr(inplace, "ONE_BLOCK_BYTES", 0)
+def test_inplace_kernel_equals_the_step_loop(use_bias, one_block, request):
+    buffers_used = [] if one_block else request.getfixturevalue("four_gate_buffers")
     torch.manual_seed(0)
     x = torch.randn(5, 9, 3)
     weight_ih, weight_hh = torch.randn(16, 3) * 0.5, torch.randn(16, 4) * 0.5
@@ -39,6 +38,7 @@ def test_inplace_kernel_equals_the_step_loop(use_bias, one_block, monkeypatch):
     torch.testing.assert_close(finals[0], h, **F32)
     torch.testing.assert_close(finals[1], c, **F32)
     assert all(torch.equal(state, kept) for state, kept in zip(states, given))  # initial states untouched
+    assert buffers_used == ([] if one_block else [4])
 
 
 def _stacked():
@@ -94,15 +94,21 @@ def test_the_inplace_kernel_runs_only_where_it_applies(monkeypatch):
     assert calls == [1]
 
 
-def test_gates_share_one_block_up_to_its_size_limit_and_four_buffers_above(monkeypatch):
+def test_gates_share_one_block_unless_it_alone_would_be_mapped_afresh(monkeypatch):
     like = torch.empty(0)
-    gates, activations = inplace.gate_storage(like, slots=3, units=2, batch=5)
-    assert [activation for _, activation, _ in activations] == [torch.sigmoid, torch.tanh]
+    block_bytes = 4 * 3 * 2 * 5 * 4  # slots 3, units 2, batch 5, float32
+    buffers = inplace.gate_buffers(like, slots=3, units=2, batch=5)
+    gates, activations = inplace.gate_views(buffers)
+    assert len(buffers) == 1 and [activation for _, activation, _ in activations] == [torch.sigmoid, torch.tanh]
     i, f, g, o = gates
     # One sigmoid call covers i, f and o: adjacent (H, N) slabs of one step's block, then g.
     assert f.data_ptr() - i.data_ptr() == o.data_ptr() - f.data_ptr() == g.data_ptr() - o.data_ptr() == 2 * 5 * 4
-    monkeypatch.setattr(inplace, "ONE_BLOCK_BYTES", 4 * 3 * 2 * 5 * 4 - 1)  # one byte under this run's block
-    gates, activations = inplace.gate_storage(like, slots=3, units=2, batch=5)
+    for limit, count in [(block_bytes, 1), (block_bytes - 1, 4), (block_bytes // 4, 4), (block_bytes // 4 - 1, 1)]:
+        monkeypatch.setattr(inplace, "MMAP_LIMIT_BYTES", limit)
+        buffers = inplace.gate_buffers(like, slots=3, units=2, batch=5)
+        assert len(buffers) == count, limit
+    monkeypatch.setattr(inplace, "MMAP_LIMIT_BYTES", block_bytes - 1)
+    gates, activations = inplace.gate_views(inplace.gate_buffers(like, slots=3, units=2, batch=5))
     assert [activation for _, activation, _ in activations] == [torch.sigmoid] * 3 + [torch.tanh]
     assert all(gate.is_contiguous() and gate.shape == (3, 2, 5) for gate in gates)
 

@@ -6,16 +6,16 @@ import torch
 
 from seqlab import mixed_precision
 from seqlab.layers import LSTM
-from seqlab.layers.recurrent import bptt, inplace, inplace_train
+from seqlab.layers.recurrent import bptt, inplace_train
 from seqlab.utils import set_random_seed
 
 
 @pytest.mark.parametrize("return_sequences", [True, False])
 @pytest.mark.parametrize("dropout", [False, True])
 @pytest.mark.parametrize("one_block", [True, False], ids=["gates in one block", "gates in four buffers"])
-def test_gradcheck_float64(return_sequences, dropout, one_block, monkeypatch):
-    if not one_block:  # the storage of runs too big for one block, and its sigmoid_backward per gate
-        monkeypatch.setattr(inplace, "ONE_BLOCK_BYTES", 0)
+def test_gradcheck_float64(return_sequences, dropout, one_block, request):
+    # four buffers: the storage of big CPU runs, and its sigmoid_backward per gate
+    buffers_used = [] if one_block else request.getfixturevalue("four_gate_buffers")
     torch.manual_seed(0)
     n, steps, features, units = 3, 5, 2, 4
 
@@ -31,6 +31,7 @@ def test_gradcheck_float64(return_sequences, dropout, one_block, monkeypatch):
         return outputs, h, c
 
     assert torch.autograd.gradcheck(run, args)
+    assert set(buffers_used) == (set() if one_block else {4})
 
 
 def _gradients(layer, x, initial, context):

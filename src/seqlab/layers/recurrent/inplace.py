@@ -18,8 +18,9 @@ mask, arranged so that nothing is allocated inside the loop:
 * the stacked weight's rows put the three sigmoid gates side by side (i, f, o, then g:
   :data:`KERNEL_ORDER`), and a step's gates are kept in one ``(4H, N)`` slab of an
   ``(L, 4H, N)`` block, so **one** ``sigmoid`` call activates i, f and o and one ``tanh`` the
-  candidate, each writing straight into the trace's block (``out=``); runs too big for one
-  block keep four ``(L, H, N)`` buffers and four calls (:data:`ONE_BLOCK_BYTES`);
+  candidate, each writing straight into the trace's block (``out=``); on a CPU, runs whose
+  block would be mapped afresh on every call keep four ``(L, H, N)`` buffers and four calls
+  (:data:`MMAP_LIMIT_BYTES`);
 * the cell state is updated in place in its buffer, and the new hidden state is written where
   the next step's matmul reads it, inside the buffer that is also the trace's hidden states;
   every per-step view is made once before the loop, so the loop only calls kernels.
@@ -49,25 +50,38 @@ Tensor = torch.Tensor
 
 # The kernel's order of the four gate blocks along the rows of the stacked weight, of ``z`` and of
 # the gate storage: the three sigmoid gates side by side, so that one call activates them, then
-# the candidate. Position k holds torch's block KERNEL_ORDER[k] (torch's order is i, f, g, o).
+# the candidate. Position k holds torch's block KERNEL_ORDER[k] (torch's order is i, f, g, o);
+# torch's block k sits at position TORCH_POSITIONS[k].
 KERNEL_ORDER = (0, 1, 3, 2)
-SIGMOID_GATES = 3
-# The gates of a run are kept in one (L, 4H, N) block up to this size, so that a step's sigmoid
-# gates are one contiguous slab; above it in four (L, H, N) buffers, because glibc serves an
-# allocation over 32 MiB with fresh pages on every call and their page faults cost more than the
-# calls saved (B1024 T50 H128, 2 threads: 69 ms with a 105 MB block, 59 ms with four 26 MB
-# buffers, 42 ms each when malloc was told to keep its heap).
-ONE_BLOCK_BYTES = 32 * 2**20
+TORCH_POSITIONS = tuple(KERNEL_ORDER.index(gate) for gate in range(4))
+SIGMOID_GATE_COUNT = 3
+# A run's gates are kept in one (L, 4H, N) block, so that a step's sigmoid gates are one
+# contiguous slab, except on a CPU when the block is over MMAP_LIMIT_BYTES and each quarter of it
+# is not: glibc maps an allocation over 32 MiB afresh on every call, and the page faults of a
+# fresh block cost more than the three calls a step saves (measured at B1024 T50 H128, a 100 MiB
+# block, 2 threads: 69 ms against 59 ms with four 25 MiB buffers, 42 ms each when malloc was told
+# to keep its heap). Where the quarters are over the limit too, they fault as much as the block.
+MMAP_LIMIT_BYTES = 32 * 2**20
+
+
+def _reorder(rows: Tensor, order: tuple) -> Tensor:
+    blocks = rows.chunk(4)
+    return torch.cat([blocks[k] for k in order])  # one copy (advanced indexing took 3x as long)
 
 
 def in_kernel_order(rows: Tensor) -> Tensor:
-    """``rows`` ``(4H, ...)`` in torch's gate order, as the kernel orders them (and back: the
-    reordering swaps two blocks, so it is its own inverse)."""
-    blocks = rows.chunk(4)
-    return torch.cat([blocks[k] for k in KERNEL_ORDER])  # one copy (advanced indexing took 3x as long)
+    """``rows`` ``(4H, ...)`` in torch's gate order, as the kernel orders them."""
+    return _reorder(rows, KERNEL_ORDER)
 
 
-in_torch_order = in_kernel_order
+def in_torch_order(rows: Tensor) -> Tensor:
+    """``rows`` ``(4H, ...)`` in the kernel's gate order, as torch orders them."""
+    return _reorder(rows, TORCH_POSITIONS)
+
+
+def torch_gates(by_position) -> tuple:
+    """Four things in the kernel's gate order (a sequence), as torch's i, f, g, o."""
+    return tuple(by_position[position] for position in TORCH_POSITIONS)
 
 
 def stacked_weight(weight_ih: Tensor, weight_hh: Tensor, bias: Tensor | None) -> Tensor:
@@ -88,36 +102,50 @@ class LSTMRun:
 
     ``columns[t]`` ``(F + 1 + H, N)`` is step ``t``'s matmul operand ``[x_t ; 1 ; ĥ_{t-1}]``
     (``ĥ``: the hidden state as the recurrent matmul reads it, recurrent dropout applied);
-    ``gates`` i, f, g, o and ``cells``, ``hidden`` are ``(L, H, N)`` (the gates ``(1, H, N)``
-    when a run did not keep them). ``activations`` lists the calls that made the gates, each
-    ``(rows of z, activation, output (L, rows, N))``, in the kernel's gate order. ``tanh_cells``
-    ``(L, H, N)`` holds ``tanh(c_t)`` where the run kept it for a backward (else None).
+    ``gate_buffers`` hold the gates (:func:`gate_buffers`, seen through :func:`gate_views`),
+    ``(L, H, N)`` each (``(1, H, N)`` when a run did not keep them); ``cells`` and ``hidden`` are
+    ``(L, H, N)``; ``tanh_cells`` ``(L, H, N)`` holds ``tanh(c_t)`` where the run kept it for a
+    backward (else None).
     """
 
     columns: Tensor
-    gates: tuple
-    activations: tuple
+    gate_buffers: tuple
     cells: Tensor
     hidden: Tensor
     tanh_cells: Tensor | None = None
 
+    @property
+    def gates(self) -> tuple:
+        """i, f, g, o, each ``(L, H, N)``."""
+        return gate_views(self.gate_buffers)[0]
 
-def gate_storage(like: Tensor, slots: int, units: int, batch: int) -> tuple[tuple, tuple]:
-    """Buffers for ``slots`` steps of gates: ``(gates, activations)``, the four ``(slots, H, N)``
-    gates i, f, g, o and the activation calls that fill them (see :class:`LSTMRun`)."""
-    position_rows = [slice(k * units, (k + 1) * units) for k in range(4)]
-    if 4 * slots * units * batch * like.element_size() <= ONE_BLOCK_BYTES:
-        block = like.new_empty(slots, 4 * units, batch)
-        sigmoid_rows, candidate_rows = slice(0, SIGMOID_GATES * units), slice(SIGMOID_GATES * units, 4 * units)
-        activations = ((sigmoid_rows, torch.sigmoid, block[:, sigmoid_rows]),
-                       (candidate_rows, torch.tanh, block[:, candidate_rows]))
-        by_position = [block[:, rows] for rows in position_rows]
-    else:
-        by_position = [like.new_empty(slots, units, batch) for _ in range(4)]
-        activations = tuple((rows, torch.sigmoid if k < SIGMOID_GATES else torch.tanh, by_position[k])
-                            for k, rows in enumerate(position_rows))
-    gates = tuple(by_position[KERNEL_ORDER.index(gate)] for gate in range(4))
-    return gates, activations
+
+def gate_buffers(like: Tensor, slots: int, units: int, batch: int) -> tuple:
+    """Storage for ``slots`` steps of gates: one ``(slots, 4H, N)`` block, rows in the kernel's
+    order, or four ``(slots, H, N)`` buffers where one block would fault afresh and its quarters
+    would not (:data:`MMAP_LIMIT_BYTES`)."""
+    block_bytes = 4 * slots * units * batch * like.element_size()
+    if like.device.type == "cpu" and block_bytes > MMAP_LIMIT_BYTES >= block_bytes / 4:
+        return tuple(like.new_empty(slots, units, batch) for _ in range(4))
+    return (like.new_empty(slots, 4 * units, batch),)
+
+
+def gate_views(buffers: tuple) -> tuple[tuple, tuple]:
+    """``(gates, activations)`` of :func:`gate_buffers`: the four ``(slots, H, N)`` gates i, f,
+    g, o, and the activation calls that fill them, each ``(rows of z, activation, output
+    (slots, rows, N))``, in the kernel's gate order: two calls on one block, four on four buffers."""
+    if len(buffers) == 4:
+        units = buffers[0].shape[1]
+        activations = tuple((slice(k * units, (k + 1) * units),
+                             torch.sigmoid if k < SIGMOID_GATE_COUNT else torch.tanh, buffer)
+                            for k, buffer in enumerate(buffers))
+        return torch_gates(buffers), activations
+    block = buffers[0]
+    units = block.shape[1] // 4
+    sigmoid_rows, candidate_rows = slice(0, SIGMOID_GATE_COUNT * units), slice(SIGMOID_GATE_COUNT * units, 4 * units)
+    activations = ((sigmoid_rows, torch.sigmoid, block[:, sigmoid_rows]),
+                   (candidate_rows, torch.tanh, block[:, candidate_rows]))
+    return torch_gates(block.split(units, dim=1)), activations
 
 
 def lstm_forward(x: Tensor, states: tuple, weight: Tensor, recurrent_mask: Tensor | None = None,
@@ -137,7 +165,8 @@ def lstm_forward(x: Tensor, states: tuple, weight: Tensor, recurrent_mask: Tenso
         # Without dropout the hidden states are what the next step reads: a view, no copy.
         hidden = read[1:] if mask is None else x.new_empty(steps, units, batch)
         read[0] = states[0].t() if mask is None else states[0].t() * mask
-        gates, activations = gate_storage(x, steps if keep_gates else 1, units, batch)
+        buffers = gate_buffers(x, steps if keep_gates else 1, units, batch)
+        gates, activations = gate_views(buffers)
         cells = x.new_empty(steps, units, batch)
         z = x.new_empty(4 * units, batch)
         tanh_cells = x.new_empty(steps, units, batch) if keep_tanh_cells else None
@@ -158,7 +187,7 @@ def lstm_forward(x: Tensor, states: tuple, weight: Tensor, recurrent_mask: Tenso
             torch.mul(o[slot], torch.tanh(c, out=step_tanh_cells[t]), out=step_hidden[t])
             if mask is not None:
                 torch.mul(step_hidden[t], mask, out=step_read[t + 1])
-    return LSTMRun(columns, gates, activations, cells, hidden, tanh_cells)
+    return LSTMRun(columns, buffers, cells, hidden, tanh_cells)
 
 
 def run_lstm_inplace(x: Tensor, states: tuple, weight_ih: Tensor, weight_hh: Tensor,

@@ -30,7 +30,7 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from seqlab.layers.recurrent.bptt import first_order_only
-from seqlab.layers.recurrent.inplace import KERNEL_ORDER, in_torch_order, lstm_forward, stacked_weight
+from seqlab.layers.recurrent.inplace import gate_views, in_torch_order, lstm_forward, stacked_weight, torch_gates
 
 Tensor = torch.Tensor
 _aten = torch.ops.aten
@@ -71,8 +71,10 @@ class _InplaceLSTM(torch.autograd.Function):
         run = lstm_forward(x, (h0, c0), weight, recurrent_mask, keep_tanh_cells=True)
         ctx.return_sequences = return_sequences
         ctx.features = x.shape[2]
-        ctx.weight, ctx.run = weight, run  # the run's own buffers: nothing outside refers to them
-        ctx.save_for_backward(c0, recurrent_mask)
+        ctx.set_materialize_grads(False)  # an output nothing used sends None, not a zero tensor
+        # Saved (not kept on ctx) so that they are freed after the backward and saved-tensor
+        # hooks (save_on_cpu, checkpointing) see them.
+        ctx.save_for_backward(weight, run.columns, run.cells, run.tanh_cells, c0, recurrent_mask, *run.gate_buffers)
         hidden = run.hidden.permute(2, 0, 1)  # (N, L, H)
         outputs = hidden.contiguous() if return_sequences else hidden[:, -1].clone()
         return outputs, hidden[:, -1].clone(), run.cells[-1].t().clone()
@@ -81,9 +83,10 @@ class _InplaceLSTM(torch.autograd.Function):
     @first_order_only
     @once_differentiable
     def backward(ctx, d_outputs, d_h_last, d_c_last):
-        c0, mask = ctx.saved_tensors
-        weight, run, features = ctx.weight, ctx.run, ctx.features
-        steps, units, batch = run.cells.shape
+        weight, columns, cells, tanh_cells, c0, mask, *buffers = ctx.saved_tensors
+        features = ctx.features
+        steps, units, batch = cells.shape
+        gates, activations = gate_views(tuple(buffers))
         weight_hh_t = weight[:, features + 1:].t()  # (H, 4H)
         mask = None if mask is None else mask.t()  # (H, N)
         # dy[t]: the gradient reaching h_t from output t, (H, N); None when only the last is output.
@@ -92,27 +95,26 @@ class _InplaceLSTM(torch.autograd.Function):
         # matmul and the pointwise ops take as they are, and after the loop the whole is already
         # the (4H, L·N) operand of the weight's GEMM (an (L, 4H, N) buffer cost a 1.6 ms
         # transposing copy per call at B64 T50 H128).
-        dz_all = run.cells.new_empty(4 * units, steps, batch)
-        dh = run.cells.new_zeros(units, batch)
-        dc = run.cells.new_zeros(units, batch)
+        dz_all = cells.new_empty(4 * units, steps, batch)
+        dh = cells.new_zeros(units, batch)
+        dc = cells.new_zeros(units, batch)
         if d_h_last is not None:
             dh += d_h_last.t()
         if not ctx.return_sequences and d_outputs is not None:
             dh += d_outputs.t()
         if d_c_last is not None:
             dc += d_c_last.t()
-        scratch = run.cells.new_empty(units, batch)
+        scratch = cells.new_empty(units, batch)
         # Every per-step view made once (unbind), so the loop only calls kernels.
-        i_all, f_all, g_all, o_all = (gate.unbind(0) for gate in run.gates)
-        cells, tanh_cells = run.cells.unbind(0), run.tanh_cells.unbind(0)
+        i_all, f_all, g_all, o_all = (gate.unbind(0) for gate in gates)
+        cells, tanh_cells = cells.unbind(0), tanh_cells.unbind(0)
         c_before = (c0.t(),) + cells[:-1]
         dz_steps = dz_all.unbind(1)
-        positions = [dz_all[k * units:(k + 1) * units].unbind(1) for k in range(4)]
-        dz_i, dz_f, dz_g, dz_o = (positions[KERNEL_ORDER.index(gate)] for gate in range(4))
-        # What reaches each sigmoid gate's pre-activation is first written into its rows of dz;
+        dz_i, dz_f, dz_g, dz_o = torch_gates([block.unbind(1) for block in dz_all.split(units)])
+        # The gradient reaching each sigmoid gate's output is first written into its rows of dz;
         # then one sigmoid_backward per sigmoid call of the forward (one for the three gates
-        # where they share a block) turns it into dz.
-        sigmoid_calls = [(dz_all[rows].unbind(1), outputs.unbind(0)) for rows, activation, outputs in run.activations
+        # where they share a block) turns it, in place, into the pre-activation's gradient.
+        sigmoid_calls = [(dz_all[rows].unbind(1), outputs.unbind(0)) for rows, activation, outputs in activations
                          if activation is torch.sigmoid]
         for t in range(steps - 1, -1, -1):
             if dy is not None:
@@ -131,7 +133,7 @@ class _InplaceLSTM(torch.autograd.Function):
                 dh *= mask
         # Σ_t dz_t [x_t ; 1 ; ĥ_{t-1}]^T: (4H, L·N) @ (L·N, F + 1 + H), one GEMM.
         dz_rows = dz_all.view(4 * units, steps * batch)
-        d_weight = in_torch_order(dz_rows @ run.columns[:steps].transpose(0, 1).reshape(-1, steps * batch).t())
+        d_weight = in_torch_order(dz_rows @ columns[:steps].transpose(0, 1).reshape(-1, steps * batch).t())
         weight_ih = weight[:, :features]
         d_x = (weight_ih.t() @ dz_rows).view(features, steps, batch).permute(2, 1, 0)  # (N, L, F)
         return (d_x, d_weight[:, :features], d_weight[:, features + 1:], d_weight[:, features],
