@@ -37,8 +37,8 @@ The buffers are ``(L, H, N)`` (or views of the gate block); what the kernel retu
 It agrees with the step loop to float32 rounding (``tests/layers/recurrent/test_inplace.py``),
 which is how the arrangement is checked to be the same maths. Measured against raw torch's
 fused inference on the 2-core Xeon (``benchmarks/bench_recurrent.py --rounds 3``, 2026-12-07):
-a full trace at 0.60x (B1024 T50 F8 H128) and 0.68x (B1024 T7 F1 H32) at 1 thread, 0.57-0.89x
-and 0.50-0.54x at 2 (three runs), where the step loop's trace ran at 0.34x / 0.31x.
+a full trace at 0.60x (B1024 T50 F8 H128) and 0.68x (B1024 T7 F1 H32) at 1 thread, 0.54-0.89x
+and 0.50-0.54x at 2 (six runs), where the step loop's trace ran at 0.34x / 0.31x.
 """
 from __future__ import annotations
 
