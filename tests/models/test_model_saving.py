@@ -6,6 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 import torch
+from safetensors import safe_open
 
 import seqlab
 from seqlab.errors import ModelFileError
@@ -123,6 +124,19 @@ def test_models_built_from_data_and_saved_without_optimizer(tmp_path):
     loaded = load_model(tmp_path / "m.seqlab")
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
     assert not loaded.optimizer.built
+
+
+def test_the_same_weights_write_the_same_weights_file(tmp_path):
+    # safetensors writes its metadata from a hash map whose order changes between saves (before
+    # the fix, 12 saves of one model gave two different files)
+    model = make_model()
+    saved = []
+    for k in range(12):
+        model.save_weights(tmp_path / f"w{k}.safetensors")
+        saved.append((tmp_path / f"w{k}.safetensors").read_bytes())
+    assert all(data == saved[0] for data in saved)
+    with safe_open(tmp_path / "w0.safetensors", "numpy") as weights:
+        assert weights.metadata() == {"format": "seqlab.weights", "format_version": "1"}
 
 
 def test_weights_only_files(tmp_path):

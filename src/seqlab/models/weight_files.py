@@ -7,7 +7,9 @@ safetensors file written atomically; :func:`load_weights` reads either.
 """
 from __future__ import annotations
 
+import json
 import os
+import struct
 
 import numpy as np
 from safetensors.numpy import save as save_numpy
@@ -53,11 +55,24 @@ def assign_weights(model, tensors: dict, source: str) -> None:
 
 
 def save_weights(model, filepath) -> None:
-    """Write the weights alone to a safetensors file (atomically)."""
+    """Write the weights alone to a safetensors file (atomically); the same weights write the
+    same bytes."""
     model._require_built("save_weights")
     warn_foreign_suffix(filepath, "save_weights")
     data = save_numpy(weight_arrays(model), metadata={"format": WEIGHTS_FORMAT, "format_version": str(FORMAT_VERSION)})
-    atomic_write(filepath, lambda handle: handle.write(data))
+    atomic_write(filepath, lambda handle: handle.write(with_sorted_metadata(data)))
+
+
+def with_sorted_metadata(data: bytes) -> bytes:
+    """A safetensors file with its header's metadata in key order. safetensors writes the
+    metadata from a Rust hash map, whose order changes from one save to the next; the tensors'
+    entries and offsets are already in a fixed order and are kept as they are."""
+    size = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + size])
+    header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)  # safetensors pads its header to 8 bytes with spaces
+    return struct.pack("<Q", len(text)) + text + data[8 + size:]
 
 
 def load_weights(model, filepath) -> None:
