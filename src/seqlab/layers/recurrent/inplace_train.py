@@ -107,8 +107,8 @@ class _InplaceLSTM(torch.autograd.Function):
         scratch = cells.new_empty(units, batch)
         # Every per-step view made once (unbind), so the loop only calls kernels.
         i_all, f_all, g_all, o_all = (gate.unbind(0) for gate in gates)
-        cells, tanh_cells = cells.unbind(0), tanh_cells.unbind(0)
-        c_before = (c0.t(),) + cells[:-1]
+        step_cells, step_tanh_cells = cells.unbind(0), tanh_cells.unbind(0)
+        c_before = (c0.t(),) + step_cells[:-1]
         dz_steps = dz_all.unbind(1)
         dz_i, dz_f, dz_g, dz_o = torch_gates([block.unbind(1) for block in dz_all.split(units)])
         # The gradient reaching each sigmoid gate's output is first written into its rows of dz;
@@ -119,7 +119,7 @@ class _InplaceLSTM(torch.autograd.Function):
         for t in range(steps - 1, -1, -1):
             if dy is not None:
                 dh += dy[t]
-            y = tanh_cells[t]
+            y = step_tanh_cells[t]
             torch.mul(dh, y, out=dz_o[t])
             dc += _aten.tanh_backward.grad_input(torch.mul(dh, o_all[t], out=scratch), y, grad_input=scratch)
             torch.mul(dc, g_all[t], out=dz_i[t])
